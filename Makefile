@@ -1,0 +1,83 @@
+# Passage: freestanding build of the multiboot2 image, the UEFI application and the boot images.
+
+BUILD ?= build
+CC := gcc
+LD := ld
+NASM := nasm
+OBJCOPY := objcopy
+
+GCC_INC := $(shell $(CC) -print-file-name=include)
+CFLAGS := -std=c11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) -I. \
+	-fno-stack-protector -fno-pie -fpic -fvisibility=hidden -fno-asynchronous-unwind-tables \
+	-mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx -mno-80387 -mcmodel=small \
+	-Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes -MMD -MP
+EFI_CFLAGS := -isystem /usr/include/efi -isystem /usr/include/efi/x86_64 -DGNU_EFI_USE_MS_ABI -fshort-wchar
+NASMFLAGS := -f elf64 -Werror
+
+# Sources shared by both boot paths (everything except boot/).
+COMMON_C := $(wildcard lib/*.c arch/x86/*.c drivers/*.c iommu/*.c vmm/*.c)
+COMMON_ASM := arch/x86/entry.asm arch/x86/trampoline.asm
+MB2_C := boot/mb2_main.c boot/mb2_parse.c boot/efi_memmap.c
+MB2_ASM := boot/mb2_entry.asm
+EFI_C := boot/efi_main.c boot/efi_memmap.c
+
+obj = $(patsubst %,$(BUILD)/obj/%.o,$(1))
+COMMON_OBJ := $(call obj,$(COMMON_C) $(COMMON_ASM))
+MB2_OBJ := $(call obj,$(MB2_C) $(MB2_ASM))
+EFI_OBJ := $(call obj,$(EFI_C))
+
+ELF := $(BUILD)/passage.elf
+EFI := $(BUILD)/passage.efi
+ISO := $(BUILD)/passage.iso
+USB := $(BUILD)/passage-usb.img
+
+.PHONY: all setup run run-efi test clean images
+all: $(ELF) $(EFI) $(ISO) $(USB)
+images: $(ISO) $(USB)
+
+$(BUILD)/obj/boot/efi_main.c.o: boot/efi_main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) $< -o $@
+
+$(ELF): $(MB2_OBJ) $(COMMON_OBJ) linker.ld
+	$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld -o $@ $(MB2_OBJ) $(COMMON_OBJ)
+	@size $@ | tail -n 1 | awk '{printf "passage.elf: text %d data %d bss %d bytes\n", $$1, $$2, $$3}'
+
+# GNU-EFI: a relocatable ELF shared object turned into a PE32+ EFI application.
+$(BUILD)/passage.so: $(EFI_OBJ) $(COMMON_OBJ)
+	$(LD) -nostdlib -znocombreloc -z noexecstack -T /usr/lib/elf_x86_64_efi.lds -shared -Bsymbolic \
+		/usr/lib/crt0-efi-x86_64.o $(EFI_OBJ) $(COMMON_OBJ) -L/usr/lib -lgnuefi -o $@
+
+$(EFI): $(BUILD)/passage.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j '.rel.*' \
+		-j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+CMDLINE ?=
+$(ISO): $(ELF) $(EFI) tools/mkimage.sh
+	tools/mkimage.sh $(ELF) $(EFI) $@ "$(CMDLINE)"
+
+$(USB): $(ISO)
+	cp $(ISO) $@
+
+setup:
+	@tools/setup.sh
+
+run: setup all
+	tests/emu/run-demo.sh
+
+test: setup all
+	tests/run-all.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include tests/host.mk
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,25 @@
+/* CPU exceptions: the register frame and the dump-and-halt handler. */
+#ifndef PASSAGE_ARCH_EXCEPTIONS_H
+#define PASSAGE_ARCH_EXCEPTIONS_H
+
+#include "lib/types.h"
+
+/* Layout pushed by entry.asm (isr_common) on top of the CPU's frame. */
+struct exception_frame {
+	u64 r15, r14, r13, r12, r11, r10, r9, r8;
+	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 vector, error_code;
+	u64 rip, cs, rflags, rsp, ss;   /* SDM Vol. 3A 6.14.2: always pushed in 64-bit mode */
+};
+_Static_assert(sizeof(struct exception_frame) == 22 * 8, "frame matches entry.asm");
+
+/* Called after the dump, before the CPU halts (the test harness ends the emulator here). */
+typedef void (*fatal_hook_fn)(void);
+void exceptions_set_fatal_hook(fatal_hook_fn fn);
+
+void exception_handler(struct exception_frame *f);
+
+/* Triggers the exception selected by crash= (lib/cmdline.h CRASH_*). */
+void exceptions_selftest(int crash);
+
+#endif

@@ -1,0 +1,238 @@
+/* Hypervisor command-line parser: whitespace-separated key or key=value words into hv_options. */
+#include "lib/cmdline.h"
+#include "lib/string.h"
+
+#define CMDLINE_WORD_MAX 128      /* longest word looked at; longer ones are reported */
+#define CMDLINE_MSG_MAX 200       /* one problem message */
+#define UART_CLOCK_BAUD 115200    /* 16550: 1.8432 MHz / 16, the divisor-1 rate */
+#define BAUD_MIN 50
+#define UART_PORT_MAX 0xfff8      /* a 16550 decodes 8 consecutive ports */
+
+/* State of one parse: where problems go and how many there were. */
+struct cmdline_ctx {
+	struct hv_options *o;
+	cmdline_err_fn err;
+	void *err_ctx;
+	int problems;
+};
+
+static void report(struct cmdline_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void report(struct cmdline_ctx *c, const char *fmt, ...)
+{
+	char msg[CMDLINE_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->problems++;
+	if (c->err != NULL)
+		c->err(c->err_ctx, msg);
+}
+
+static bool is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+static int digit_value(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return 99;
+}
+
+/* Parses a whole string as decimal or 0x-prefixed hex; false on junk, empty or overflow. */
+static bool parse_number(const char *s, u64 *out)
+{
+	unsigned base = 10;
+	u64 v = 0;
+	int d;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		d = digit_value(*s);
+		if (d >= (int)base || v > (~(u64)0 - (u64)d) / base)
+			return false;
+		v = v * base + (u64)d;
+	}
+	*out = v;
+	return true;
+}
+
+/* console=com1..com4 (the standard PC COM port addresses) or an I/O port number. */
+static void opt_console(struct cmdline_ctx *c, const char *val)
+{
+	static const u16 com_ports[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 }; /* COM1..COM4 */
+	u64 port;
+
+	if (strncmp(val, "com", 3) == 0 && val[3] >= '1' && val[3] <= '4' && val[4] == '\0') {
+		c->o->uart_port = com_ports[val[3] - '1'];
+		return;
+	}
+	if (parse_number(val, &port) && port != 0 && port <= UART_PORT_MAX) {
+		c->o->uart_port = (u16)port;
+		return;
+	}
+	report(c, "cmdline: console=%s: expected com1..com4 or an I/O port like 0x3f8", val);
+}
+
+/* baud=N: the 16550 divisor latch divides 115200, so only its divisors are exact. */
+static void opt_baud(struct cmdline_ctx *c, const char *val)
+{
+	u64 baud;
+
+	if (!parse_number(val, &baud))
+		report(c, "cmdline: baud=%s: not a number", val);
+	else if (baud > UART_CLOCK_BAUD)
+		report(c, "cmdline: baud=%s: expected %u..%u", val, BAUD_MIN, UART_CLOCK_BAUD);
+	else if (baud == 0 || UART_CLOCK_BAUD % baud != 0)
+		report(c, "cmdline: baud=%s: not a divisor of %u", val, UART_CLOCK_BAUD);
+	else if (baud < BAUD_MIN)
+		report(c, "cmdline: baud=%s: expected %u..%u", val, BAUD_MIN, UART_CLOCK_BAUD);
+	else
+		c->o->baud = (u32)baud;
+}
+
+static void opt_maxcpus(struct cmdline_ctx *c, const char *val)
+{
+	u64 n;
+
+	if (!parse_number(val, &n) || n > 0xffffffffULL)
+		report(c, "cmdline: maxcpus=%s: expected a number (0 = all)", val);
+	else
+		c->o->max_cpus = (u32)n;
+}
+
+static void opt_crash(struct cmdline_ctx *c, const char *val)
+{
+	static const char *const names[] = { "ud", "pf", "gp", "de" };
+	static const int kinds[] = { CRASH_UD, CRASH_PF, CRASH_GP, CRASH_DE };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (strcmp(val, names[i]) == 0) {
+			c->o->crash = kinds[i];
+			return;
+		}
+	}
+	report(c, "cmdline: crash=%s: expected ud, pf, gp or de", val);
+}
+
+static void opt_pci(struct cmdline_ctx *c, const char *val)
+{
+	if (strcmp(val, "verbose") == 0)
+		c->o->pci_verbose = true;
+	else
+		report(c, "cmdline: pci=%s: expected verbose", val);
+}
+
+/* Options that take a value. */
+struct value_opt {
+	const char *key;
+	void (*apply)(struct cmdline_ctx *c, const char *val);
+};
+
+static const struct value_opt value_opts[] = {
+	{ "console", opt_console },
+	{ "baud", opt_baud },
+	{ "maxcpus", opt_maxcpus },
+	{ "crash", opt_crash },
+	{ "pci", opt_pci },
+};
+
+/* Returns the flag a bare word sets, NULL when it is not a flag. */
+static bool *flag_for(struct hv_options *o, const char *key)
+{
+	if (strcmp(key, "xapic") == 0)
+		return &o->force_xapic;
+	if (strcmp(key, "nosmp") == 0)
+		return &o->nosmp;
+	if (strcmp(key, "test_exit") == 0)
+		return &o->test_exit;
+	return NULL;
+}
+
+/* Applies one word, split in place into key and (val may be NULL) value. */
+static void apply_word(struct cmdline_ctx *c, char *key, const char *val)
+{
+	bool *flag = flag_for(c->o, key);
+	size_t i;
+
+	if (flag != NULL) {
+		if (val != NULL)
+			report(c, "cmdline: %s=%s: %s takes no value", key, val, key);
+		else
+			*flag = true;
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(value_opts); i++) {
+		if (strcmp(key, value_opts[i].key) != 0)
+			continue;
+		if (val == NULL)
+			report(c, "cmdline: %s: expected %s=VALUE", key, key);
+		else
+			value_opts[i].apply(c, val);
+		return;
+	}
+	report(c, "cmdline: unknown option '%s'", key);
+}
+
+/* Copies the word [w, w+len) to a buffer, splits it at the first '=' and applies it. */
+static void handle_word(struct cmdline_ctx *c, const char *w, size_t len)
+{
+	char buf[CMDLINE_WORD_MAX];
+	char *eq;
+
+	if (len >= sizeof(buf)) {
+		memcpy(buf, w, 32);
+		buf[32] = '\0';
+		report(c, "cmdline: option '%s...' longer than %u characters", buf,
+		       (unsigned)sizeof(buf) - 1);
+		return;
+	}
+	memcpy(buf, w, len);
+	buf[len] = '\0';
+	eq = strchr(buf, '=');
+	if (eq != NULL)
+		*eq = '\0';
+	apply_word(c, buf, eq != NULL ? eq + 1 : NULL);
+}
+
+static void set_defaults(struct hv_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->uart_port = 0x3f8;          /* COM1 */
+	o->baud = UART_CLOCK_BAUD;
+	o->crash = CRASH_NONE;
+}
+
+int cmdline_parse(const char *s, struct hv_options *o, cmdline_err_fn err, void *ctx)
+{
+	struct cmdline_ctx c = { .o = o, .err = err, .err_ctx = ctx, .problems = 0 };
+	size_t len;
+
+	set_defaults(o);
+	if (s == NULL)
+		return 0;
+	while (*s != '\0') {
+		while (is_space(*s))
+			s++;
+		for (len = 0; s[len] != '\0' && !is_space(s[len]); len++)
+			;
+		if (len > 0)
+			handle_word(&c, s, len);
+		s += len;
+	}
+	return c.problems;
+}

@@ -1,0 +1,35 @@
+/* Hypervisor command-line options: parser (host-compilable) and option table. */
+#ifndef PASSAGE_LIB_CMDLINE_H
+#define PASSAGE_LIB_CMDLINE_H
+
+#include "types.h"
+#include "status.h"
+
+#define CRASH_NONE 0
+#define CRASH_UD 1   /* crash=ud: execute ud2 (#UD, vector 6) */
+#define CRASH_PF 2   /* crash=pf: read an unmapped address (#PF, vector 14) */
+#define CRASH_GP 3   /* crash=gp: non-canonical access (#GP, vector 13) */
+#define CRASH_DE 4   /* crash=de: divide by zero (#DE, vector 0) */
+
+struct hv_options {
+	u16 uart_port;        /* console=com1|com2|com3|com4|0xNNN (default com1 = 0x3f8) */
+	u32 baud;             /* baud=N, 50..115200 and dividing 115200 (default 115200) */
+	bool force_xapic;     /* xapic: stay in xAPIC mode even if x2APIC exists */
+	bool nosmp;           /* nosmp: do not start the other CPUs */
+	u32 max_cpus;         /* maxcpus=N: start at most N CPUs (0 = all) */
+	int crash;            /* crash=ud|pf|gp|de: deliberate exception after boot */
+	bool test_exit;       /* test_exit: end the emulator after the boot report */
+	bool pci_verbose;     /* pci=verbose: list capabilities of every device */
+};
+
+/* Called once per problem with a message naming the option and what is wrong. */
+typedef void (*cmdline_err_fn)(void *ctx, const char *msg);
+
+/*
+ * Fills o with defaults, then applies each whitespace-separated word of s
+ * (key or key=value). An unknown key or a bad value is reported through err
+ * and skipped; the rest still applies. Returns the number of problems.
+ */
+int cmdline_parse(const char *s, struct hv_options *o, cmdline_err_fn err, void *ctx);
+
+#endif

@@ -1,0 +1,26 @@
+/* Ticket spinlock (fair, interrupt state left to the caller). */
+#ifndef PASSAGE_LIB_SPINLOCK_H
+#define PASSAGE_LIB_SPINLOCK_H
+
+#include "types.h"
+
+typedef struct {
+	volatile u32 next;
+	volatile u32 owner;
+} spinlock_t;
+
+#define SPINLOCK_INIT { 0, 0 }
+
+static inline void spin_lock(spinlock_t *l)
+{
+	u32 me = __atomic_fetch_add(&l->next, 1, __ATOMIC_ACQUIRE);
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+		__builtin_ia32_pause();
+}
+
+static inline void spin_unlock(spinlock_t *l)
+{
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+}
+
+#endif

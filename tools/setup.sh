@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Installs what Passage's build and tests need on Debian bookworm, when missing:
+# bookworm packages, QEMU 10 from bookworm-backports, and a Debian trixie chroot
+# holding Bochs 3.0 (kept in a cache folder outside the repository).
+# Mirror URLs are read from this machine's apt configuration, never hard-coded.
+set -euo pipefail
+
+CACHE=${PASSAGE_CACHE:-/var/cache/passage}
+CHROOT=$CACHE/bochs-trixie
+PKGS=(nasm gnu-efi grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
+      dosfstools ovmf libcmocka-dev clang libclang-rt-14-dev debootstrap cpio
+      busybox-static acpica-tools)
+
+log() { echo "setup: $*" >&2; }
+sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# First Debian archive URI in the machine's apt sources (deb822 or one-line).
+debian_mirror() {
+    local uri=""
+    if compgen -G "/etc/apt/sources.list.d/*.sources" >/dev/null; then
+        uri=$(awk '/^URIs:/ {for (i = 2; i <= NF; i++) print $i}' \
+              /etc/apt/sources.list.d/*.sources | grep -v -- '-security' | head -n1)
+    fi
+    if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+        uri=$(awk '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; break}}' \
+              /etc/apt/sources.list | grep -v -- '-security' | head -n1)
+    fi
+    [ -n "$uri" ] || { log "no Debian mirror found in apt sources"; exit 1; }
+    echo "${uri%/}"
+}
+
+missing_pkgs() {
+    local p
+    for p in "${PKGS[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+    done
+}
+
+qemu_ok() {
+    command -v qemu-system-x86_64 >/dev/null &&
+        qemu-system-x86_64 --version | awk 'NR==1 {split($4, v, "."); exit !(v[1] >= 10)}'
+}
+
+install_packages() {
+    local need updated=0
+    need=$(missing_pkgs)
+    if [ -n "$need" ]; then
+        log "installing: $need"
+        sudo_ apt-get update -qq; updated=1
+        # shellcheck disable=SC2086
+        sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+    fi
+    if ! qemu_ok; then
+        local list=/etc/apt/sources.list.d/passage-backports.list
+        if [ ! -f "$list" ]; then
+            echo "deb $(debian_mirror) bookworm-backports main" | sudo_ tee "$list" >/dev/null
+            updated=0
+        fi
+        [ $updated = 1 ] || sudo_ apt-get update -qq
+        log "installing qemu-system-x86 from bookworm-backports"
+        sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            -t bookworm-backports qemu-system-x86 >/dev/null
+    fi
+}
+
+install_bochs() {
+    [ -x "$CHROOT/usr/bin/bochs" ] && return 0
+    log "building Bochs 3.0 chroot (Debian trixie) in $CHROOT"
+    sudo_ rm -rf "$CHROOT.tmp"
+    sudo_ mkdir -p "$CACHE"
+    sudo_ debootstrap --variant=minbase trixie "$CHROOT.tmp" "$(debian_mirror)" >/dev/null
+    sudo_ chroot "$CHROOT.tmp" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends bochs bochsbios vgabios bochs-term >/dev/null
+    sudo_ chroot "$CHROOT.tmp" apt-get clean
+    sudo_ mv "$CHROOT.tmp" "$CHROOT"
+}
+
+install_packages
+install_bochs

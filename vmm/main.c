@@ -1,0 +1,181 @@
+/* hv_main(): the start-up order of Passage on the boot CPU, ending in the boot report. */
+#include "lib/boot_info.h"
+#include "lib/cmdline.h"
+#include "lib/log.h"
+#include "lib/pmm.h"
+#include "lib/string.h"
+#include "arch/x86/acpi.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
+#include "arch/x86/exceptions.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/tsc.h"
+#include "drivers/emu_exit.h"
+#include "drivers/pci.h"
+#include "drivers/uart16550.h"
+#include "iommu/dmar_count.h"
+
+static struct hv_options opts;
+static struct acpi_platform acpi;
+
+static void cmdline_error(void *ctx, const char *msg)
+{
+	(void)ctx;
+	LOG("boot", "%s", msg);
+}
+
+static void fatal_exit(void)
+{
+	emu_exit(EMU_EXIT_FATAL);
+}
+
+static const char *path_name(enum boot_path p)
+{
+	switch (p) {
+	case BOOT_PATH_MULTIBOOT2_BIOS: return "multiboot2 (BIOS)";
+	case BOOT_PATH_MULTIBOOT2_UEFI: return "multiboot2 (UEFI)";
+	case BOOT_PATH_UEFI_NATIVE: return "UEFI application";
+	default: return "unknown";
+	}
+}
+
+static void console_init(struct boot_info *bi)
+{
+	cmdline_parse(bi->cmdline, &opts, cmdline_error, NULL);
+	if (uart_init(opts.uart_port, opts.baud) == OK)
+		log_set_sink(uart_write);
+	LOG("boot", "Passage starting: %s, loader \"%s\"", path_name(bi->path), bi->loader);
+	LOG("boot", "command line \"%s\"", bi->cmdline);
+	for (u32 i = 0; i < bi->nr_errors && i < BOOT_MAX_ERRORS; i++)
+		LOG("boot", "error: %s", bi->errors[i]);
+	if (bi->nr_errors > BOOT_MAX_ERRORS)
+		LOG("boot", "error: %u more problems not shown", bi->nr_errors - BOOT_MAX_ERRORS);
+}
+
+static u64 memory_init(struct boot_info *bi)
+{
+	struct mem_range res[BOOT_MAX_MODULES + 1];
+	u32 n = 0;
+	u64 top = 0, usable = 0;
+	res[n++] = (struct mem_range){ bi->image_start, bi->image_end - bi->image_start, 0, 0 };
+	for (u32 i = 0; i < bi->nr_modules; i++)
+		res[n++] = (struct mem_range){ bi->modules[i].start,
+					       bi->modules[i].end - bi->modules[i].start, 0, 0 };
+	pmm_init(&pmm_global, bi, res, n);
+	for (u32 i = 0; i < bi->nr_memmap; i++) {
+		const struct mem_range *r = &bi->memmap[i];
+		if (r->type == MEM_USABLE || r->type == MEM_ACPI) {
+			top = MAX(top, r->base + r->length);
+			usable += r->type == MEM_USABLE ? r->length : 0;
+		}
+	}
+	if (bi->memmap_dropped)
+		LOG("mem", "error: %u memory map entries did not fit and were ignored",
+		    bi->memmap_dropped);
+	LOG("mem", "usable memory %lu MiB in %u map entries; allocator has %lu MiB free",
+	    usable / MiB, bi->nr_memmap, pmm_global.free_pages * PAGE_SIZE / MiB);
+	LOG("mem", "image 0x%lx-0x%lx, %u modules", bi->image_start, bi->image_end, bi->nr_modules);
+	for (u32 i = 0; i < bi->nr_modules; i++)
+		LOG("mem", "module %u: 0x%lx-0x%lx \"%s\"", i, bi->modules[i].start,
+		    bi->modules[i].end, bi->modules[i].name);
+	return top;
+}
+
+static void cpu_init_bsp(void)
+{
+	idt_init();
+	struct percpu *p = percpu_alloc(0, 0);
+	if (!p) {
+		LOG("cpu", "fatal: no memory for the boot CPU's per-CPU data");
+		halt_forever();
+	}
+	percpu_install(p);
+	lapic_init(!opts.force_xapic);
+	p->apic_id = lapic_id();
+	char vendor[13];
+	cpu_vendor(vendor);
+	LOG("cpu", "%s, APIC ID 0x%x, %s mode, VMX %s", vendor, p->apic_id,
+	    lapic_x2apic() ? "x2APIC" : "xAPIC", cpu_has_vmx() ? "yes" : "no");
+	if (tsc_calibrate())
+		LOG("tsc", "error: PIT calibration failed; assuming 1 GHz");
+}
+
+static void platform_report(void)
+{
+	LOG("acpi", "MADT: %u CPUs, %u IOAPICs, %u interrupt overrides, local APIC at 0x%lx",
+	    acpi.nr_cpus, acpi.nr_ioapics, acpi.nr_overrides, acpi.lapic_address);
+	for (u32 i = 0; i < acpi.nr_ioapics; i++)
+		LOG("acpi", "IOAPIC id %u at 0x%x GSI base %u", acpi.ioapics[i].id,
+		    acpi.ioapics[i].address, acpi.ioapics[i].gsi_base);
+	for (u32 i = 0; i < acpi.nr_mcfg; i++)
+		LOG("acpi", "MCFG: segment %u buses %u-%u ECAM at 0x%lx", acpi.mcfg[i].segment,
+		    acpi.mcfg[i].start_bus, acpi.mcfg[i].end_bus, acpi.mcfg[i].base);
+	if (!acpi.dmar_phys) {
+		LOG("acpi", "DMAR: not present (no VT-d remapping hardware reported)");
+		return;
+	}
+	int units = dmar_count_units((const void *)(uintptr_t)acpi.dmar_phys, acpi.dmar_length);
+	if (units < 0)
+		LOG("acpi", "DMAR: at 0x%lx, malformed structure list", acpi.dmar_phys);
+	else
+		LOG("acpi", "DMAR: at 0x%lx length %u, %d remapping units", acpi.dmar_phys,
+		    acpi.dmar_length, units);
+}
+
+static void pci_report(void)
+{
+	struct pci_ecam ecam[ACPI_MAX_MCFG];
+	for (u32 i = 0; i < acpi.nr_mcfg; i++)
+		ecam[i] = (struct pci_ecam){ acpi.mcfg[i].base, acpi.mcfg[i].segment,
+					     acpi.mcfg[i].start_bus, acpi.mcfg[i].end_bus };
+	if (pci_init(ecam, acpi.nr_mcfg) || pci_enumerate()) {
+		LOG("pci", "error: out of memory during enumeration");
+		return;
+	}
+	for (u32 i = 0; i < pci_count(); i++) {
+		const struct pci_dev *d = pci_get(i);
+		LOG("pci", "%04x:%02x:%02x.%u %04x:%04x class %02x:%02x:%02x%s%s%s%s", d->seg, d->bus,
+		    d->dev, d->fn, d->vendor, d->device, d->class_rev >> 24, (d->class_rev >> 16) & 0xff,
+		    (d->class_rev >> 8) & 0xff, d->header_type == 1 ? " bridge" : "",
+		    d->cap_exp ? " pcie" : "", d->cap_msi ? " msi" : "", d->cap_msix ? " msix" : "");
+	}
+	LOG("pci", "%u functions via %s", pci_count(), pci_using_ecam() ? "ECAM" : "CF8/CFC");
+}
+
+static void ap_idle(struct percpu *p)
+{
+	(void)p;
+	halt_forever();
+}
+
+void hv_main(struct boot_info *bi)
+{
+	cli();
+	log_set_cpu_fn(percpu_log_cpu);
+	console_init(bi);
+	u64 top = memory_init(bi);
+	if (paging_init(top)) {
+		LOG("paging", "fatal: no memory for the host page tables");
+		halt_forever();
+	}
+	cpu_init_bsp();
+	if (opts.test_exit)
+		exceptions_set_fatal_hook(fatal_exit);
+	if (acpi_init(bi, &acpi) == OK)
+		platform_report();
+	pci_report();
+	u32 found = 0;
+	for (u32 i = 0; i < acpi.nr_cpus; i++)
+		found += acpi.cpus[i].enabled;
+	u32 online = opts.nosmp ? 1 : smp_start(&acpi, opts.max_cpus, ap_idle);
+	LOG("smp", "%u CPUs found, %u online", found ? found : 1, online);
+	if (opts.crash)
+		exceptions_selftest(opts.crash);
+	LOG("passage", "ready");
+	if (opts.test_exit)
+		emu_exit(EMU_EXIT_READY);
+	halt_forever();
+}
