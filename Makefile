@@ -31,7 +31,7 @@ EFI := $(BUILD)/passage.efi
 ISO := $(BUILD)/passage.iso
 USB := $(BUILD)/passage-usb.img
 
-.PHONY: all setup run run-efi test clean images
+.PHONY: all setup run run-efi test clean images FORCE
 all: $(ELF) $(EFI) $(ISO) $(USB)
 images: $(ISO) $(USB)
 
@@ -60,9 +60,14 @@ $(EFI): $(BUILD)/passage.so
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j '.rel.*' \
 		-j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
+# Command line baked into the images (GRUB entry and ESP passage.cmdline); a change rebuilds them.
 CMDLINE ?=
-$(ISO): $(ELF) $(EFI) tools/mkimage.sh
-	tools/mkimage.sh $(ELF) $(EFI) $@ "$(CMDLINE)"
+CONFIG ?=
+$(BUILD)/cmdline.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CMDLINE)|$(CONFIG)' | cmp -s - $@ || echo '$(CMDLINE)|$(CONFIG)' > $@
+$(ISO): $(ELF) $(EFI) tools/mkimage.sh tools/xorriso-esp.sh $(BUILD)/cmdline.stamp
+	tools/mkimage.sh $(ELF) $(EFI) $@ "$(CMDLINE)" $(CONFIG)
 
 $(USB): $(ISO)
 	cp $(ISO) $@

@@ -122,8 +122,8 @@ static void read_caps(struct pci_dev *d)
 	}
 }
 
-/* Visits every function below bus; count-only when out is NULL. */
-static void scan_bus(u16 seg, u8 bus, int depth, u8 *visited)
+/* Visits every function below bus; only counts while the table is not allocated. */
+static void scan_bus(u16 seg, u8 bus, int depth, u8 *visited, s32 parent)
 {
 	if (visited[bus] || depth > 32)
 		return;
@@ -144,16 +144,23 @@ static void scan_bus(u16 seg, u8 bus, int depth, u8 *visited)
 						       .vendor = (u16)id, .device = (u16)(id >> 16),
 						       .class_rev = pci_read32(seg, bus, dev, fn,
 									       PCI_CLASS_REVISION),
-						       .header_type = ht & 0x7f };
+						       .header_type = ht & 0x7f, .parent = parent,
+						       .pcie_type = 0xff };
 				read_caps(d);
+				if (d->cap_exp)
+					d->pcie_type = (pci_read8(seg, bus, dev, fn, d->cap_exp + 2) >> 4) & 0xf;
 			}
 			nr_devs++;
 			if ((ht & 0x7f) == 1) {
 				u8 sec = pci_read8(seg, bus, dev, fn, PCI_SECONDARY_BUS);
-				if (devs && nr_devs <= cap_devs)
-					devs[nr_devs - 1].secondary_bus = sec;
+				s32 me = (s32)nr_devs - 1;
+				if (devs && nr_devs <= cap_devs) {
+					devs[me].secondary_bus = sec;
+					devs[me].subordinate_bus =
+						pci_read8(seg, bus, dev, fn, PCI_SUBORDINATE_BUS);
+				}
 				if (sec > bus)
-					scan_bus(seg, sec, depth + 1, visited);
+					scan_bus(seg, sec, depth + 1, visited, me);
 			}
 			if (fn == 0 && !(ht & 0x80))
 				break;
@@ -167,12 +174,12 @@ static void scan_all(void)
 	nr_devs = 0;
 	if (!nr_ecam) {
 		memset(visited, 0, sizeof visited);
-		scan_bus(0, 0, 0, visited);
+		scan_bus(0, 0, 0, visited, -1);
 		return;
 	}
 	for (u32 i = 0; i < nr_ecam; i++) {
 		memset(visited, 0, sizeof visited);
-		scan_bus(ecams[i].segment, ecams[i].start_bus, 0, visited);
+		scan_bus(ecams[i].segment, ecams[i].start_bus, 0, visited, -1);
 	}
 }
 
@@ -205,4 +212,32 @@ u32 pci_count(void)
 const struct pci_dev *pci_get(u32 i)
 {
 	return i < nr_devs ? &devs[i] : NULL;
+}
+
+s32 pci_find(u16 seg, u8 bus, u8 devfn)
+{
+	for (u32 i = 0; i < nr_devs; i++)
+		if (devs[i].seg == seg && devs[i].bus == bus && PCI_SID(0, devs[i].dev, devs[i].fn) == devfn)
+			return (s32)i;
+	return -1;
+}
+
+/*
+ * PCI Express to PCI/PCI-X Bridge spec 1.0 section 2.3: a PCIe-to-PCI bridge
+ * forwards upstream requests with the requester ID (secondary bus, 0, 0); a
+ * conventional PCI-to-PCI bridge above a device replaces the ID with its own.
+ * The topmost such bridge decides what the remapping unit sees.
+ */
+u16 pci_dma_alias(u32 i)
+{
+	const struct pci_dev *d = &devs[i];
+	u16 sid = PCI_SID(d->bus, d->dev, d->fn);
+	for (s32 p = d->parent; p >= 0 && (u32)p < nr_devs; p = devs[p].parent) {
+		const struct pci_dev *b = &devs[p];
+		if (b->pcie_type == PCI_EXP_TYPE_PCI_BRIDGE)
+			sid = PCI_SID(b->secondary_bus, 0, 0);
+		else if (b->pcie_type == 0xff)
+			sid = PCI_SID(b->bus, b->dev, b->fn);
+	}
+	return sid;
 }

@@ -38,6 +38,9 @@ struct pci_dev {
 	u8 header_type;          /* without the multifunction bit */
 	u8 cap_msi, cap_msix, cap_exp, cap_pm; /* config offsets, 0 if absent */
 	u8 secondary_bus;        /* bridges only */
+	u8 subordinate_bus;      /* bridges only */
+	u8 pcie_type;            /* PCIe Capabilities register Device/Port Type (bits 7:4), 0xff if not PCIe */
+	s32 parent;              /* index of the bridge above, -1 on a root bus */
 	u16 nr_ext_caps;         /* PCIe extended capabilities (ECAM only) */
 };
 
@@ -52,6 +55,12 @@ void pci_write16(u16 seg, u8 bus, u8 dev, u8 fn, u16 off, u16 v);
 /* Walks every segment from its first bus through bridges; fills the device table. */
 status_t pci_enumerate(void);
 u32 pci_count(void);
+/* Index of the function at seg:bus:devfn, or -1. */
+s32 pci_find(u16 seg, u8 bus, u8 devfn);
+/* Requester ID the root complex sees for DMA from device i (PCIe-to-PCI bridges alias it). */
+u16 pci_dma_alias(u32 i);
+#define PCI_EXP_TYPE_PCI_BRIDGE 0x7  /* PCI Express to PCI/PCI-X Bridge */
+#define PCI_SID(bus, dev, fn) ((u16)(((bus) << 8) | ((dev) << 3) | (fn)))
 const struct pci_dev *pci_get(u32 i);
 bool pci_using_ecam(void);
 

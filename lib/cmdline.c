@@ -137,6 +137,52 @@ static void opt_pci(struct cmdline_ctx *c, const char *val)
 		report(c, "cmdline: pci=%s: expected verbose", val);
 }
 
+static void opt_selftest(struct cmdline_ctx *c, const char *val)
+{
+	if (strcmp(val, "dma") == 0)
+		c->o->selftest_dma = true;
+	else
+		report(c, "cmdline: selftest=%s: expected dma", val);
+}
+
+/* vtd= takes a comma-separated list: off, preenable, 39. */
+static void opt_vtd(struct cmdline_ctx *c, const char *val)
+{
+	char item[16];
+	for (const char *p = val; *p;) {
+		size_t n = 0;
+		while (p[n] && p[n] != ',')
+			n++;
+		if (n >= sizeof item)
+			n = sizeof item - 1;
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (strcmp(item, "off") == 0)
+			c->o->vtd_off = true;
+		else if (strcmp(item, "preenable") == 0)
+			c->o->vtd_preenable = true;
+		else if (strcmp(item, "39") == 0)
+			c->o->vtd_levels = 3;
+		else
+			report(c, "cmdline: vtd=%s: unknown item '%s' (expected off, preenable, 39)", val,
+			       item);
+		p += n;
+		while (*p && *p != ',')
+			p++;
+		if (*p == ',')
+			p++;
+	}
+}
+
+static void opt_flood(struct cmdline_ctx *c, const char *val)
+{
+	u64 n;
+	if (!parse_number(val, &n) || n > 1000000)
+		report(c, "cmdline: flood=%s: expected a number up to 1000000", val);
+	else
+		c->o->flood = (u32)n;
+}
+
 /* Options that take a value. */
 struct value_opt {
 	const char *key;
@@ -149,6 +195,9 @@ static const struct value_opt value_opts[] = {
 	{ "maxcpus", opt_maxcpus },
 	{ "crash", opt_crash },
 	{ "pci", opt_pci },
+	{ "selftest", opt_selftest },
+	{ "vtd", opt_vtd },
+	{ "flood", opt_flood },
 };
 
 /* Returns the flag a bare word sets, NULL when it is not a flag. */
@@ -215,6 +264,7 @@ static void set_defaults(struct hv_options *o)
 	o->uart_port = 0x3f8;          /* COM1 */
 	o->baud = UART_CLOCK_BAUD;
 	o->crash = CRASH_NONE;
+	o->flood = 2000;
 }
 
 int cmdline_parse(const char *s, struct hv_options *o, cmdline_err_fn err, void *ctx)

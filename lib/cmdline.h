@@ -20,6 +20,11 @@ struct hv_options {
 	int crash;            /* crash=ud|pf|gp|de: deliberate exception after boot */
 	bool test_exit;       /* test_exit: end the emulator after the boot report */
 	bool pci_verbose;     /* pci=verbose: list capabilities of every device */
+	bool selftest_dma;    /* selftest=dma: VT-d DMA isolation self-test with QEMU edu devices */
+	bool vtd_off;         /* vtd=off: leave the remapping units alone */
+	bool vtd_preenable;   /* vtd=preenable: first turn the units on as firmware might (test aid) */
+	u32 vtd_levels;       /* vtd=39: force 3-level (39-bit) tables; 0 = best available */
+	u32 flood;            /* flood=N: faulting DMAs in the self-test's flood (default 2000) */
 };
 
 /* Called once per problem with a message naming the option and what is wrong. */

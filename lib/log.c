@@ -46,7 +46,7 @@ void log_set_cpu_fn(log_cpu_fn fn)
 void log_msg(const char *subsys, const char *fmt, ...)
 {
 	char line[256];
-	int cpu = log_cpu ? log_cpu() : -1;
+	int cpu = log_cpu ? log_cpu() : 0; /* before start-up registers it, only CPU 0 runs */
 	int n = cpu >= 0 ? snprintf(line, sizeof line, "[cpu%d] %s: ", cpu, subsys)
 			 : snprintf(line, sizeof line, "[cpu?] %s: ", subsys);
 	va_list ap;

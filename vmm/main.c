@@ -11,12 +11,15 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/pic.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/tsc.h"
 #include "drivers/emu_exit.h"
 #include "drivers/pci.h"
 #include "drivers/uart16550.h"
 #include "iommu/dmar_count.h"
+#include "iommu/iommu.h"
+#include "selftest.h"
 
 static struct hv_options opts;
 static struct acpi_platform acpi;
@@ -86,6 +89,7 @@ static u64 memory_init(struct boot_info *bi)
 
 static void cpu_init_bsp(void)
 {
+	pic_disable();
 	idt_init();
 	struct percpu *p = percpu_alloc(0, 0);
 	if (!p) {
@@ -141,8 +145,36 @@ static void pci_report(void)
 		    d->dev, d->fn, d->vendor, d->device, d->class_rev >> 24, (d->class_rev >> 16) & 0xff,
 		    (d->class_rev >> 8) & 0xff, d->header_type == 1 ? " bridge" : "",
 		    d->cap_exp ? " pcie" : "", d->cap_msi ? " msi" : "", d->cap_msix ? " msix" : "");
+		if (opts.pci_verbose)
+			LOG("pci", "  caps: pm 0x%x msi 0x%x msix 0x%x pcie 0x%x, %u extended%s", d->cap_pm,
+			    d->cap_msi, d->cap_msix, d->cap_exp, d->nr_ext_caps,
+			    d->header_type == 1 ? ", bridge" : "");
 	}
 	LOG("pci", "%u functions via %s", pci_count(), pci_using_ecam() ? "ECAM" : "CF8/CFC");
+}
+
+/* VT-d: own every unit; translation on, blocking every device no domain holds. */
+static void iommu_start(bool *up)
+{
+	*up = false;
+	if (!acpi.dmar_phys || opts.vtd_off) {
+		LOG("iommu", "%s", opts.vtd_off ? "vtd=off: remapping units left alone"
+						 : "no DMAR table: DMA is not remapped");
+		return;
+	}
+	struct iommu_options io = { .simulate_firmware = opts.vtd_preenable,
+				    .max_levels = opts.vtd_levels };
+	status_t st = iommu_init((const void *)(uintptr_t)acpi.dmar_phys, acpi.dmar_length, &io);
+	if (st) {
+		LOG("iommu", "VT-d not in use: %s", status_str(st));
+		return;
+	}
+	*up = true;
+	if (opts.selftest_dma)
+		return; /* the self-test builds its domains first, then enables */
+	if ((st = iommu_enable()) != OK)
+		LOG("iommu", "error: enabling translation failed: %s", status_str(st));
+	iommu_report();
 }
 
 static void ap_idle(struct percpu *p)
@@ -167,6 +199,8 @@ void hv_main(struct boot_info *bi)
 	if (acpi_init(bi, &acpi) == OK)
 		platform_report();
 	pci_report();
+	bool iommu_up;
+	iommu_start(&iommu_up);
 	u32 found = 0;
 	for (u32 i = 0; i < acpi.nr_cpus; i++)
 		found += acpi.cpus[i].enabled;
@@ -174,6 +208,12 @@ void hv_main(struct boot_info *bi)
 	LOG("smp", "%u CPUs found, %u online", found ? found : 1, online);
 	if (opts.crash)
 		exceptions_selftest(opts.crash);
+	if (opts.selftest_dma) {
+		if (iommu_up)
+			selftest_dma(opts.flood);
+		else
+			LOG("selftest", "FAIL vtd/setup: no usable VT-d unit");
+	}
 	LOG("passage", "ready");
 	if (opts.test_exit)
 		emu_exit(EMU_EXIT_READY);

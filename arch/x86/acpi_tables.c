@@ -235,8 +235,12 @@ static bool table_check(struct acpi_walk *w, u64 phys, const char *want, struct 
 	t->phys = phys;
 	memcpy(t->sig, "????", 5);
 	p = map_range(w, phys, SDT_HDR_LEN);
-	if (p == NULL)
-		return table_reject(w, t, "header not readable");
+	if (p == NULL) {
+		acpi_error(w->out, "ACPI: table at 0x%llx: header not readable",
+			   (unsigned long long)phys);
+		record_table(w, t, false);
+		return false;
+	}
 	sig_copy(t->sig, p);
 	t->length = rd32(p + 4);
 	if (want != NULL && memcmp(p, want, 4) != 0)

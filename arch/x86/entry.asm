@@ -5,6 +5,7 @@ section .text
 
 extern exception_handler
 
+; Vectors 0-31 are exceptions, 32-255 interrupts; exception_handler tells them apart.
 ; Each stub is 16 bytes so C can find stub N at isr_stubs + 16 * N
 ; (no address table, so no relocations are needed in the UEFI image).
 ; SDM Vol. 3A 6.13: vectors 8, 10-14, 17, 21, 29, 30 push an error code.
@@ -24,7 +25,7 @@ global isr_stubs
 align 16
 isr_stubs:
 %assign v 0
-%rep 32
+%rep 256
 	STUB v
 %assign v v+1
 %endrep

@@ -1,6 +1,7 @@
 /* Exception handler: dumps vector, error code, control and general registers, then halts the CPU. */
 #include "exceptions.h"
 #include "cpu.h"
+#include "irq.h"
 #include "percpu.h"
 #include "lib/cmdline.h"
 #include "lib/log.h"
@@ -46,6 +47,10 @@ static void dump(const struct exception_frame *f, int cpu)
 
 void exception_handler(struct exception_frame *f)
 {
+	if (f->vector >= 32) {
+		irq_dispatch((u8)f->vector);
+		return;
+	}
 	int cpu = percpu_log_cpu();
 	struct percpu *p = cpu >= 0 ? this_cpu() : NULL;
 	if (p && p->in_exception++) {

@@ -20,7 +20,7 @@ void idt_set_gate(u8 vector, void (*handler)(void), u8 ist)
 
 void idt_init(void)
 {
-	for (int v = 0; v < 32; v++) {
+	for (int v = 0; v < 256; v++) {
 		u8 ist = v == 2 ? IST_NMI : v == 8 ? IST_DF : v == 18 ? IST_MC : 0;
 		idt_set_gate((u8)v, (void (*)(void))(isr_stubs + 16 * v), ist);
 	}

@@ -1,0 +1,135 @@
+/* VT-d primary fault reporting: fault-event interrupt, record decoding, counters (spec 7.2, 11.4.9, 11.4.14). */
+#include "vtd.h"
+#include "iommu.h"
+#include "iommu_internal.h"
+#include "arch/x86/irq.h"
+#include "arch/x86/lapic.h"
+#include "lib/log.h"
+
+#define LOG_FIRST_PER_SOURCE 8   /* full lines per source before summarising */
+#define LOG_EVERY 1024           /* then one line per this many faults */
+
+/* 7.2.1 / appendix: non-recoverable fault reasons (legacy-mode translation and interrupt remapping). */
+const char *vtd_fault_reason(u32 fr)
+{
+	switch (fr) {
+	case 0x1: return "root entry not present";
+	case 0x2: return "context entry not present";
+	case 0x3: return "invalid context entry";
+	case 0x4: return "address beyond the domain's address width";
+	case 0x5: return "write to a page without write permission";
+	case 0x6: return "read from a page without read permission";
+	case 0x7: return "error accessing a second-level paging entry";
+	case 0x8: return "error accessing the root entry";
+	case 0x9: return "error accessing the context entry";
+	case 0xa: return "reserved field set in the root entry";
+	case 0xb: return "reserved field set in the context entry";
+	case 0xc: return "reserved field set in a second-level paging entry";
+	case 0xd: return "request blocked by the context entry's translation type";
+	case 0x20: return "interrupt request with a reserved field set";
+	case 0x21: return "interrupt index beyond the remapping table";
+	case 0x22: return "interrupt remapping entry not present";
+	case 0x23: return "error accessing an interrupt remapping entry";
+	case 0x24: return "reserved field set in an interrupt remapping entry";
+	case 0x25: return "compatibility-format interrupt blocked";
+	case 0x26: return "interrupt blocked by source validation";
+	default: return "unknown reason";
+	}
+}
+
+static void report(struct vtd_unit *u, u64 lo, u64 hi)
+{
+	struct iommu_fault f = {
+		.seg = u->segment, .sid = FRCD_HI_SID(hi), .addr = FRCD_LO_FI(lo),
+		.write = !(hi & FRCD_HI_T1), .reason = (u8)FRCD_HI_FR(hi), .unit = u->index,
+	};
+	const char *owner;
+	u64 n = iommu_fault_record(&f, &owner);
+	if (n <= LOG_FIRST_PER_SOURCE || n % LOG_EVERY == 0)
+		LOG("vtd", "fault: %04x:%02x:%02x.%u (domain %s) %s 0x%lx: reason 0x%x, %s%s",
+		    f.seg, f.sid >> 8, (f.sid >> 3) & 0x1f, f.sid & 7, owner, f.write ? "write" : "read",
+		    f.addr, f.reason, vtd_fault_reason(f.reason),
+		    n == LOG_FIRST_PER_SOURCE ? " (further faults from this source are counted, "
+						"and logged once per 1024)" : "");
+}
+
+/* Drains the fault recording registers; returns the number of records handled. */
+u32 vtd_fault_poll(struct vtd_unit *u)
+{
+	u32 handled = 0;
+	spin_lock(&u->lock);
+	u32 fsts = vtd_read32(u, FSTS_REG);
+	u32 idx = FSTS_FRI(fsts) % u->nr_frcd;
+	for (u32 k = 0; k < u->nr_frcd && (fsts & FSTS_PPF); k++, idx = (idx + 1) % u->nr_frcd) {
+		u32 off = u->frcd_off + idx * 16;
+		u64 hi = vtd_read64(u, off + 8);
+		if (!(hi & FRCD_HI_F))
+			continue;
+		u64 lo = vtd_read64(u, off);
+		/* Clear F only (RW1C, bit 31 of the record's top dword); the other fields are RO. */
+		vtd_write32(u, off + 12, (u32)(FRCD_HI_F >> 32));
+		u->faults++;
+		handled++;
+		spin_unlock(&u->lock);
+		report(u, lo, hi);
+		spin_lock(&u->lock);
+	}
+	fsts = vtd_read32(u, FSTS_REG);
+	if (fsts & FSTS_PFO) {
+		u->overflows++;
+		vtd_write32(u, FSTS_REG, FSTS_PFO);
+		spin_unlock(&u->lock);
+		iommu_fault_overflow(u->index);
+		if (u->overflows <= LOG_FIRST_PER_SOURCE || u->overflows % LOG_EVERY == 0)
+			LOG("vtd", "unit %u: fault overflow (FSTS.PFO): faults were lost while all %u "
+				   "records were full (%lu overflows so far)", u->index, u->nr_frcd,
+			    u->overflows);
+		return handled;
+	}
+	spin_unlock(&u->lock);
+	return handled;
+}
+
+static void fault_irq(u8 vector, void *ctx)
+{
+	(void)vector;
+	struct vtd_unit *u = ctx;
+	if (iommu_fault_held())
+		return;
+	while (vtd_fault_poll(u))
+		;
+}
+
+/* Clears stale faults (records and FSTS status bits) left by an earlier stage. */
+void vtd_fault_clear_all(struct vtd_unit *u)
+{
+	u32 stale = 0;
+	for (u32 i = 0; i < u->nr_frcd; i++) {
+		u32 off = u->frcd_off + i * 16;
+		if (vtd_read64(u, off + 8) & FRCD_HI_F) {
+			vtd_write32(u, off + 12, (u32)(FRCD_HI_F >> 32));
+			stale++;
+		}
+	}
+	u32 fsts = vtd_read32(u, FSTS_REG) &
+		   (FSTS_PFO | FSTS_AFO | FSTS_APF | FSTS_IQE | FSTS_ICE | FSTS_ITE);
+	if (fsts)
+		vtd_write32(u, FSTS_REG, fsts);
+	if (stale || fsts)
+		LOG("vtd", "unit %u: cleared %u stale fault records, FSTS bits 0x%x", u->index, stale,
+		    fsts);
+}
+
+/* 11.4.9.2-4: the fault event is a compatibility-format MSI to the boot CPU. */
+status_t vtd_fault_init(struct vtd_unit *u)
+{
+	if (!u->fault_vector && !(u->fault_vector = irq_alloc(fault_irq, u)))
+		return E_NOSPC;
+	u32 dest = lapic_id();
+	vtd_write32(u, FECTL_REG, FECTL_IM);
+	vtd_write32(u, FEDATA_REG, u->fault_vector);
+	vtd_write32(u, FEADDR_REG, 0xfee00000u | ((dest & 0xff) << 12));
+	vtd_write32(u, FEUADDR_REG, (u->ecap & ECAP_EIM) ? dest & 0xffffff00u : 0);
+	vtd_write32(u, FECTL_REG, 0);
+	return OK;
+}

@@ -1,0 +1,188 @@
+/* One VT-d remapping unit: capabilities, taking it over from firmware, root table, translation enable. */
+#include "vtd.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/tsc.h"
+#include "lib/log.h"
+#include "lib/pmm.h"
+#include "lib/string.h"
+
+/* Flushes CPU cache lines holding table entries the unit reads, when its walks do not snoop. */
+void vtd_flush_cache(const void *p, u64 len, const struct vtd_unit *u)
+{
+	if (u->ecap & ECAP_C) /* 11.4.3: Page-walk Coherency */
+		return;
+	for (u64 a = (u64)(uintptr_t)p & ~63ULL; a < (u64)(uintptr_t)p + len; a += 64)
+		__asm__ volatile("clflush (%0)" ::"r"(a) : "memory");
+	__asm__ volatile("mfence" ::: "memory");
+}
+
+static status_t wait_gsts(struct vtd_unit *u, u32 bit, bool set)
+{
+	u64 end = tsc_now_us() + VTD_TIMEOUT_US;
+	while (((vtd_read32(u, GSTS_REG) & bit) != 0) != set)
+		if (tsc_now_us() > end)
+			return E_TIMEDOUT;
+	return OK;
+}
+
+/*
+ * 11.4.4: GCMD takes one command per write; software reads GSTS, keeps the
+ * persistent enables, sets or clears one bit, then waits for GSTS to follow.
+ */
+status_t vtd_gcmd(struct vtd_unit *u, u32 bit, bool on)
+{
+	u32 cmd = vtd_read32(u, GSTS_REG) & GSTS_PERSISTENT;
+	cmd = on ? cmd | bit : cmd & ~bit;
+	vtd_write32(u, GCMD_REG, cmd);
+	/* One-shot commands report completion by their status bit becoming set. */
+	status_t st = wait_gsts(u, bit, on);
+	if (st)
+		LOG("vtd", "unit %u: GCMD bit %u did not %s", u->index, __builtin_ctz(bit),
+		    on ? "take effect" : "clear");
+	return st;
+}
+
+/* AGAW for the page-table levels wanted (3 or 4), or 0 if SAGAW lacks it. */
+u32 vtd_agaw_bits(u64 cap, u32 want_levels)
+{
+	u32 sagaw = CAP_SAGAW(cap);
+	if (want_levels == 4 && (sagaw & SAGAW_48))
+		return 48;
+	if (want_levels == 3 && (sagaw & SAGAW_39))
+		return 39;
+	return 0;
+}
+
+static void log_summary(const struct vtd_unit *u)
+{
+	u64 c = u->cap, e = u->ecap;
+	u32 sl = CAP_SLLPS(c);
+	LOG("vtd", "unit %u at 0x%lx seg %u: VT-d %u.%u, SAGAW 0x%x, MGAW %u, superpages %s%s, "
+	    "%u domains, QI %s, IR %s, EIM %s, PI %s, C %s, CM %s, PSI %s, %u fault records",
+	    u->index, u->reg, u->segment, (u->ver >> 4) & 0xf, u->ver & 0xf, (u32)CAP_SAGAW(c),
+	    (u32)CAP_MGAW(c), sl & SLLPS_2M ? "2M" : "none", sl & SLLPS_1G ? "+1G" : "",
+	    1u << (4 + 2 * CAP_ND(c)), e & ECAP_QI ? "yes" : "no", e & ECAP_IR ? "yes" : "no",
+	    e & ECAP_EIM ? "yes" : "no", c & CAP_PI ? "yes" : "no", e & ECAP_C ? "yes" : "no",
+	    c & CAP_CM ? "yes" : "no", c & CAP_PSI ? "yes" : "no", u->nr_frcd);
+}
+
+status_t vtd_unit_probe(struct vtd_unit *u)
+{
+	if (paging_map(u->reg, PAGE_SIZE, MAP_MMIO))
+		return E_NOMEM;
+	u->ver = vtd_read32(u, VER_REG);
+	u->cap = vtd_read64(u, CAP_REG);
+	u->ecap = vtd_read64(u, ECAP_REG);
+	if (u->ver == 0xffffffff || u->cap == ~0ULL) {
+		LOG("vtd", "unit %u at 0x%lx: registers read all ones; unit ignored", u->index, u->reg);
+		return E_IO;
+	}
+	u->iotlb_off = ECAP_IRO(u->ecap);
+	u->frcd_off = CAP_FRO(u->cap);
+	u->nr_frcd = CAP_NFR(u->cap);
+	u64 span = MAX(u->iotlb_off + 16, u->frcd_off + 16 * u->nr_frcd);
+	if (span > PAGE_SIZE && paging_map(u->reg, span, MAP_MMIO))
+		return E_NOMEM;
+	log_summary(u);
+	return OK;
+}
+
+/* 10.4.16: protected memory regions block DMA to their ranges even with translation off. */
+static status_t disable_pmr(struct vtd_unit *u)
+{
+	if (!(u->cap & (CAP_PLMR | CAP_PHMR)) || !(vtd_read32(u, PMEN_REG) & PMEN_EPM))
+		return OK;
+	LOG("vtd", "unit %u: protected memory regions enabled by firmware; disabling", u->index);
+	vtd_write32(u, PMEN_REG, 0);
+	u64 end = tsc_now_us() + VTD_TIMEOUT_US;
+	while (vtd_read32(u, PMEN_REG) & PMEN_PRS)
+		if (tsc_now_us() > end)
+			return E_TIMEDOUT;
+	return OK;
+}
+
+/* Whatever an earlier stage left running is turned off in a safe order. */
+status_t vtd_unit_take_ownership(struct vtd_unit *u)
+{
+	u32 gsts = vtd_read32(u, GSTS_REG);
+	status_t st = OK;
+	if (gsts & GSTS_TES) {
+		LOG("vtd", "unit %u: translation was enabled by an earlier stage; disabling", u->index);
+		st = vtd_gcmd(u, GCMD_TE, false);
+	}
+	if (!st && (gsts & GSTS_IRES)) {
+		LOG("vtd", "unit %u: interrupt remapping was enabled by an earlier stage; disabling",
+		    u->index);
+		st = vtd_gcmd(u, GCMD_IRE, false);
+	}
+	if (!st && (gsts & GSTS_QIES)) {
+		/* 6.5.2: let the queue drain (head reaches tail) before disabling it. */
+		LOG("vtd", "unit %u: queued invalidation was enabled by an earlier stage; disabling",
+		    u->index);
+		u64 end = tsc_now_us() + VTD_TIMEOUT_US;
+		while (vtd_read64(u, IQH_REG) != vtd_read64(u, IQT_REG) && tsc_now_us() < end)
+			;
+		st = vtd_gcmd(u, GCMD_QIE, false);
+	}
+	if (!st)
+		st = disable_pmr(u);
+	if (st) {
+		LOG("vtd", "unit %u: could not take ownership (%s)", u->index, status_str(st));
+		return st;
+	}
+	vtd_fault_clear_all(u);
+	return OK;
+}
+
+status_t vtd_unit_set_root(struct vtd_unit *u)
+{
+	if (!u->root_table && !(u->root_table = pmm_alloc_pages(1, 0)))
+		return E_NOMEM;
+	vtd_flush_cache((void *)(uintptr_t)u->root_table, PAGE_SIZE, u);
+	vtd_write64(u, RTADDR_REG, u->root_table | RTADDR_TTM_LEGACY);
+	/* 11.4.4: SRTP latches RTADDR; RTPS reports completion. */
+	status_t st = vtd_gcmd(u, GCMD_SRTP, true);
+	if (st)
+		return st;
+	/* 6.5.3: after a new root table, invalidate the context cache, then the IOTLB, globally. */
+	if ((st = vtd_inv_context_global(u)) == OK)
+		st = vtd_inv_iotlb_global(u);
+	return st;
+}
+
+status_t vtd_unit_enable_translation(struct vtd_unit *u)
+{
+	if (u->cap & CAP_RWBF) { /* 6.8: flush the write buffer before the unit walks new tables */
+		vtd_write32(u, GCMD_REG, (vtd_read32(u, GSTS_REG) & GSTS_PERSISTENT) | GCMD_WBF);
+		u64 end = tsc_now_us() + VTD_TIMEOUT_US;
+		while ((vtd_read32(u, GSTS_REG) & GSTS_WBFS) && tsc_now_us() < end)
+			;
+	}
+	return vtd_gcmd(u, GCMD_TE, true);
+}
+
+/*
+ * Test aid (command line vtd=preenable): leaves the unit as a previous boot
+ * stage might, translating through an empty root table with queued
+ * invalidation on and a stale fault, so that ownership has real work to do.
+ */
+status_t vtd_simulate_firmware(struct vtd_unit *u)
+{
+	u64 root = pmm_alloc_pages(1, 0), queue = pmm_alloc_pages(1, 0);
+	if (!root || !queue)
+		return E_NOMEM;
+	vtd_write64(u, RTADDR_REG, root);
+	status_t st = vtd_gcmd(u, GCMD_SRTP, true);
+	if (!st && (u->ecap & ECAP_QI)) {
+		vtd_write64(u, IQT_REG, 0);
+		vtd_write64(u, IQA_REG, queue | IQA_QS(0));
+		st = vtd_gcmd(u, GCMD_QIE, true);
+	}
+	if (!st)
+		st = vtd_gcmd(u, GCMD_TE, true);
+	LOG("vtd", "unit %u: simulated firmware hand-over: TE %s, QIE %s", u->index,
+	    vtd_read32(u, GSTS_REG) & GSTS_TES ? "on" : "off",
+	    vtd_read32(u, GSTS_REG) & GSTS_QIES ? "on" : "off");
+	/* The throw-away pages stay allocated: ownership must not assume they are free. */
+	return st;
+}

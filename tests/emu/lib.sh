@@ -1,0 +1,137 @@
+# Emulator harness helpers: boot an image with a timeout, keep the serial log under build/,
+# and assert facts from it. Sourced by tests/emu/*.sh; results are PASS/FAIL/SKIP lines.
+
+BUILD=${BUILD:-build}
+LOGS=$BUILD/logs
+mkdir -p "$LOGS"
+BOCHS_CHROOT=${PASSAGE_CACHE:-/var/cache/passage}/bochs-trixie
+OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+READY_RE='\] passage: ready'
+FATAL_RE='\] exception: CPU [0-9]+ halted'
+
+# The serial log without carriage returns and terminal escape sequences.
+clean_log() { tr -d '\r' < "$1" | sed 's/\x1b\[[0-9;?=]*[a-zA-Z]//g'; }
+
+# wait_for PID LOG TIMEOUT: returns when the log shows ready or a fatal exception, the
+# process ends, or the timeout passes (then returns 124). Kills the process unless it ended.
+wait_for() {
+    local pid=$1 log=$2 timeout=$3 start=$SECONDS
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ -f "$log" ] && clean_log "$log" | grep -Eq "$READY_RE|$FATAL_RE"; then
+            sleep 0.3   # let the last lines drain
+            kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+            return 0
+        fi
+        if (( SECONDS - start >= timeout )); then
+            kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+            return 124
+        fi
+        sleep 0.2
+    done
+    wait "$pid"
+}
+
+# run_qemu NAME TIMEOUT ARGS...: boots QEMU with the serial log in $LOGS/NAME.log.
+# Sets RUN_STATUS (QEMU's exit status, or 124 on timeout) and RUN_LOG.
+run_qemu() {
+    local name=$1 timeout=$2; shift 2
+    RUN_LOG=$LOGS/$name.log
+    rm -f "$RUN_LOG"
+    qemu-system-x86_64 -nodefaults -display none -no-reboot -m 1024 \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 \
+        -serial "file:$RUN_LOG" "$@" >"$LOGS/$name.qemu.txt" 2>&1 &
+    wait_for $! "$RUN_LOG" "$timeout"
+    RUN_STATUS=$?
+}
+
+# ovmf_args NAME: pflash drives with a private copy of the variable store.
+ovmf_args() {
+    cp "$OVMF_VARS" "$LOGS/$1.vars.fd"
+    echo "-drive if=pflash,format=raw,readonly=on,file=$OVMF_CODE -drive if=pflash,format=raw,file=$LOGS/$1.vars.fd"
+}
+
+# run_bochs NAME TIMEOUT IMAGE CPUS: boots an ISO in Bochs 3.0 (trixie chroot).
+run_bochs() {
+    local name=$1 timeout=$2 image=$3 cpus=$4
+    local dir=/tmp/passage-$name-$$
+    RUN_LOG=$LOGS/$name.log
+    rm -rf "$BOCHS_CHROOT$dir" && mkdir -p "$BOCHS_CHROOT$dir"
+    cp "$image" "$BOCHS_CHROOT$dir/image.iso"
+    : > "$BOCHS_CHROOT$dir/serial.log"
+    echo c > "$BOCHS_CHROOT$dir/cmds"
+    cat > "$BOCHS_CHROOT$dir/bochsrc" <<RC
+megs: 512
+cpu: model=corei7_skylake_x, count=$cpus, ips=50000000, reset_on_triple_fault=0
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+display_library: rfb, options="timeout=0"
+ata0-master: type=cdrom, path=$dir/image.iso, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev=$dir/serial.log
+log: $dir/bochs.log
+clock: sync=none, time0=local
+RC
+    chroot "$BOCHS_CHROOT" bochs -q -f "$dir/bochsrc" -rc "$dir/cmds" >"$LOGS/$name.bochs.txt" 2>&1 &
+    wait_for $! "$BOCHS_CHROOT$dir/serial.log" "$timeout"
+    RUN_STATUS=$?
+    cp "$BOCHS_CHROOT$dir/serial.log" "$RUN_LOG"
+    cp "$BOCHS_CHROOT$dir/bochs.log" "$LOGS/$name.bochs.log" 2>/dev/null || true
+    rm -rf "${BOCHS_CHROOT:?}$dir"
+}
+
+# Assertions collect failures in FAILS; finish NAME prints the verdict.
+FAILS=()
+fail() { FAILS+=("$*"); }
+log_has() { clean_log "$RUN_LOG" | grep -Eq -- "$1"; }
+log_get() { clean_log "$RUN_LOG" | grep -Eo -- "$1" | head -n1; }
+expect() { log_has "$1" || fail "${2:-missing: $1}"; }
+
+expect_ready() {
+    [ "$RUN_STATUS" = 124 ] && fail "timed out"
+    expect "$READY_RE" "no ready line"
+}
+
+# expect_cpus FOUND ONLINE
+expect_cpus() {
+    local line
+    line=$(log_get 'smp: [0-9]+ CPUs found, [0-9]+ online')
+    [ "$line" = "smp: $1 CPUs found, $2 online" ] ||
+        fail "expected '$1 CPUs found, $2 online', got '${line:-nothing}'"
+    local n
+    n=$(clean_log "$RUN_LOG" | grep -Ec '\[cpu[0-9]+\] smp: online \(APIC ID')
+    [ "$n" = $(( $2 - 1 )) ] || fail "expected $(( $2 - 1 )) APs to report online, saw $n"
+}
+
+# expect_pci "vvvv:dddd ..." : the enumerated set of vendor:device IDs equals the given set.
+expect_pci() {
+    local want got
+    want=$(tr ' ' '\n' <<<"$1" | grep . | sort | tr '\n' ' ')
+    got=$(clean_log "$RUN_LOG" | grep -Eo 'pci: [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7] [0-9a-f]{4}:[0-9a-f]{4}' |
+          awk '{print $3}' | sort | tr '\n' ' ')
+    [ "$want" = "$got" ] || fail "PCI devices: expected [$want], got [$got]"
+    local count
+    count=$(log_get 'pci: [0-9]+ functions' | awk '{print $2}')
+    [ "$count" = "$(wc -w <<<"$1")" ] || fail "PCI function count ${count:-none}, expected $(wc -w <<<"$1")"
+}
+
+# expect_memory MIN MAX: usable MiB reported within [MIN, MAX].
+expect_memory() {
+    local mib
+    mib=$(log_get 'usable memory [0-9]+ MiB' | awk '{print $3}')
+    [ -n "$mib" ] && (( mib >= $1 && mib <= $2 )) || fail "usable memory '${mib:-none}' MiB not in $1..$2"
+}
+
+finish() {
+    local name=$1
+    if [ ${#FAILS[@]} -eq 0 ]; then
+        echo "PASS $name"
+    else
+        local IFS='; '
+        echo "FAIL $name: ${FAILS[*]}"
+        echo "---- last 25 lines of $RUN_LOG ----"
+        clean_log "$RUN_LOG" 2>/dev/null | tail -n 25
+        echo "----"
+    fi
+    FAILS=()
+}
