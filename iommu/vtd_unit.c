@@ -101,6 +101,35 @@ static status_t disable_pmr(struct vtd_unit *u)
 	return OK;
 }
 
+/*
+ * 6.5.2.8 / 11.4.4.1: before QIE is cleared, everything queued must have
+ * completed; an Invalidation Wait with Fence, appended to the queue the earlier
+ * stage left, proves it. Descriptors are 128 or 256 bits (IQA_REG.DW).
+ */
+static status_t drain_foreign_queue(struct vtd_unit *u)
+{
+	u64 iqa = vtd_read64(u, IQA_REG);
+	bool wide = iqa & BIT(11);
+	u32 shift = wide ? 5 : 4, entries = (u32)((PAGE_SIZE << (iqa & 7)) >> shift);
+	u32 tail = (u32)(vtd_read64(u, IQT_REG) >> shift) % entries;
+	u64 status_page = pmm_alloc_pages(1, 0);
+	if (!status_page)
+		return E_NOMEM;
+	volatile u32 *status = (volatile u32 *)(uintptr_t)status_page;
+	u64 *d = (u64 *)(uintptr_t)((iqa & ~0xfffULL) + ((u64)tail << shift));
+	memset(d, 0, 1u << shift);
+	d[0] = INV_WAIT | INV_WAIT_SW | INV_WAIT_FN | INV_WAIT_DATA(1);
+	d[1] = status_page;
+	vtd_flush_cache(d, 1u << shift, u);
+	vtd_write64(u, IQT_REG, (u64)((tail + 1) % entries) << shift);
+	u64 end = tsc_now_us() + VTD_TIMEOUT_US;
+	while (*status != 1)
+		if (tsc_now_us() > end || (vtd_read32(u, FSTS_REG) & (FSTS_IQE | FSTS_ITE)))
+			return E_TIMEDOUT;
+	pmm_free_pages(status_page, 1);
+	return OK;
+}
+
 /* Whatever an earlier stage left running is turned off in a safe order. */
 status_t vtd_unit_take_ownership(struct vtd_unit *u)
 {
@@ -116,13 +145,14 @@ status_t vtd_unit_take_ownership(struct vtd_unit *u)
 		st = vtd_gcmd(u, GCMD_IRE, false);
 	}
 	if (!st && (gsts & GSTS_QIES)) {
-		/* 6.5.2: let the queue drain (head reaches tail) before disabling it. */
 		LOG("vtd", "unit %u: queued invalidation was enabled by an earlier stage; disabling",
 		    u->index);
-		u64 end = tsc_now_us() + VTD_TIMEOUT_US;
-		while (vtd_read64(u, IQH_REG) != vtd_read64(u, IQT_REG) && tsc_now_us() < end)
-			;
-		st = vtd_gcmd(u, GCMD_QIE, false);
+		st = drain_foreign_queue(u);
+		if (st)
+			LOG("vtd", "unit %u: the earlier stage's invalidation queue did not drain",
+			    u->index);
+		else
+			st = vtd_gcmd(u, GCMD_QIE, false);
 	}
 	if (!st)
 		st = disable_pmr(u);

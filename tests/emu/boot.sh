@@ -82,7 +82,7 @@ common_facts 'multiboot2 \(UEFI\)' "1b36:000d"
 finish emu/qemu-uefi-usb
 
 # Deliberate #PF: the dump must show the registers the self-test loaded and CR2.
-run_qemu qemu-exception 60 $VTD -cdrom "$T/crash.iso"
+SELF_EXIT=1 run_qemu qemu-exception 60 $VTD -cdrom "$T/crash.iso"
 [ "$RUN_STATUS" = 33 ] || fail "QEMU exit status $RUN_STATUS, expected 33 (fatal hook)"
 expect 'exception: vector 14 \(#PF page fault\) error code 0x0 on CPU 0' "no #PF header"
 expect 'CR2=00007fdead000000' "CR2 wrong"
@@ -104,7 +104,7 @@ finish emu/qemu-exception
 
 # Bad input: unknown option and bad value are named; console moves to COM2; boot continues.
 rm -f "$LOGS/qemu-badopts.com1.log"
-run_qemu qemu-badopts 60 $VTD -cdrom "$T/badopts.iso" -serial "file:$LOGS/qemu-badopts.com1.log"
+SELF_EXIT=1 run_qemu qemu-badopts 60 $VTD -cdrom "$T/badopts.iso" -serial "file:$LOGS/qemu-badopts.com1.log"
 # -serial order: the first is COM1 (RUN_LOG), the second COM2; the console must be on COM2.
 RUN_LOG=$LOGS/qemu-badopts.com1.log
 [ "$RUN_STATUS" = 124 ] && fail "timed out"

@@ -15,10 +15,12 @@ clean_log() { tr -d '\r' < "$1" | sed 's/\x1b\[[0-9;?=]*[a-zA-Z]//g'; }
 
 # wait_for PID LOG TIMEOUT: returns when the log shows ready or a fatal exception, the
 # process ends, or the timeout passes (then returns 124). Kills the process unless it ended.
+# With SELF_EXIT=1 (images booted with test_exit) it waits for the emulator to exit by itself.
 wait_for() {
     local pid=$1 log=$2 timeout=$3 start=$SECONDS
     while kill -0 "$pid" 2>/dev/null; do
-        if [ -f "$log" ] && clean_log "$log" | grep -Eq "$READY_RE|$FATAL_RE"; then
+        if [ "${SELF_EXIT:-0}" != 1 ] && [ -f "$log" ] &&
+           clean_log "$log" | grep -Eq "$READY_RE|$FATAL_RE"; then
             sleep 0.3   # let the last lines drain
             kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
             return 0

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# VT-d suite: Passage's selftest=dma on QEMU's emulated VT-d unit with edu devices, across
+# address widths, caching mode and a unit left enabled by an "earlier stage".
+set -u
+cd "$(dirname "$0")/../.."
+. tests/emu/lib.sh
+
+T=$BUILD/test
+mkdir -p "$T"
+FLOOD=${VTD_FLOOD:-2000}
+SELF_EXIT=1   # every image here is booted with test_exit
+TESTS="map-write-read unmapped-faults readonly two-domains remap-invalidate bridge fault-overflow fault-flood"
+# Two edu devices on the root bus, one behind a PCIe-to-PCI bridge. -icount with sleep=off
+# lets virtual time jump while the CPU halts, so edu's 100 ms per transfer costs no wall time.
+DEVS="-M q35 -smp 2 -icount shift=0,sleep=off -device edu -device edu \
+ -device pcie-pci-bridge,id=br1,bus=pcie.0,addr=0x5 -device edu,bus=br1,addr=0x1"
+
+mk() { tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/$1.iso" "$2" \
+       >>"$LOGS/test-images.txt" 2>&1 || echo "FAIL emu/vtd-images: $1.iso not built"; }
+mk dma "selftest=dma test_exit flood=$FLOOD"
+mk dma-preenable "selftest=dma vtd=preenable test_exit flood=$FLOOD"
+
+# selftest NAME ISO IOMMU-OPTIONS: boots and turns each self-test line into a result.
+selftest() {
+    local name=$1 iso=$2 iommu=$3 t
+    run_qemu "$name" 180 $DEVS -device "intel-iommu,intremap=on$iommu" -cdrom "$T/$iso.iso"
+    for t in $TESTS; do
+        if log_has "selftest: PASS vtd/$t\$"; then
+            echo "PASS emu/$name/$t"
+        else
+            local why
+            why=$(log_get "selftest: FAIL vtd/$t: .*" | sed 's/^selftest: FAIL vtd\/[^:]*: //')
+            echo "FAIL emu/$name/$t: ${why:-no result (status $RUN_STATUS)}"
+        fi
+    done
+    [ "$RUN_STATUS" = 1 ] || fail "QEMU exit status $RUN_STATUS, expected 1"
+    expect 'selftest: vtd: 8 passed, 0 failed' "self-test summary is not 8 passed, 0 failed"
+    expect "flood: $FLOOD faulting DMAs: $FLOOD faults recorded" "flood count wrong"
+    expect 'iommu: 0000:01:01.0 \(DMA as 01:00.0\): unit 0, domain selftest-a' \
+        "bridged device alias not reported"
+    expect 'iommu: 0000:00:1f.2: unit 0, domain none \(DMA blocked\)' "unowned AHCI not blocked"
+}
+
+selftest vtd-aw48 dma ",aw-bits=48"
+expect 'vtd: unit 0 at 0xfed90000 seg 0: VT-d [0-9.]+, SAGAW 0x6, MGAW 48' "unit summary wrong"
+expect 'iommu: 4-level \(48-bit\) tables' "not 4-level"
+kib1=$(log_get 'largest pages: [0-9]+ KiB' | awk '{print $3}')
+kib2=$(log_get '2 MiB pages only: [0-9]+ KiB' | awk '{print $5}')
+[ -n "$kib1" ] && (( kib1 <= 16 )) || fail "4 GiB with 1 GiB pages took ${kib1:-?} KiB (> 16)"
+[ -n "$kib2" ] && (( kib2 <= 32 )) || fail "4 GiB with 2 MiB pages took ${kib2:-?} KiB (> 32)"
+finish emu/vtd-aw48
+
+selftest vtd-aw39 dma ",aw-bits=39"
+expect 'SAGAW 0x2, MGAW 39' "unit summary wrong"
+expect 'iommu: 3-level \(39-bit\) tables' "not 3-level"
+finish emu/vtd-aw39
+
+selftest vtd-caching-mode dma ",caching-mode=on"
+expect 'CM yes' "caching mode not reported"
+expect 'caching mode on' "caching mode not used"
+finish emu/vtd-caching-mode
+
+selftest vtd-preenabled dma-preenable ""
+expect 'unit 0: simulated firmware hand-over: TE on, QIE on' "hand-over not simulated"
+expect 'unit 0: translation was enabled by an earlier stage; disabling' "TE not taken over"
+expect 'unit 0: queued invalidation was enabled by an earlier stage; disabling' "QIE not taken over"
+finish emu/vtd-preenabled
