@@ -31,7 +31,7 @@ EFI := $(BUILD)/passage.efi
 ISO := $(BUILD)/passage.iso
 USB := $(BUILD)/passage-usb.img
 
-.PHONY: all setup run run-efi test clean images FORCE
+.PHONY: all setup run run-efi test figures clean images FORCE
 all: $(ELF) $(EFI) $(ISO) $(USB)
 images: $(ISO) $(USB)
 
@@ -80,6 +80,9 @@ run: setup all
 
 test: setup all
 	tests/run-all.sh
+
+figures: setup all
+	tests/emu/figures.sh
 
 clean:
 	rm -rf $(BUILD)
