@@ -1,0 +1,95 @@
+/* Unit tests of the physical page allocator: what it hands out and what it never does. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "lib/pmm.h"
+#include "lib/string.h"
+
+static struct pmm m;
+static struct boot_info bi;
+
+static void map(void)
+{
+	memset(&bi, 0, sizeof bi);
+	boot_info_add_mem(&bi, 0x0, 0x9f000, MEM_USABLE);            /* low memory */
+	boot_info_add_mem(&bi, 0x9f000, 0x61000, MEM_RESERVED);       /* EBDA, ROMs */
+	boot_info_add_mem(&bi, 0x100000, 0x3fe00000, MEM_USABLE);     /* 1 MiB .. 1 GiB - 1 MiB */
+	boot_info_add_mem(&bi, 0x3ff00000, 0x80000, MEM_ACPI);
+	boot_info_add_mem(&bi, 0x3ff80000, 0x80000, MEM_NVS);
+	boot_info_add_mem(&bi, 0x100000000ULL, 0x40000000ULL, MEM_USABLE); /* 4-5 GiB */
+	boot_info_add_mem(&bi, 0x20000000, 0x1000, MEM_RESERVED);     /* overlaps usable: firmware quirk */
+}
+
+static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static void test_never_hands_out_reserved(void **state)
+{
+	(void)state;
+	map();
+	struct mem_range res[2] = { { 0x200000, 0x40000, 0, 0 },        /* image */
+				    { 0x800000, 0x1800, 0, 0 } };       /* module, unaligned end */
+	pmm_init(&m, &bi, res, 2);
+	u64 n = 0, p;
+	while ((p = pmm_alloc(&m, 1, 0)) != 0) {
+		assert_true(p % PAGE_SIZE == 0);
+		assert_false(p == 0);
+		assert_false(overlaps(p, PAGE_SIZE, 0x9f000, 0x61000));
+		assert_false(overlaps(p, PAGE_SIZE, 0x3ff00000, 0x100000));
+		assert_false(overlaps(p, PAGE_SIZE, 0x20000000, 0x1000));
+		assert_false(overlaps(p, PAGE_SIZE, 0x200000, 0x40000));
+		assert_false(overlaps(p, PAGE_SIZE, 0x800000, 0x2000));
+		assert_false(overlaps(p, PAGE_SIZE, 0x40000000, 0xc0000000));
+		n++;
+	}
+	/* every usable page minus page 0, the overlap, image and module */
+	u64 expect = (0x9f000 - 0x1000 + 0x3fe00000 - 0x1000 - 0x40000 - 0x2000 + 0x40000000ULL) /
+		     PAGE_SIZE;
+	assert_int_equal(n, expect);
+	assert_int_equal(m.free_pages, 0);
+}
+
+static void test_limit_and_contiguity(void **state)
+{
+	(void)state;
+	map();
+	pmm_init(&m, &bi, NULL, 0);
+	u64 p = pmm_alloc(&m, 16, 4ULL << 30);
+	assert_true(p != 0 && p + 16 * PAGE_SIZE <= (4ULL << 30));
+	u64 low = pmm_alloc(&m, 1, 1 << 20);
+	assert_true(low != 0 && low < (1 << 20));
+	u64 high = pmm_alloc(&m, 1, 0);
+	assert_true(high >= 0x100000000ULL); /* highest first */
+	assert_int_equal(pmm_alloc(&m, 0x50000, 0), 0); /* more than any extent */
+}
+
+static void test_free_merges(void **state)
+{
+	(void)state;
+	map();
+	pmm_init(&m, &bi, NULL, 0);
+	u64 before = m.free_pages;
+	u32 extents = m.nr;
+	u64 a = pmm_alloc(&m, 4, 0), b = pmm_alloc(&m, 4, 0);
+	assert_int_equal(b + 4 * PAGE_SIZE, a); /* top-down: b sits just below a */
+	pmm_free(&m, b, 4);
+	pmm_free(&m, a, 4);
+	assert_int_equal(m.free_pages, before);
+	assert_int_equal(m.nr, extents); /* merged back, not fragmented */
+	assert_int_equal(pmm_alloc(&m, 8, 0), b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_never_hands_out_reserved),
+		cmocka_unit_test(test_limit_and_contiguity),
+		cmocka_unit_test(test_free_merges),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
