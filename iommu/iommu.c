@@ -31,6 +31,8 @@ struct iommu_dev {
 
 static struct {
 	struct dmar_info dmar;
+	bool no_qi;
+	u32 max_iova_bits;        /* min over units of MGAW and the table's AGAW */
 	struct vtd_unit *units;
 	u32 nr_units;
 	u32 levels, sllps;
@@ -247,6 +249,9 @@ status_t iommu_map(struct iommu_domain *d, u64 iova, u64 hpa, u64 size, u32 perm
 	u64 sl = (perm & IOMMU_READ ? SL_R : 0) | (perm & IOMMU_WRITE ? SL_W : 0);
 	if (!sl)
 		return E_INVAL;
+	/* 3.6 / 11.4.2: input addresses above MGAW (and the table's AGAW) are not translatable. */
+	if (iova + size < iova || iova + size > (1ULL << io.max_iova_bits))
+		return E_RANGE;
 	status_t st = slpt_map(&d->pt, iova, hpa, size, sl);
 	/* 6.1: with caching mode, not-present entries may be cached: invalidate after mapping.
 	 * A mapping that replaced a present one also needs it; both are covered by always
@@ -415,6 +420,7 @@ static status_t units_probe(const struct iommu_options *o)
 	io.sllps = 0xf;
 	io.coherent = true;
 	io.nr_dids = 65536;
+	io.max_iova_bits = 64;
 	for (u32 i = 0; i < io.nr_units; i++) {
 		struct vtd_unit *u = &io.units[i];
 		*u = (struct vtd_unit){ .index = i, .reg = io.dmar.units[i].register_base,
@@ -429,13 +435,14 @@ static status_t units_probe(const struct iommu_options *o)
 		io.coherent &= (u->ecap & ECAP_C) != 0;
 		io.caching_mode |= (u->cap & CAP_CM) != 0;
 		io.nr_dids = MIN(io.nr_dids, 1u << (4 + 2 * CAP_ND(u->cap)));
+		io.max_iova_bits = MIN(io.max_iova_bits, (u32)CAP_MGAW(u->cap));
 	}
 	return OK;
 }
 
 static status_t unit_start(struct vtd_unit *u)
 {
-	status_t st = vtd_qi_enable(u);
+	status_t st = io.no_qi ? E_NOTSUP : vtd_qi_enable(u);
 	if (st == E_NOTSUP)
 		LOG("vtd", "unit %u: no queued invalidation; using register-based invalidation",
 		    u->index);
@@ -489,6 +496,7 @@ static void rmrr_domains(void)
 
 status_t iommu_init(const void *dmar, u32 len, const struct iommu_options *o)
 {
+	io.no_qi = o->no_qi;
 	status_t st = dmar_parse(dmar, len, page_alloc, NULL, &io.dmar);
 	log_dmar();
 	if (st)
@@ -502,6 +510,7 @@ status_t iommu_init(const void *dmar, u32 len, const struct iommu_options *o)
 		io.nr_units = 0;
 		return E_NOTSUP;
 	}
+	io.max_iova_bits = MIN(io.max_iova_bits, io.levels == 4 ? 48u : 39u);
 	io.did_used = page_alloc(io.nr_dids, NULL);
 	if (!io.did_used)
 		return E_NOMEM;

@@ -13,6 +13,7 @@ struct iommu_domain;
 struct iommu_options {
 	bool simulate_firmware;   /* vtd=preenable: leave units on as firmware might, first */
 	u32 max_levels;           /* 0: best the hardware offers; 3 forces 39-bit tables */
+	bool no_qi;               /* register-based invalidation even where QI exists */
 };
 
 struct iommu_fault {

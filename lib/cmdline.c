@@ -163,8 +163,10 @@ static void opt_vtd(struct cmdline_ctx *c, const char *val)
 			c->o->vtd_preenable = true;
 		else if (strcmp(item, "39") == 0)
 			c->o->vtd_levels = 3;
+		else if (strcmp(item, "noqi") == 0)
+			c->o->vtd_noqi = true;
 		else
-			report(c, "cmdline: vtd=%s: unknown item '%s' (expected off, preenable, 39)", val,
+			report(c, "cmdline: vtd=%s: unknown item '%s' (expected off, preenable, 39, noqi)", val,
 			       item);
 		p += n;
 		while (*p && *p != ',')

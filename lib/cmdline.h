@@ -24,6 +24,7 @@ struct hv_options {
 	bool vtd_off;         /* vtd=off: leave the remapping units alone */
 	bool vtd_preenable;   /* vtd=preenable: first turn the units on as firmware might (test aid) */
 	u32 vtd_levels;       /* vtd=39: force 3-level (39-bit) tables; 0 = best available */
+	bool vtd_noqi;        /* vtd=noqi: register-based invalidation even when QI exists */
 	u32 flood;            /* flood=N: faulting DMAs in the self-test's flood (default 2000) */
 };
 

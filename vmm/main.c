@@ -163,7 +163,7 @@ static void iommu_start(bool *up)
 		return;
 	}
 	struct iommu_options io = { .simulate_firmware = opts.vtd_preenable,
-				    .max_levels = opts.vtd_levels };
+				    .max_levels = opts.vtd_levels, .no_qi = opts.vtd_noqi };
 	status_t st = iommu_init((const void *)(uintptr_t)acpi.dmar_phys, acpi.dmar_length, &io);
 	if (st) {
 		LOG("iommu", "VT-d not in use: %s", status_str(st));

@@ -29,7 +29,7 @@
 [0010]                           Reserved : 00 00 00 00 00 00 00 00 00 00
 
 [0002]                      Subtable Type : 0000 [Hardware Unit Definition]
-[0002]                             Length : 0000
+[0002]                             Length : 0018
 [0001]                              Flags : 01
 [0001]                           Reserved : 00
 [0002]                 PCI Segment Number : 0000

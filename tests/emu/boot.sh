@@ -51,6 +51,9 @@ common_facts() { # PATH-REGEX EXTRA-PCI-IDS
     expect_memory 900 1024
     expect 'acpi: DMAR: at 0x[0-9a-f]+ length [0-9]+, 1 remapping units' "DMAR with 1 unit not reported"
     expect 'acpi: MCFG: segment 0 buses 0-255 ECAM at 0xb0000000' "MCFG not reported"
+    expect 'vtd: unit 0 at 0xfed90000 seg 0: VT-d' "VT-d unit summary missing"
+    expect 'vtd: unit 0: DMA remapping enabled' "translation not enabled"
+    expect 'iommu: 0000:00:1f.2: unit 0, domain none \(DMA blocked\)' "AHCI not reported as blocked"
     expect_pci "$Q35_BASE $2"
 }
 

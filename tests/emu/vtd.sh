@@ -19,6 +19,7 @@ mk() { tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/$1.iso" "$
        >>"$LOGS/test-images.txt" 2>&1 || echo "FAIL emu/vtd-images: $1.iso not built"; }
 mk dma "selftest=dma test_exit flood=$FLOOD"
 mk dma-preenable "selftest=dma vtd=preenable test_exit flood=$FLOOD"
+mk dma-noqi "selftest=dma vtd=noqi test_exit flood=$FLOOD"
 
 # selftest NAME ISO IOMMU-OPTIONS: boots and turns each self-test line into a result.
 selftest() {
@@ -65,3 +66,8 @@ expect 'unit 0: simulated firmware hand-over: TE on, QIE on' "hand-over not simu
 expect 'unit 0: translation was enabled by an earlier stage; disabling' "TE not taken over"
 expect 'unit 0: queued invalidation was enabled by an earlier stage; disabling' "QIE not taken over"
 finish emu/vtd-preenabled
+
+selftest vtd-register-invalidation dma-noqi ""
+expect 'unit 0: no queued invalidation; using register-based invalidation' "QI still used"
+log_has 'GSTS|invalidation wait' && fail "queued invalidation messages seen"
+finish emu/vtd-register-invalidation
