@@ -16,7 +16,7 @@ NASMFLAGS := -f elf64 -Werror
 
 # Sources shared by both boot paths (everything except boot/).
 COMMON_C := $(wildcard lib/*.c arch/x86/*.c drivers/*.c iommu/*.c vmm/*.c)
-COMMON_ASM := arch/x86/entry.asm arch/x86/trampoline.asm
+COMMON_ASM := $(wildcard arch/x86/*.asm vmm/*.asm)
 MB2_C := boot/mb2_main.c boot/mb2_parse.c boot/efi_memmap.c
 MB2_ASM := boot/mb2_entry.asm
 EFI_C := boot/efi_main.c boot/efi_memmap.c

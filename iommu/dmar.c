@@ -113,7 +113,7 @@ static bool claim(const struct dmar_walk *w, u32 *used, u32 cap, u32 n, u32 *fir
 
 static void lost(struct dmar_walk *w, u32 off, u16 type)
 {
-	add_msg(w->out, true, "DMAR: structure type %u (%s) at offset 0x%x: table changed between passes; dropped",
+	add_msg(w->out, true, "DMAR: structure type %u (%s) at offset 0x%x: table changed while parsed; data incomplete",
 		type, dmar_type_name(type), off);
 }
 
@@ -181,13 +181,13 @@ static bool scope_valid(struct dmar_walk *w, u32 off, u16 type, u32 pos, const s
 }
 
 /* Pass 2: copies one checked scope and its path into the block. */
-static void fill_scope(struct dmar_walk *w, u32 idx, u32 pos, const struct dmar_scope_hdr *s, u32 nr_path)
+static bool fill_scope(struct dmar_walk *w, u32 idx, u32 pos, const struct dmar_scope_hdr *s, u32 nr_path)
 {
 	struct dmar_scope *d = &w->a.scopes[idx];
 	u32 first;
 
 	if (!claim(w, &w->n.paths, w->cap.paths, nr_path, &first))
-		return;
+		return false;
 	memcpy(&w->a.paths[first], w->t + pos + sizeof(*s), 2 * (size_t)nr_path);
 	d->type = s->type;
 	d->flags = s->flags;
@@ -196,6 +196,7 @@ static void fill_scope(struct dmar_walk *w, u32 idx, u32 pos, const struct dmar_
 	d->nr_path = nr_path;
 	d->path = &w->a.paths[first];
 	d->offset = pos;
+	return true;
 }
 
 /* Takes the valid scopes of [start, end) (already known walkable) into *out. */
@@ -213,10 +214,10 @@ static bool take_scopes(struct dmar_walk *w, u32 off, u16 type, u32 start, u32 e
 				   pos, s.type, dmar_scope_type_name(s.type));
 		if (!claim(w, &w->n.scopes, w->cap.scopes, 1, &idx))
 			return false;
-		if (w->fill)
-			fill_scope(w, idx, pos, &s, (u32)(s.length - sizeof(s)) / 2);
-		else
+		if (!w->fill)
 			w->n.paths += (u32)(s.length - sizeof(s)) / 2;
+		else if (!fill_scope(w, idx, pos, &s, (u32)(s.length - sizeof(s)) / 2))
+			return false;
 		count++;
 	}
 	if (w->fill) {

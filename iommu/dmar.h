@@ -194,7 +194,7 @@ struct dmar_satc_info {
 };
 
 #define DMAR_MAX_MSGS 32          /* diagnostics kept; later ones are only counted */
-#define DMAR_MSG_LEN 160
+#define DMAR_MSG_LEN 192
 
 struct dmar_msg {
 	bool error;               /* false: a warning */

@@ -29,7 +29,15 @@ HOST_SEED_CFLAGS := -std=c11 -DPASSAGE_HOST -DFUZZ_SEEDS -I. -Wall -Wextra -Werr
 HOST_UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 HOST_FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: host-unit host-fuzz host-clean
+.PHONY: host-unit host-fuzz host-clean dmar-decode
+
+# Host tool: decodes a raw DMAR table with the hypervisor's parser.
+DMAR_DECODE_SRCS := tools/dmar-decode.c iommu/dmar.c
+
+dmar-decode: $(HOST_OUT)/dmar-decode
+$(HOST_OUT)/dmar-decode: $(DMAR_DECODE_SRCS) iommu/dmar.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(DMAR_DECODE_SRCS) -o $@
 
 host-unit:
 	@mkdir -p $(HOST_OUT)/unit
@@ -42,6 +50,10 @@ host-unit:
 			sh tests/unit/run.sh --build-failed $$name $$src $$bin.build.log; \
 		fi; \
 	done; true
+	@$(MAKE) --no-print-directory -f tests/host.mk HOST_OUT='$(HOST_OUT)' HOST_CC='$(HOST_CC)' dmar-decode \
+		>$(HOST_OUT)/unit/dmar-decode.build.log 2>&1 || rm -f $(HOST_OUT)/dmar-decode; \
+	sh tests/unit/dmar_decode.sh $(HOST_OUT)/dmar-decode $(HOST_OUT)/unit/dmar-decode.build.log \
+		$(HOST_OUT)/unit/dmar-decode
 
 host-fuzz:
 	@mkdir -p $(HOST_OUT)/fuzz

@@ -57,7 +57,7 @@ static void print_header(const struct dmar_info *o, const char *file)
 {
 	printf("DMAR table %s: Table Length 0x%x, Revision %u, Checksum %s\n", file, o->table_length, o->revision,
 	       o->checksum_ok ? "ok" : "WRONG");
-	printf("Host Address Width      : %u (%u-bit DMA addresses)\n", o->haw - 1u, o->haw);
+	printf("Host Address Width      : 0x%02x (%u-bit DMA addresses)\n", o->haw - 1u, o->haw);
 	printf("Flags                   : 0x%02x%s%s%s\n", o->flags,
 	       o->flags & DMAR_FLAG_INTR_REMAP ? " INTR_REMAP" : "",
 	       o->flags & DMAR_FLAG_X2APIC_OPT_OUT ? " X2APIC_OPT_OUT" : "",

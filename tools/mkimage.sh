@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds the hybrid BIOS/UEFI boot image (ISO 9660 with an MBR and an EFI system partition).
-# usage: tools/mkimage.sh PASSAGE.ELF PASSAGE.EFI OUT.ISO "CMDLINE" [CONFIG]
+# usage: tools/mkimage.sh PASSAGE.ELF PASSAGE.EFI OUT.ISO "CMDLINE" [CONFIG [MODULE...]]
+# MODULEs (guest kernels, initrds) are loaded by GRUB under their file names, which the
+# config refers to.
 # The same file boots from CD and, written with dd, from a USB stick. Its ESP holds GRUB
 # (EFI/BOOT/BOOTX64.EFI) and the native application (EFI/passage/passage.efi with
 # passage.cmdline and passage.cfg beside it).
 set -euo pipefail
 elf=$1 efi=$2 out=$3 cmdline=${4-} cfg=${5-}
+shift $(( $# < 5 ? $# : 5 ))
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -22,6 +25,13 @@ if [ -n "$cfg" ]; then
     cp "$cfg" "$work/iso/boot/passage.cfg"
     module="module2 /boot/passage.cfg passage.cfg"
 fi
+for m in "$@"; do
+    b=$(basename "$m")
+    cp "$m" "$work/iso/boot/$b"
+    cp "$m" "$work/esp/EFI/passage/$b"
+    module="$module
+	module2 /boot/$b $b"
+done
 
 cat > "$work/iso/boot/grub/grub.cfg" <<CFG
 set timeout=0

@@ -20,6 +20,8 @@
 #include "iommu/dmar_count.h"
 #include "iommu/iommu.h"
 #include "selftest.h"
+#include "domains.h"
+#include "vmx.h"
 
 static struct hv_options opts;
 static struct acpi_platform acpi;
@@ -177,10 +179,20 @@ static void iommu_start(bool *up)
 	iommu_report();
 }
 
-static void ap_idle(struct percpu *p)
+static void ap_main(struct percpu *p)
 {
 	(void)p;
+	status_t st = vmx_cpu_init();
+	if (st && vmx_caps.usable)
+		LOG("vmx", "VMXON failed on this CPU (%s): no guests here", status_str(st));
+	domains_cpu_loop();
 	halt_forever();
+}
+
+static void all_domains_stopped(void)
+{
+	if (opts.test_exit)
+		emu_exit(EMU_EXIT_READY);
 }
 
 void hv_main(struct boot_info *bi)
@@ -204,7 +216,8 @@ void hv_main(struct boot_info *bi)
 	u32 found = 0;
 	for (u32 i = 0; i < acpi.nr_cpus; i++)
 		found += acpi.cpus[i].enabled;
-	u32 online = opts.nosmp ? 1 : smp_start(&acpi, opts.max_cpus, ap_idle);
+	vmx_global_init();
+	u32 online = opts.nosmp ? 1 : smp_start(&acpi, opts.max_cpus, ap_main);
 	LOG("smp", "%u CPUs found, %u online", found ? found : 1, online);
 	if (opts.crash)
 		exceptions_selftest(opts.crash);
@@ -214,8 +227,13 @@ void hv_main(struct boot_info *bi)
 		else
 			LOG("selftest", "FAIL vtd/setup: no usable VT-d unit");
 	}
+	if (vmx_caps.usable && vmx_cpu_init() != OK)
+		LOG("vmx", "VMXON failed on the boot CPU: no guests here");
+	u32 doms = vmx_caps.usable ? domains_start(bi, online) : 0;
+	domains_set_done_hook(all_domains_stopped);
 	LOG("passage", "ready");
-	if (opts.test_exit)
+	if (opts.test_exit && !doms)
 		emu_exit(EMU_EXIT_READY);
+	domains_cpu_loop();
 	halt_forever();
 }

@@ -21,6 +21,9 @@ static struct {
 	int calls;
 	size_t bytes;
 	bool fail;
+	u8 *table;                /* the copy being parsed */
+	int poke_at;              /* > 0: byte the callback changes between the passes */
+	u8 poke_value;
 } al;
 
 static void *test_alloc(size_t bytes, void *ctx)
@@ -28,6 +31,8 @@ static void *test_alloc(size_t bytes, void *ctx)
 	assert_ptr_equal(ctx, &al);
 	al.calls++;
 	al.bytes = bytes;
+	if (al.poke_at > 0)
+		al.table[al.poke_at] = al.poke_value;
 	return al.fail ? NULL : malloc(bytes);
 }
 
@@ -42,6 +47,7 @@ static status_t parse_len(u32 len)
 
 	assert_non_null(copy);
 	memcpy(copy, b.buf, len);
+	al.table = copy;
 	dmar_free(&out);
 	st = dmar_parse(copy, len, test_alloc, &al, &out);
 	memset(copy, 0xee, len);      /* the result must not point into the table */
@@ -342,6 +348,25 @@ static void test_alloc_failure(void **state)
 	assert_int_equal(parse(), E_NOMEM);
 	assert_int_equal(out.nr_units, 0);
 	assert_error("cannot allocate", NULL);
+}
+
+/* Pass 2 never writes past what pass 1 counted, even if the table changes in between. */
+static void test_table_changed_between_passes(void **state)
+{
+	u32 scope;
+
+	(void)state;
+	db_init(&b, QEMU_HAW, 0);
+	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, 0xfed90000);
+	scope = db_scope(&b, 0, 0, 0xff, 1, 0, 0);            /* type 0: skipped by pass 1 */
+	db_finish(&b);
+	al.poke_at = (int)scope;
+	al.poke_value = DMAR_SCOPE_IOAPIC;                    /* valid by pass 2 */
+	assert_int_equal(parse(), OK);
+	assert_error("(DRHD) at offset 0x30: table changed while parsed; data incomplete", NULL);
+	assert_int_equal(al.bytes, out.block_bytes);
+	assert_int_equal(out.nr_units, 1);
+	assert_int_equal(out.units[0].scopes.count, 0);
 }
 
 static void test_path_str_truncates(void **state)
@@ -755,6 +780,7 @@ int main(void)
 		T(test_sized_from_table),
 		T(test_no_structures_no_alloc),
 		T(test_alloc_failure),
+		T(test_table_changed_between_passes),
 		T(test_path_str_truncates),
 		T(test_bad_checksum_still_parsed),
 		T(test_header_rejected),

@@ -1,0 +1,17 @@
+/* Domain start-up from the configuration and the per-CPU run loop. */
+#ifndef PASSAGE_VMM_DOMAINS_H
+#define PASSAGE_VMM_DOMAINS_H
+
+#include "vcpu.h"
+#include "lib/boot_info.h"
+
+/* Parses and checks the config module, builds the valid domains and pins their vCPUs. */
+u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online);
+/* Every CPU: waits for placement, then runs the vCPU pinned to it (if any). */
+void domains_cpu_loop(void);
+
+typedef void (*domains_done_fn)(void);
+/* Called once every started domain has stopped. */
+void domains_set_done_hook(domains_done_fn fn);
+
+#endif

@@ -1,0 +1,268 @@
+/* VM-exit handlers: CPUID, I/O, MSRs, CRs, XSETBV, caches, HLT, VMCALL, EPT violations (SDM chapter 27, 28). */
+#include "vcpu.h"
+#include "arch/x86/cpu.h"
+#include "lib/log.h"
+#include "lib/string.h"
+
+#define PORT_EXIT 0xf4            /* test device: a write ends the guest with that code */
+#define COM1 0x3f8
+#define HC_CONSOLE_WRITE 1        /* VMCALL EAX=1: EBX guest-physical string, ECX length */
+#define HC_EXIT 2                 /* VMCALL EAX=2: exit with code EBX */
+#define HC_MAX_WRITE 4096
+
+static void skip_instruction(void)
+{
+	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(VM_EXIT_INSTRUCTION_LEN));
+}
+
+/* 26.6.1.1 / 25.8.3: inject a hardware exception at the next entry (RIP not advanced). */
+static void inject_exception(u8 vector, bool has_code, u32 code)
+{
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector |
+					  (has_code ? INTR_INFO_DELIVER_CODE : 0));
+	if (has_code)
+		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, code);
+}
+
+static u64 *gpr(struct vcpu *v, u32 n)
+{
+	u64 *r[16] = { &v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, NULL, &v->regs.rbp,
+		       &v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10,
+		       &v->regs.r11, &v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15 };
+	return r[n & 15];
+}
+
+void guest_console_putc(struct domain *d, char c)
+{
+	if (c == '\r')
+		return;
+	if (c != '\n' && d->con_len < sizeof d->con - 1) {
+		d->con[d->con_len++] = c;
+		return;
+	}
+	d->con[d->con_len] = '\0';
+	LOG(d->name, "%s", d->con);
+	d->con_len = 0;
+	if (c != '\n')
+		d->con[d->con_len++] = c;
+}
+
+static bool handle_cpuid(struct vcpu *v)
+{
+	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
+	struct cpuid_regs r = cpuid(leaf, sub);
+	if (leaf == 1) {
+		r.ecx &= ~CPUID1_ECX_VMX;             /* no nested VMX */
+		r.ecx |= CPUID1_ECX_HYPERVISOR;
+		/* OSXSAVE mirrors the guest's CR4.OSXSAVE, not the host's (SDM CPUID leaf 1). */
+		r.ecx = (vmread(GUEST_CR4) & BIT(18)) ? r.ecx | BIT(27) : r.ecx & ~BIT(27);
+		r.ebx = (r.ebx & 0x00ffffff) | (v->id << 24); /* initial APIC ID of this vCPU */
+	} else if (leaf == 0x40000000) {
+		/* Hypervisor leaf: max leaf in EAX, signature "PassageHV\0\0\0" in EBX, ECX, EDX. */
+		r.eax = 0x40000000;
+		memcpy(&r.ebx, "Pass", 4);
+		memcpy(&r.ecx, "ageH", 4);
+		memcpy(&r.edx, "V\0\0\0", 4);
+	} else if (leaf > 0x40000000 && leaf < 0x40000100) {
+		r = (struct cpuid_regs){ 0, 0, 0, 0 };
+	}
+	v->regs.rax = r.eax, v->regs.rbx = r.ebx, v->regs.rcx = r.ecx, v->regs.rdx = r.edx;
+	skip_instruction();
+	return true;
+}
+
+/* 27.2.1 table 28-5: I/O qualification: size-1 in 2:0, IN in bit 3, string 4, port 31:16. */
+static bool handle_io(struct vcpu *v)
+{
+	struct domain *d = v->dom;
+	u64 q = vmread(EXIT_QUALIFICATION);
+	u32 size = (q & 7) + 1, port = (u32)(q >> 16);
+	bool in = q & BIT(3);
+	if (q & BIT(4)) {
+		domain_stop(d, -1, "string I/O (INS/OUTS) to port 0x%x is not supported, guest RIP 0x%lx",
+			    port, vmread(GUEST_RIP));
+		return false;
+	}
+	u64 mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
+	if (!in && port == PORT_EXIT) {
+		skip_instruction();
+		domain_stop(d, (int)(v->regs.rax & mask), "guest wrote %lu to port 0xf4",
+			    v->regs.rax & mask);
+		return false;
+	}
+	if (port >= COM1 && port < COM1 + 8 && !d->console_port) {
+		if (!in && port == COM1)
+			guest_console_putc(d, (char)v->regs.rax);
+		else if (in)
+			v->regs.rax = (v->regs.rax & ~mask) |
+				      (port == COM1 + 5 ? 0x60 : 0); /* LSR: THR empty, idle */
+		skip_instruction();
+		return true;
+	}
+	if (in) /* nothing decodes it: the bus floats high */
+		v->regs.rax = (v->regs.rax & ~mask) | mask;
+	skip_instruction();
+	return true;
+}
+
+/* MSRs a guest may use, kept in guest-state fields or harmless to read. */
+static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	switch (msr) {
+	case 0x10: *val = rdtsc(); return true;                      /* IA32_TIME_STAMP_COUNTER */
+	case MSR_IA32_APIC_BASE: *val = 0xfee00000 | BIT(11) | (v->id ? 0 : BIT(8)); return true;
+	case 0x174: *val = vmread(GUEST_SYSENTER_CS); return true;
+	case 0x175: *val = vmread(GUEST_SYSENTER_ESP); return true;
+	case 0x176: *val = vmread(GUEST_SYSENTER_EIP); return true;
+	case MSR_IA32_PAT: *val = vmread(GUEST_IA32_PAT); return true;
+	case MSR_IA32_EFER: *val = vmread(GUEST_IA32_EFER); return true;
+	case MSR_IA32_FEATURE_CONTROL: *val = FEATURE_CONTROL_LOCK; return true; /* VMX off */
+	case MSR_IA32_MTRRCAP: *val = 0; return true;
+	case 0x8b: *val = 0; return true;                            /* IA32_BIOS_SIGN_ID */
+	default: return false;
+	}
+}
+
+static bool msr_write(struct vcpu *v, u32 msr, u64 val)
+{
+	(void)v;
+	switch (msr) {
+	case 0x174: vmwrite(GUEST_SYSENTER_CS, val); return true;
+	case 0x175: vmwrite(GUEST_SYSENTER_ESP, val); return true;
+	case 0x176: vmwrite(GUEST_SYSENTER_EIP, val); return true;
+	case MSR_IA32_PAT: vmwrite(GUEST_IA32_PAT, val); return true;
+	case 0x8b: return true;
+	default: return false;
+	}
+}
+
+static bool handle_msr(struct vcpu *v, bool write)
+{
+	u32 msr = (u32)v->regs.rcx;
+	u64 val = (v->regs.rdx << 32) | (u32)v->regs.rax;
+	bool ok = write ? msr_write(v, msr, val) : msr_read(v, msr, &val);
+	if (!ok) { /* SDM: RDMSR/WRMSR of an unimplemented MSR raises #GP(0) */
+		inject_exception(13, true, 0);
+		return true;
+	}
+	if (!write)
+		v->regs.rax = (u32)val, v->regs.rdx = val >> 32;
+	skip_instruction();
+	return true;
+}
+
+/* 27.2.1 table 28-3: CR-access qualification. Only masked CR0/CR4 bits exit. */
+static bool handle_cr(struct vcpu *v)
+{
+	u64 q = vmread(EXIT_QUALIFICATION);
+	u32 cr = q & 15, type = (q >> 4) & 3;
+	u64 val = *gpr(v, (u32)(q >> 8));
+	if (type != 0 || (cr != 0 && cr != 4)) {
+		domain_stop(v->dom, -1, "unexpected CR access (qualification 0x%lx) at 0x%lx", q,
+			    vmread(GUEST_RIP));
+		return false;
+	}
+	if (cr == 0) {
+		vmwrite(CR0_READ_SHADOW, val);
+		vmwrite(GUEST_CR0, (val | CR0_NE) & vmx_caps.cr0_fixed1);
+	} else {
+		if (val & CR4_VMXE) { /* VMX is hidden: setting CR4.VMXE is #GP */
+			inject_exception(13, true, 0);
+			return true;
+		}
+		vmwrite(CR4_READ_SHADOW, val);
+		vmwrite(GUEST_CR4, (val | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1);
+	}
+	skip_instruction();
+	return true;
+}
+
+static bool handle_xsetbv(struct vcpu *v)
+{
+	u64 val = (v->regs.rdx << 32) | (u32)v->regs.rax;
+	struct cpuid_regs r = cpuid(0xd, 0);
+	u64 supported = ((u64)r.edx << 32) | r.eax;
+	/* SDM XSETBV: #GP unless ECX=0, XCR0[0]=1, only supported bits, and AVX needs SSE. */
+	if ((u32)v->regs.rcx != 0 || !(val & 1) || (val & ~supported) || ((val & 4) && !(val & 2))) {
+		inject_exception(13, true, 0);
+		return true;
+	}
+	__asm__ volatile("xsetbv" ::"c"(0), "a"((u32)val), "d"((u32)(val >> 32)));
+	skip_instruction();
+	return true;
+}
+
+static bool handle_vmcall(struct vcpu *v)
+{
+	struct domain *d = v->dom;
+	switch ((u32)v->regs.rax) {
+	case HC_CONSOLE_WRITE: {
+		u64 len = MIN((u32)v->regs.rcx, HC_MAX_WRITE);
+		const char *s = domain_gpa(d, (u32)v->regs.rbx, len);
+		if (!s) {
+			v->regs.rax = (u64)-1;
+			break;
+		}
+		for (u64 i = 0; i < len; i++)
+			guest_console_putc(d, s[i]);
+		v->regs.rax = 0;
+		break;
+	}
+	case HC_EXIT:
+		skip_instruction();
+		domain_stop(d, (int)v->regs.rbx, "guest called exit(%d)", (int)v->regs.rbx);
+		return false;
+	default:
+		v->regs.rax = (u64)-1; /* unknown hypercall */
+	}
+	skip_instruction();
+	return true;
+}
+
+/* 27.2.1 table 28-7: EPT violation qualification bits 0 read, 1 write, 2 fetch. */
+static bool handle_ept_violation(struct vcpu *v)
+{
+	u64 q = vmread(EXIT_QUALIFICATION), gpa = vmread(GUEST_PHYSICAL_ADDRESS);
+	domain_stop(v->dom, -1, "EPT violation: %s at guest-physical 0x%lx (outside its %lu MiB), "
+		    "guest RIP 0x%lx", q & 4 ? "instruction fetch" : q & 2 ? "write" : "read", gpa,
+		    v->dom->mem_size / MiB, vmread(GUEST_RIP));
+	return false;
+}
+
+bool vmexit_handle(struct vcpu *v, u32 reason)
+{
+	switch (reason) {
+	case EXIT_REASON_CPUID: return handle_cpuid(v);
+	case EXIT_REASON_IO_INSTRUCTION: return handle_io(v);
+	case EXIT_REASON_MSR_READ: return handle_msr(v, false);
+	case EXIT_REASON_MSR_WRITE: return handle_msr(v, true);
+	case EXIT_REASON_CR_ACCESS: return handle_cr(v);
+	case EXIT_REASON_XSETBV: return handle_xsetbv(v);
+	case EXIT_REASON_VMCALL: return handle_vmcall(v);
+	case EXIT_REASON_EPT_VIOLATION: return handle_ept_violation(v);
+	case EXIT_REASON_INVD:
+	case EXIT_REASON_WBINVD:
+		__asm__ volatile("wbinvd" ::: "memory"); /* INVD would drop other domains' data */
+		skip_instruction();
+		return true;
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+		return true; /* host interrupt: handled by the host IDT once interrupts open */
+	case EXIT_REASON_HLT:
+		if (!(vmread(GUEST_RFLAGS) & RFLAGS_IF)) {
+			domain_stop(v->dom, -1, "HLT with interrupts disabled at 0x%lx: the vCPU can "
+				    "never wake", vmread(GUEST_RIP));
+			return false;
+		}
+		skip_instruction();
+		return true;
+	case EXIT_REASON_TRIPLE_FAULT:
+		vcpu_dump(v);
+		domain_stop(v->dom, -1, "triple fault at guest RIP 0x%lx", vmread(GUEST_RIP));
+		return false;
+	default:
+		vcpu_dump(v);
+		domain_stop(v->dom, -1, "unhandled VM exit reason %u at guest RIP 0x%lx", reason,
+			    vmread(GUEST_RIP));
+		return false;
+	}
+}

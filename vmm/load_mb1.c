@@ -1,0 +1,118 @@
+/* Multiboot1 guest loader: ELF32 segments into guest memory, the boot information a loader gives (Multiboot 0.6.96 spec 3). */
+#include "loader.h"
+#include "lib/log.h"
+#include "lib/string.h"
+
+#define MB1_HEADER_MAGIC 0x1badb002
+#define MB1_BOOT_MAGIC 0x2badb002
+#define MB1_SEARCH 8192
+#define MB1_INFO_GPA 0x9000       /* boot information, mmap and strings live at 0x9000-0x9fff */
+#define MB1_CMDLINE_GPA 0x8000
+
+struct mb1_info {                 /* spec 3.3: Boot information format (fields used) */
+	u32 flags;
+	u32 mem_lower, mem_upper;
+	u32 boot_device;
+	u32 cmdline;
+	u32 mods_count, mods_addr;
+	u32 syms[4];
+	u32 mmap_length, mmap_addr;
+	u32 drives_length, drives_addr;
+	u32 config_table;
+	u32 boot_loader_name;
+} PACKED;
+_Static_assert(sizeof(struct mb1_info) == 68, "multiboot1 info fields up to boot_loader_name");
+
+struct mb1_mmap {
+	u32 size;                 /* of the rest of the entry: 20 */
+	u64 base_addr, length;
+	u32 type;                 /* 1 = available RAM */
+} PACKED;
+_Static_assert(sizeof(struct mb1_mmap) == 24, "multiboot1 mmap entry");
+
+struct elf32_ehdr {
+	u8 ident[16];
+	u16 type, machine;
+	u32 version, entry, phoff, shoff, flags;
+	u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+} PACKED;
+_Static_assert(sizeof(struct elf32_ehdr) == 52, "ELF32 header");
+
+struct elf32_phdr {
+	u32 type, offset, vaddr, paddr, filesz, memsz, flags, align;
+} PACKED;
+_Static_assert(sizeof(struct elf32_phdr) == 32, "ELF32 program header");
+
+bool mb1_detect(const u8 *img, u64 size)
+{
+	for (u64 off = 0; off + 12 <= MIN(size, (u64)MB1_SEARCH); off += 4) {
+		u32 h[3];
+		memcpy(h, img + off, 12);
+		if (h[0] == MB1_HEADER_MAGIC && h[0] + h[1] + h[2] == 0)
+			return true;
+	}
+	return false;
+}
+
+static status_t load_segments(struct domain *d, const u8 *img, u64 size, u32 *entry, char *err,
+			      size_t n)
+{
+	struct elf32_ehdr eh;
+	if (size < sizeof eh || memcmp(img, "\x7f" "ELF", 4) || img[4] != 1) {
+		snprintf(err, n, "not an ELF32 image");
+		return E_INVAL;
+	}
+	memcpy(&eh, img, sizeof eh);
+	for (u32 i = 0; i < eh.phnum; i++) {
+		struct elf32_phdr ph;
+		u64 off = eh.phoff + (u64)i * eh.phentsize;
+		if (eh.phentsize < sizeof ph || off + sizeof ph > size) {
+			snprintf(err, n, "program header %u outside the image", i);
+			return E_INVAL;
+		}
+		memcpy(&ph, img + off, sizeof ph);
+		if (ph.type != 1) /* PT_LOAD */
+			continue;
+		u8 *dst = domain_gpa(d, ph.paddr, ph.memsz);
+		if (!dst || ph.filesz > ph.memsz || (u64)ph.offset + ph.filesz > size) {
+			snprintf(err, n, "segment %u (0x%x, %u bytes) does not fit the domain's memory", i,
+				 ph.paddr, ph.memsz);
+			return E_INVAL;
+		}
+		memcpy(dst, img + ph.offset, ph.filesz);
+		memset(dst + ph.filesz, 0, ph.memsz - ph.filesz);
+	}
+	*entry = eh.entry;
+	return OK;
+}
+
+status_t mb1_load(struct domain *d, struct vcpu *v, const u8 *img, u64 size, const char *cmdline,
+		  char *err, size_t n)
+{
+	u32 entry;
+	status_t st = load_segments(d, img, size, &entry, err, n);
+	if (st)
+		return st;
+	struct mb1_info *mbi = domain_gpa(d, MB1_INFO_GPA, PAGE_SIZE);
+	char *cl = domain_gpa(d, MB1_CMDLINE_GPA, PAGE_SIZE);
+	memset(mbi, 0, PAGE_SIZE);
+	strlcpy_(cl, cmdline, PAGE_SIZE - 64);
+	strlcpy_(cl + PAGE_SIZE - 64, "Passage", 64);
+	struct mb1_mmap *mm = (struct mb1_mmap *)(mbi + 1);
+	mm[0] = (struct mb1_mmap){ 20, 0, 0x9f000, 1 };
+	mm[1] = (struct mb1_mmap){ 20, 0x100000, d->mem_size - 0x100000, 1 };
+	*mbi = (struct mb1_info){
+		.flags = BIT(0) | BIT(2) | BIT(3) | BIT(6) | BIT(9), /* mem, cmdline, mods, mmap, name */
+		.mem_lower = 0x9f000 / 1024,
+		.mem_upper = (u32)((d->mem_size - 0x100000) / 1024),
+		.cmdline = MB1_CMDLINE_GPA,
+		.mmap_length = 2 * sizeof(struct mb1_mmap),
+		.mmap_addr = MB1_INFO_GPA + sizeof(struct mb1_info),
+		.boot_loader_name = MB1_CMDLINE_GPA + PAGE_SIZE - 64,
+	};
+	v->entry_rip = entry;
+	v->entry_mode = GUEST_MODE_PROTECTED32;
+	v->regs.rax = MB1_BOOT_MAGIC;
+	v->regs.rbx = MB1_INFO_GPA;
+	return OK;
+}

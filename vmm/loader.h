@@ -1,0 +1,12 @@
+/* Guest image loaders. */
+#ifndef PASSAGE_VMM_LOADER_H
+#define PASSAGE_VMM_LOADER_H
+
+#include "vcpu.h"
+
+bool mb1_detect(const u8 *img, u64 size);
+/* Loads a multiboot1 ELF into the domain and sets the vCPU's entry state; err names the problem. */
+status_t mb1_load(struct domain *d, struct vcpu *v, const u8 *img, u64 size, const char *cmdline,
+		  char *err, size_t n);
+
+#endif

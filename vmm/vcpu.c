@@ -1,0 +1,257 @@
+/* vCPU: VMCS set-up following SDM 26.2-26.3 (the checks VM entry makes), the run loop, stop and dumps. */
+#include "vcpu.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
+#include "arch/x86/percpu.h"
+#include "lib/log.h"
+#include "lib/pmm.h"
+#include "lib/string.h"
+
+int vmx_enter(struct guest_regs *regs);
+extern char vmx_exit_entry[];
+
+static void setup_host_state(void)
+{
+	struct percpu *p = this_cpu();
+	struct desc_ptr idtr;
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	/* 26.2.2-26.2.4: host state must be 64-bit, with the selectors' RPL/TI clear. */
+	vmwrite(HOST_CR0, read_cr0());
+	vmwrite(HOST_CR3, read_cr3());
+	vmwrite(HOST_CR4, read_cr4());
+	vmwrite(HOST_CS_SELECTOR, SEL_CODE64);
+	vmwrite(HOST_SS_SELECTOR, SEL_DATA);
+	vmwrite(HOST_DS_SELECTOR, SEL_DATA);
+	vmwrite(HOST_ES_SELECTOR, SEL_DATA);
+	vmwrite(HOST_FS_SELECTOR, 0);
+	vmwrite(HOST_GS_SELECTOR, 0);
+	vmwrite(HOST_TR_SELECTOR, SEL_TSS);
+	vmwrite(HOST_FS_BASE, 0);
+	vmwrite(HOST_GS_BASE, (u64)(uintptr_t)p);
+	vmwrite(HOST_TR_BASE, (u64)(uintptr_t)&p->tss);
+	vmwrite(HOST_GDTR_BASE, (u64)(uintptr_t)p->gdt);
+	vmwrite(HOST_IDTR_BASE, idtr.base);
+	vmwrite(HOST_IA32_SYSENTER_CS, 0);
+	vmwrite(HOST_IA32_SYSENTER_ESP, 0);
+	vmwrite(HOST_IA32_SYSENTER_EIP, 0);
+	vmwrite(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+	vmwrite(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+	vmwrite(HOST_RIP, (u64)(uintptr_t)vmx_exit_entry);
+}
+
+static void seg(u32 sel_f, u32 base_f, u32 lim_f, u32 ar_f, u16 sel, u64 base, u32 lim, u32 ar)
+{
+	vmwrite(sel_f, sel);
+	vmwrite(base_f, base);
+	vmwrite(lim_f, lim);
+	vmwrite(ar_f, ar);
+}
+
+/* Multiboot1 machine state (Multiboot spec 3.2): flat 32-bit protected mode, paging off. */
+static void setup_guest_state(struct vcpu *v)
+{
+	const u32 code32 = 0xc09b, data32 = 0xc093; /* G, D/B, P, S, type (accessed) */
+	seg(GUEST_CS_SELECTOR, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES, 0x08, 0, 0xffffffff, code32);
+	seg(GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES, 0x10, 0, 0xffffffff, data32);
+	seg(GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES, 0x10, 0, 0xffffffff, data32);
+	seg(GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES, 0x10, 0, 0xffffffff, data32);
+	seg(GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES, 0x10, 0, 0xffffffff, data32);
+	seg(GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES, 0x10, 0, 0xffffffff, data32);
+	/* 26.3.1.2: TR must be a busy TSS; LDTR may be unusable (AR bit 16). */
+	seg(GUEST_TR_SELECTOR, GUEST_TR_BASE, GUEST_TR_LIMIT, GUEST_TR_AR_BYTES, 0, 0, 0xff, 0x8b);
+	seg(GUEST_LDTR_SELECTOR, GUEST_LDTR_BASE, GUEST_LDTR_LIMIT, GUEST_LDTR_AR_BYTES, 0, 0, 0, 0x10000);
+	vmwrite(GUEST_GDTR_BASE, 0);
+	vmwrite(GUEST_GDTR_LIMIT, 0xffff);
+	vmwrite(GUEST_IDTR_BASE, 0);
+	vmwrite(GUEST_IDTR_LIMIT, 0xffff);
+	/* With unrestricted guest CR0.PE/PG may be 0; other fixed bits (NE) stay set, hidden by the shadow. */
+	u64 cr0 = CR0_PE | BIT(4) /* ET */;
+	vmwrite(GUEST_CR0, (cr0 | vmx_caps.cr0_fixed0 | CR0_NE) & ~(CR0_PG) & vmx_caps.cr0_fixed1);
+	vmwrite(CR0_READ_SHADOW, cr0);
+	vmwrite(CR0_GUEST_HOST_MASK, CR0_NE);
+	vmwrite(GUEST_CR4, vmx_caps.cr4_fixed0 & vmx_caps.cr4_fixed1);
+	vmwrite(CR4_READ_SHADOW, 0);
+	vmwrite(CR4_GUEST_HOST_MASK, CR4_VMXE);
+	vmwrite(GUEST_CR3, 0);
+	vmwrite(GUEST_DR7, 0x400);
+	vmwrite(GUEST_RSP, 0);
+	vmwrite(GUEST_RIP, v->entry_rip);
+	vmwrite(GUEST_RFLAGS, 0x2);
+	vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmwrite(GUEST_ACTIVITY_STATE, 0);
+	vmwrite(GUEST_SYSENTER_CS, 0);
+	vmwrite(GUEST_SYSENTER_ESP, 0);
+	vmwrite(GUEST_SYSENTER_EIP, 0);
+	vmwrite(GUEST_IA32_EFER, 0);
+	vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
+	vmwrite(GUEST_IA32_DEBUGCTL, 0);
+	vmwrite(VMCS_LINK_POINTER, ~0ULL);
+}
+
+static void setup_controls(struct vcpu *v)
+{
+	struct domain *d = v->dom;
+	vmwrite(PIN_BASED_VM_EXEC_CONTROL, vmx_caps.pin);
+	vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmx_caps.proc);
+	u32 proc2 = vmx_caps.proc2;
+	if (!v->vpid)
+		proc2 &= ~SEC_ENABLE_VPID;
+	vmwrite(SECONDARY_VM_EXEC_CONTROL, proc2);
+	vmwrite(VM_EXIT_CONTROLS, vmx_caps.exit);
+	vmwrite(VM_ENTRY_CONTROLS, vmx_caps.entry & ~ENTRY_IA32E_MODE);
+	vmwrite(EXCEPTION_BITMAP, 0);
+	vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmwrite(CR3_TARGET_COUNT, 0);
+	vmwrite(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmwrite(VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmwrite(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmwrite(IO_BITMAP_A, (u64)(uintptr_t)d->io_bitmap);
+	vmwrite(IO_BITMAP_B, (u64)(uintptr_t)d->io_bitmap + PAGE_SIZE);
+	vmwrite(MSR_BITMAP, (u64)(uintptr_t)d->msr_bitmap);
+	vmwrite(EPT_POINTER, d->eptp);
+	if (v->vpid)
+		vmwrite(VIRTUAL_PROCESSOR_ID, v->vpid);
+	vmwrite(TSC_OFFSET, 0);
+}
+
+status_t vcpu_setup(struct vcpu *v)
+{
+	if (!(v->vmcs = pmm_alloc_pages(1, 0)))
+		return E_NOMEM;
+	*(u32 *)(uintptr_t)v->vmcs = vmx_caps.revision; /* 24.2: VMCS revision identifier */
+	status_t st = vmx_vmclear(v->vmcs);
+	if (!st)
+		st = vmx_vmptrld(v->vmcs);
+	if (st) {
+		LOG("vmx", "VMCLEAR/VMPTRLD failed for %s vCPU %u", v->dom->name, v->id);
+		return st;
+	}
+	setup_controls(v);
+	setup_host_state();
+	setup_guest_state(v);
+	if (v->vpid)
+		invvpid_single(v->vpid);
+	invept_single(v->dom->eptp);
+	return OK;
+}
+
+void domains_on_stop(void) __attribute__((weak));
+
+void domain_stop(struct domain *d, int code, const char *fmt, ...)
+{
+	spin_lock(&d->lock);
+	if (d->state == DOM_STOPPED) {
+		spin_unlock(&d->lock);
+		return;
+	}
+	d->state = DOM_STOPPED;
+	d->exit_code = code;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d->stop_reason, sizeof d->stop_reason, fmt, ap);
+	va_end(ap);
+	spin_unlock(&d->lock);
+	LOG("domain", "%s stopped: %s (exit code %d)", d->name, d->stop_reason, code);
+}
+
+void vcpu_dump(struct vcpu *v)
+{
+	LOG("vmx", "%s vCPU %u: VM-instruction error %lu, exit reason 0x%lx, qualification 0x%lx",
+	    v->dom->name, v->id, vmread(VM_INSTRUCTION_ERROR), vmread(VM_EXIT_REASON),
+	    vmread(EXIT_QUALIFICATION));
+	LOG("vmx", "  guest RIP 0x%lx RSP 0x%lx RFLAGS 0x%lx CR0 0x%lx CR3 0x%lx CR4 0x%lx EFER 0x%lx",
+	    vmread(GUEST_RIP), vmread(GUEST_RSP), vmread(GUEST_RFLAGS), vmread(GUEST_CR0),
+	    vmread(GUEST_CR3), vmread(GUEST_CR4), vmread(GUEST_IA32_EFER));
+	LOG("vmx", "  guest CS %lx/%lx/%lx SS %lx/%lx TR %lx/%lx activity %lu interruptibility 0x%lx",
+	    vmread(GUEST_CS_SELECTOR), vmread(GUEST_CS_BASE), vmread(GUEST_CS_AR_BYTES),
+	    vmread(GUEST_SS_SELECTOR), vmread(GUEST_SS_AR_BYTES), vmread(GUEST_TR_SELECTOR),
+	    vmread(GUEST_TR_AR_BYTES), vmread(GUEST_ACTIVITY_STATE), vmread(GUEST_INTERRUPTIBILITY_INFO));
+	LOG("vmx", "  RAX 0x%lx RBX 0x%lx RCX 0x%lx RDX 0x%lx RSI 0x%lx RDI 0x%lx", v->regs.rax,
+	    v->regs.rbx, v->regs.rcx, v->regs.rdx, v->regs.rsi, v->regs.rdi);
+	LOG("vmx", "  host CR0 0x%lx CR3 0x%lx CR4 0x%lx RIP 0x%lx; controls pin 0x%lx proc 0x%lx "
+		   "proc2 0x%lx exit 0x%lx entry 0x%lx EPTP 0x%lx",
+	    vmread(HOST_CR0), vmread(HOST_CR3), vmread(HOST_CR4), vmread(HOST_RIP),
+	    vmread(PIN_BASED_VM_EXEC_CONTROL), vmread(CPU_BASED_VM_EXEC_CONTROL),
+	    vmread(SECONDARY_VM_EXEC_CONTROL), vmread(VM_EXIT_CONTROLS), vmread(VM_ENTRY_CONTROLS),
+	    vmread(EPT_POINTER));
+}
+
+static const char *exit_name(u32 r)
+{
+	switch (r) {
+	case EXIT_REASON_EXCEPTION_NMI: return "exception/NMI";
+	case EXIT_REASON_EXTERNAL_INTERRUPT: return "external interrupt";
+	case EXIT_REASON_TRIPLE_FAULT: return "triple fault";
+	case EXIT_REASON_INTERRUPT_WINDOW: return "interrupt window";
+	case EXIT_REASON_CPUID: return "CPUID";
+	case EXIT_REASON_HLT: return "HLT";
+	case EXIT_REASON_INVD: return "INVD";
+	case EXIT_REASON_VMCALL: return "VMCALL";
+	case EXIT_REASON_CR_ACCESS: return "CR access";
+	case EXIT_REASON_IO_INSTRUCTION: return "I/O";
+	case EXIT_REASON_MSR_READ: return "RDMSR";
+	case EXIT_REASON_MSR_WRITE: return "WRMSR";
+	case EXIT_REASON_EPT_VIOLATION: return "EPT violation";
+	case EXIT_REASON_EPT_MISCONFIG: return "EPT misconfiguration";
+	case EXIT_REASON_WBINVD: return "WBINVD";
+	case EXIT_REASON_XSETBV: return "XSETBV";
+	default: return "other";
+	}
+}
+
+void vcpu_stats(struct vcpu *v)
+{
+	LOG("stats", "%s vCPU %u on CPU %u: %lu exits, %lu Mcycles in guest", v->dom->name, v->id,
+	    v->cpu, v->exits_total, v->tsc_in_guest / 1000000);
+	for (u32 r = 0; r < EXIT_REASON_MAX; r++)
+		if (v->exits[r])
+			LOG("stats", "%s vCPU %u:   %-20s (%2u) %lu", v->dom->name, v->id, exit_name(r), r,
+			    v->exits[r]);
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	struct domain *d = v->dom;
+	if (vcpu_setup(v)) {
+		domain_stop(d, -1, "vCPU %u set-up failed", v->id);
+		goto out;
+	}
+	d->state = DOM_RUNNING;
+	LOG("domain", "%s vCPU %u starting at 0x%lx on CPU %u", d->name, v->id, v->entry_rip, v->cpu);
+	while (d->state == DOM_RUNNING) {
+		u64 t0 = rdtsc();
+		int r = vmx_enter(&v->regs);
+		v->tsc_in_guest += rdtsc() - t0;
+		if (r) {
+			LOG("vmx", "%s vCPU %u: VM entry failed (%s)", d->name, v->id,
+			    r == 1 ? "VMfailInvalid" : "VMfailValid");
+			vcpu_dump(v);
+			domain_stop(d, -1, "VM entry failed, VM-instruction error %lu",
+				    vmread(VM_INSTRUCTION_ERROR));
+			break;
+		}
+		u32 reason = (u32)vmread(VM_EXIT_REASON);
+		if (reason & EXIT_REASON_FAILED_ENTRY) {
+			LOG("vmx", "%s vCPU %u: VM entry failed with exit reason %u", d->name, v->id,
+			    reason & 0xffff);
+			vcpu_dump(v);
+			domain_stop(d, -1, "VM entry failed (invalid guest state, reason %u)",
+				    reason & 0xffff);
+			break;
+		}
+		reason &= 0xffff;
+		v->exits_total++;
+		if (reason < EXIT_REASON_MAX)
+			v->exits[reason]++;
+		if (!vmexit_handle(v, reason))
+			break;
+	}
+out:
+	vcpu_stats(v);
+	vmx_vmclear(v->vmcs);
+	if (domains_on_stop)
+		domains_on_stop();
+}

@@ -1,0 +1,41 @@
+/* VMX operation: capability negotiation, VMXON per CPU, checked VMX instructions. */
+#ifndef PASSAGE_VMM_VMX_H
+#define PASSAGE_VMM_VMX_H
+
+#include "vmcs_fields.h"
+#include "lib/status.h"
+
+/* The controls Passage uses, negotiated once against the TRUE capability MSRs. */
+struct vmx_caps {
+	bool usable;              /* VMX present, enabled by firmware, controls negotiated */
+	u32 revision;             /* VMCS revision identifier (IA32_VMX_BASIC[30:0]) */
+	u32 pin, proc, proc2, exit, entry;
+	u64 ept_vpid;             /* IA32_VMX_EPT_VPID_CAP */
+	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+};
+
+extern struct vmx_caps vmx_caps;
+
+/* Per-CPU VMX state (hangs off struct percpu). */
+struct vmx_cpu {
+	u64 vmxon_region;
+	bool on;
+	struct vcpu *volatile vcpu;   /* the vCPU pinned here, set once domains are built */
+};
+
+/* On the boot CPU: checks CPUID and IA32_FEATURE_CONTROL, negotiates controls, logs. */
+status_t vmx_global_init(void);
+/* On every CPU: fixed CR0/CR4 bits, VMXON. */
+status_t vmx_cpu_init(void);
+struct vmx_cpu *vmx_this_cpu(void);
+
+/* Checked VMX instructions: CF=1 VMfailInvalid, ZF=1 VMfailValid (SDM 31.2). */
+status_t vmx_vmclear(u64 pa);
+status_t vmx_vmptrld(u64 pa);
+u64 vmread(u64 field);
+void vmwrite(u64 field, u64 value);
+status_t vmwrite_checked(u64 field, u64 value);
+status_t invept_single(u64 eptp);
+status_t invvpid_single(u16 vpid);
+
+#endif

@@ -1,0 +1,115 @@
+; VM entry and exit: loads the guest's general registers, VMLAUNCH/VMRESUME, and on VM exit
+; saves them back (SDM 27.5: a VM exit loads host RSP/RIP from the VMCS, nothing else).
+default rel
+bits 64
+section .text
+
+; struct guest_regs layout (vmm/vcpu.h)
+%define R_RAX 0
+%define R_RCX 8
+%define R_RDX 16
+%define R_RBX 24
+%define R_RBP 32
+%define R_RSI 40
+%define R_RDI 48
+%define R_R8 56
+%define R_R9 64
+%define R_R10 72
+%define R_R11 80
+%define R_R12 88
+%define R_R13 96
+%define R_R14 104
+%define R_R15 112
+%define R_CR2 120
+%define R_LAUNCHED 128
+
+HOST_RSP equ 0x6c14
+
+; int vmx_enter(struct guest_regs *regs): 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid
+global vmx_enter
+global vmx_exit_entry
+vmx_enter:
+	push rbx
+	push rbp
+	push r12
+	push r13
+	push r14
+	push r15
+	push rdi                        ; regs pointer, found again at [rsp] after the exit
+	mov rax, HOST_RSP
+	vmwrite rax, rsp
+	jbe .fail_write
+	mov rax, [rdi + R_CR2]
+	mov cr2, rax
+	cmp byte [rdi + R_LAUNCHED], 0
+	mov rax, [rdi + R_RAX]
+	mov rcx, [rdi + R_RCX]
+	mov rdx, [rdi + R_RDX]
+	mov rbx, [rdi + R_RBX]
+	mov rbp, [rdi + R_RBP]
+	mov rsi, [rdi + R_RSI]
+	mov r8, [rdi + R_R8]
+	mov r9, [rdi + R_R9]
+	mov r10, [rdi + R_R10]
+	mov r11, [rdi + R_R11]
+	mov r12, [rdi + R_R12]
+	mov r13, [rdi + R_R13]
+	mov r14, [rdi + R_R14]
+	mov r15, [rdi + R_R15]
+	mov rdi, [rdi + R_RDI]          ; flags from the cmp survive the moves
+	jne .resume
+	vmlaunch
+	jmp .failed
+.resume:
+	vmresume
+.failed:
+	; VMfailInvalid sets CF, VMfailValid sets ZF (SDM 31.2)
+	mov eax, 1
+	jc .out
+	mov eax, 2
+.out:
+	pop rdi
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbp
+	pop rbx
+	ret
+.fail_write:
+	mov eax, 1
+	jmp .out
+
+vmx_exit_entry:
+	push rdi                        ; guest RDI
+	mov rdi, [rsp + 8]              ; regs pointer
+	mov [rdi + R_RAX], rax
+	mov [rdi + R_RCX], rcx
+	mov [rdi + R_RDX], rdx
+	mov [rdi + R_RBX], rbx
+	mov [rdi + R_RBP], rbp
+	mov [rdi + R_RSI], rsi
+	mov [rdi + R_R8], r8
+	mov [rdi + R_R9], r9
+	mov [rdi + R_R10], r10
+	mov [rdi + R_R11], r11
+	mov [rdi + R_R12], r12
+	mov [rdi + R_R13], r13
+	mov [rdi + R_R14], r14
+	mov [rdi + R_R15], r15
+	mov rax, cr2
+	mov [rdi + R_CR2], rax
+	pop rax
+	mov [rdi + R_RDI], rax
+	mov byte [rdi + R_LAUNCHED], 1
+	xor eax, eax
+	jmp .out2
+.out2:
+	pop rdi
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbp
+	pop rbx
+	ret
