@@ -31,8 +31,12 @@ EFI := $(BUILD)/passage.efi
 ISO := $(BUILD)/passage.iso
 USB := $(BUILD)/passage-usb.img
 
-.PHONY: all setup run run-efi test figures clean images FORCE
-all: $(ELF) $(EFI) $(ISO) $(USB)
+.PHONY: all setup run run-efi test figures clean images guests FORCE
+all: $(ELF) $(EFI) $(ISO) $(USB) guests
+
+# Test guests (multiboot1 ELF32 programs run inside domains by the VMX tests).
+guests:
+	@$(MAKE) --no-print-directory -C tests/guests OUT=$(abspath $(BUILD))/guests
 images: $(ISO) $(USB)
 
 $(BUILD)/obj/boot/efi_main.c.o: boot/efi_main.c

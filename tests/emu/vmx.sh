@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# VMX suite on Bochs 3.0: exit handling, two isolated domains, a config with mistakes.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/emu/lib.sh
+
+T=$BUILD/test
+G=$BUILD/guests
+C=tests/emu/configs
+SELF_EXIT=1
+mkdir -p "$T"
+if [ ! -x "$BOCHS_CHROOT/usr/bin/bochs" ]; then
+    echo "FAIL emu/vmx: Bochs chroot missing at $BOCHS_CHROOT (run tools/setup.sh)"; exit 0
+fi
+img() { # NAME CONFIG MODULES...
+    local name=$1 cfg=$2; shift 2
+    tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/$name.iso" "test_exit" "$cfg" "$@" \
+        >>"$LOGS/test-images.txt" 2>&1 || echo "FAIL emu/vmx-images: $name.iso not built"
+}
+img vmx-exits "$C/exits.cfg" "$G/basic.elf"
+img vmx-two "$C/two-domains.cfg" "$G/compute.elf" "$G/escape.elf"
+img vmx-mistakes "$C/mistakes.cfg" "$G/basic.elf"
+
+# guest_results DOMAIN PREFIX: each PASS/FAIL line a guest printed becomes a result.
+guest_results() {
+    clean_log "$RUN_LOG" | sed -n "s/^.*\] $1: \(PASS\|FAIL\) \(.*\)$/\1 \2/p" | while read -r verdict rest; do
+        echo "$verdict $2/$rest"
+    done
+}
+
+run_bochs vmx-exits 240 "$T/vmx-exits.iso" 2
+guest_results basic emu/vmx-exits
+expect_ready
+expect 'vmx: VMCS revision 0x[0-9a-f]+; pin' "controls not negotiated"
+expect '\] basic: [0-9]+ passed, 0 failed' "guest reported failures"
+expect 'basic: PASS cpuid-hv-signature' "hypervisor leaf not seen by the guest"
+expect 'basic: PASS rdmsr-unknown-gp' "unknown MSR did not #GP"
+expect 'domain: basic stopped: guest wrote 0 to port 0xf4 \(exit code 0\)' "guest did not exit through port 0xf4"
+cpuid=$(log_get 'basic vCPU 0: +CPUID +\(10\) [0-9]+' | awk '{print $NF}')
+[ -n "$cpuid" ] && (( cpuid >= 1000 )) || fail "CPUID exit count ${cpuid:-missing}, expected >= 1000"
+expect 'stats: basic vCPU 0: +XSETBV +\(55\) [1-9]' "XSETBV exits not counted"
+finish emu/vmx-exits
+
+run_bochs vmx-two-domains 300 "$T/vmx-two.iso" 2
+expect 'domain: escape stopped: EPT violation: write at guest-physical 0x4800000 \(outside its 8 MiB\), guest RIP 0x[0-9a-f]+' \
+    "escape was not stopped by an EPT violation with the right report"
+expect 'compute: PASS compute: 5 rounds' "compute did not finish its work"
+expect 'domain: summary: compute exit code 0' "compute did not exit cleanly"
+# compute keeps running after escape stopped: a compute line follows the stop report
+stop_line=$(clean_log "$RUN_LOG" | grep -n 'domain: escape stopped' | cut -d: -f1)
+last_compute=$(clean_log "$RUN_LOG" | grep -n '\] compute: compute: round' | tail -n1 | cut -d: -f1)
+[ -n "$stop_line" ] && [ -n "$last_compute" ] && (( last_compute > stop_line )) ||
+    fail "no compute progress after escape stopped (stop line ${stop_line:-?}, last round line ${last_compute:-?})"
+expect '\[cpu1\] domain: compute vCPU 0 starting' "compute not on CPU 1"
+expect '\[cpu0\] domain: escape vCPU 0 starting' "escape not on CPU 0"
+finish emu/vmx-two-domains
+
+run_bochs vmx-config-mistakes 240 "$T/vmx-mistakes.iso" 2
+expect "config: error: config line 12: unknown key 'colour'" "unknown key not reported with its line"
+expect 'config: error: config line 1[4-6]: memory: ' "oversized memory not reported"
+expect 'config: error: config line (19|2[01]): cpus: CPU 0 ' "overlapping CPU not reported"
+expect "config: error: config line 2[4-7]: kernel: .*nosuch.elf" "missing image not reported"
+expect 'domain: 1 of 5 configured domains built' "not exactly the valid domain built"
+expect 'domain: summary: good exit code 0' "the valid domain did not run to completion"
+finish emu/vmx-config-mistakes
