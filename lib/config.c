@@ -138,23 +138,25 @@ static int digit_value(char ch)
 }
 
 /*
- * Reads digits of base at *s (at most max_digits of them when non-zero) into
- * *out. Returns the number of digits read, or -1 on overflow of a u64.
+ * Reads the digits of base at *s (at most max_digits of them when non-zero)
+ * into *out and moves *s past them. Returns how many there were, or -1 when
+ * the number does not fit a u64 (*s still moves past all of them).
  */
 static int read_digits(const char **s, unsigned base, int max_digits, u64 *out)
 {
+	bool overflow = false;
 	int n = 0, d;
 	u64 v = 0;
 
 	while ((d = digit_value(**s)) < (int)base && (max_digits == 0 || n < max_digits)) {
 		if (v > (~(u64)0 - (u64)d) / base)
-			return -1;
+			overflow = true;
 		v = v * base + (u64)d;
 		(*s)++;
 		n++;
 	}
 	*out = v;
-	return n;
+	return overflow ? -1 : n;
 }
 
 /* A whole string as a decimal number, or with "0x" as hex; E_INVAL on junk, E_RANGE on overflow. */
@@ -168,9 +170,9 @@ static status_t parse_number(const char *s, u64 *out)
 		s += 2;
 	}
 	n = read_digits(&s, base, 0, out);
-	if (n < 0)
-		return E_RANGE;
-	return n == 0 || *s != '\0' ? E_INVAL : OK;
+	if (n == 0 || *s != '\0')
+		return E_INVAL;
+	return n < 0 ? E_RANGE : OK;
 }
 
 /* A whole string of decimal digits; E_INVAL on junk or empty, E_RANGE on overflow. */
@@ -178,9 +180,9 @@ static status_t parse_decimal(const char *s, u64 *out)
 {
 	int n = read_digits(&s, 10, 0, out);
 
-	if (n < 0)
-		return E_RANGE;
-	return n == 0 || *s != '\0' ? E_INVAL : OK;
+	if (n == 0 || *s != '\0')
+		return E_INVAL;
+	return n < 0 ? E_RANGE : OK;
 }
 
 /* "256M", "1G", "4096K", "2097152": decimal bytes with an optional K/M/G suffix. */
@@ -189,8 +191,6 @@ static status_t parse_size(const char *s, u64 *out)
 	u64 v, mult = 1;
 	int n = read_digits(&s, 10, 0, &v);
 
-	if (n < 0)
-		return E_RANGE;
 	if (n == 0)
 		return E_INVAL;
 	if (*s == 'K' || *s == 'k')
@@ -203,7 +203,7 @@ static status_t parse_size(const char *s, u64 *out)
 		s++;
 	if (*s != '\0')
 		return E_INVAL;
-	if (v > ~(u64)0 / mult)
+	if (n < 0 || v > ~(u64)0 / mult)
 		return E_RANGE;
 	*out = v * mult;
 	return OK;
@@ -272,8 +272,7 @@ static bool parse_memory(struct cfg_parser *p, char *val)
 	if (d->memory == 0)
 		return dom_error(p->out, d, p->line, "memory: must be at least 2 MiB");
 	if (d->memory % CFG_MEM_ALIGN != 0)
-		return dom_error(p->out, d, p->line, "memory: %s is not a multiple of 2 MiB",
-				 SIZE_STR(d->memory));
+		return dom_error(p->out, d, p->line, "memory: '%s' is not a multiple of 2 MiB", CLIP(val));
 	return true;
 }
 
@@ -511,6 +510,8 @@ static bool setting_line(struct cfg_parser *p, char *s, const char *problem)
 	if (eq != NULL)
 		*eq = '\0';
 	s = trim(s);
+	if (p->dom == NULL && problem != NULL)
+		return cfg_error(p->out, p->line, "line %s", problem);
 	if (p->dom == NULL)
 		return cfg_error(p->out, p->line, "%s: comes before the first [domain NAME] section", CLIP(s));
 	k = find_key(s);
