@@ -386,6 +386,7 @@ static bool parse_devices(struct cfg_parser *p, char *val)
 	u32 i;
 
 	while ((item = next_item(&val)) != NULL) {
+		memset(&dev, 0, sizeof(dev));   /* its padding is copied into the result too */
 		if (*item == '\0')
 			return dom_error(p->out, d, p->line, "devices: empty entry in the list");
 		if (!parse_bdf(item, &dev))

@@ -16,7 +16,7 @@ FUZZ_SECONDS ?= 8
 # Every unit test and fuzzer links all of them; a new host-compilable parser
 # is added here (or appended to HOST_PARSER_SRCS before this file is included).
 HOST_PARSER_SRCS += arch/x86/acpi_tables.c boot/mb2_parse.c boot/efi_memmap.c \
-	lib/boot_info.c lib/cmdline.c lib/strlcpy.c lib/pmm.c $(wildcard iommu/dmar.c)
+	lib/boot_info.c lib/cmdline.c lib/strlcpy.c lib/pmm.c lib/config.c $(wildcard iommu/dmar.c)
 
 HOST_CFLAGS := -std=c11 -DPASSAGE_HOST -I. -Wall -Wextra -Werror -g \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
@@ -29,7 +29,7 @@ HOST_SEED_CFLAGS := -std=c11 -DPASSAGE_HOST -DFUZZ_SEEDS -I. -Wall -Wextra -Werr
 HOST_UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 HOST_FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: host-unit host-fuzz host-clean dmar-decode
+.PHONY: host-unit host-fuzz host-clean dmar-decode passage-check
 
 # Host tool: decodes a raw DMAR table with the hypervisor's parser.
 DMAR_DECODE_SRCS := tools/dmar-decode.c iommu/dmar.c
@@ -38,6 +38,14 @@ dmar-decode: $(HOST_OUT)/dmar-decode
 $(HOST_OUT)/dmar-decode: $(DMAR_DECODE_SRCS) iommu/dmar.h
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(DMAR_DECODE_SRCS) -o $@
+
+# Host tool: checks a domain config against a described machine and the guest images it names.
+PASSAGE_CHECK_SRCS := tools/passage-check.c lib/config.c lib/strlcpy.c
+
+passage-check: $(HOST_OUT)/passage-check
+$(HOST_OUT)/passage-check: $(PASSAGE_CHECK_SRCS) lib/config.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(PASSAGE_CHECK_SRCS) -o $@
 
 host-unit:
 	@mkdir -p $(HOST_OUT)/unit
@@ -54,6 +62,10 @@ host-unit:
 		>$(HOST_OUT)/unit/dmar-decode.build.log 2>&1 || rm -f $(HOST_OUT)/dmar-decode; \
 	sh tests/unit/dmar_decode.sh $(HOST_OUT)/dmar-decode $(HOST_OUT)/unit/dmar-decode.build.log \
 		$(HOST_OUT)/unit/dmar-decode
+	@$(MAKE) --no-print-directory -f tests/host.mk HOST_OUT='$(HOST_OUT)' HOST_CC='$(HOST_CC)' passage-check \
+		>$(HOST_OUT)/unit/passage-check.build.log 2>&1 || rm -f $(HOST_OUT)/passage-check; \
+	sh tests/unit/passage_check.sh $(HOST_OUT)/passage-check $(HOST_OUT)/unit/passage-check.build.log \
+		$(HOST_OUT)/unit/passage-check
 
 host-fuzz:
 	@mkdir -p $(HOST_OUT)/fuzz

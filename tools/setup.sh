@@ -75,5 +75,20 @@ install_bochs() {
     sudo_ mv "$CHROOT.tmp" "$CHROOT"
 }
 
+# The Debian cloud kernel used as the Linux test guest, unpacked into the cache.
+install_guest_kernel() {
+    local dir=$CACHE/linux
+    compgen -G "$dir/vmlinuz-*" >/dev/null && return 0
+    local pkg
+    pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+    [ -n "$pkg" ] || { log "no linux-image-*-cloud-amd64 package found"; return 1; }
+    log "fetching $pkg for the Linux test guest"
+    sudo_ mkdir -p "$dir.tmp"
+    (cd "$dir.tmp" && sudo_ apt-get download -qq "$pkg" >/dev/null &&
+        sudo_ dpkg-deb -x ./*.deb x && sudo_ cp x/boot/vmlinuz-* . && sudo_ rm -rf x ./*.deb)
+    sudo_ rm -rf "$dir" && sudo_ mv "$dir.tmp" "$dir"
+}
+
 install_packages
 install_bochs
+install_guest_kernel

@@ -62,7 +62,16 @@ static u64 alloc_guest_memory(u64 size)
 	return base;
 }
 
-/* Every I/O port and MSR exits, except a passed-through UART's ports. */
+/* SDM 25.6.9: read bitmap for 0-0x1fff at 0, for 0xc0000000-0xc0001fff at 1 KiB; writes at +2 KiB. */
+static void msr_passthrough(u8 *bm, u32 msr)
+{
+	u32 base = msr >= 0xc0000000 ? 1024 : 0, n = msr & 0x1fff;
+	bm[base + n / 8] &= (u8)~(1u << (n % 8));
+	bm[2048 + base + n / 8] &= (u8)~(1u << (n % 8));
+}
+
+/* Every I/O port and MSR exits, except a passed-through UART's ports and the MSRs whose
+ * guest values live in the CPU while the guest runs (syscall, FS/GS bases, TSC_AUX). */
 static status_t make_bitmaps(struct domain *d)
 {
 	d->io_bitmap = (u8 *)(uintptr_t)pmm_alloc_pages(2, 0);
@@ -71,6 +80,10 @@ static status_t make_bitmaps(struct domain *d)
 		return E_NOMEM;
 	memset(d->io_bitmap, 0xff, 2 * PAGE_SIZE);
 	memset(d->msr_bitmap, 0xff, PAGE_SIZE);
+	static const u32 own[] = { 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR..FMASK */
+				   0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103 }; /* FS..TSC_AUX */
+	for (u32 i = 0; i < ARRAY_SIZE(own); i++)
+		msr_passthrough(d->msr_bitmap, own[i]);
 	for (u32 p = d->console_port; d->console_port && p < d->console_port + 8u; p++)
 		d->io_bitmap[p / 8] &= (u8)~(1u << (p % 8));
 	return OK;
@@ -99,12 +112,16 @@ static struct domain *build(const struct cfg_domain *c, u32 index)
 	*v = (struct vcpu){ .dom = d, .id = 0, .cpu = c->cpus[0] };
 	if (vmx_caps.proc2 & SEC_ENABLE_VPID)
 		v->vpid = next_vpid++;
-	if (!mb1_detect(img, img_size)) {
-		LOG("domain", "%s refused: kernel '%s' is not a multiboot1 image (Linux bzImage "
-			      "loading is not implemented yet)", c->name, c->kernel);
-		return NULL;
-	}
-	if (mb1_load(d, v, img, img_size, c->cmdline, err, sizeof err)) {
+	const struct boot_module *rd = c->initrd[0] ? module_named(c->initrd) : NULL;
+	status_t st;
+	if (linux_detect(img, img_size))
+		st = linux_load(d, v, img, img_size, rd ? (const u8 *)(uintptr_t)rd->start : NULL,
+				rd ? rd->end - rd->start : 0, c->cmdline, err, sizeof err);
+	else if (mb1_detect(img, img_size))
+		st = mb1_load(d, v, img, img_size, c->cmdline, err, sizeof err);
+	else
+		st = E_INVAL, snprintf(err, sizeof err, "neither a Linux bzImage nor a multiboot1 image");
+	if (st) {
 		LOG("domain", "%s refused: kernel '%s': %s", c->name, c->kernel, err);
 		return NULL;
 	}

@@ -57,6 +57,20 @@ static bool handle_cpuid(struct vcpu *v)
 		/* OSXSAVE mirrors the guest's CR4.OSXSAVE, not the host's (SDM CPUID leaf 1). */
 		r.ecx = (vmread(GUEST_CR4) & BIT(18)) ? r.ecx | BIT(27) : r.ecx & ~BIT(27);
 		r.ebx = (r.ebx & 0x00ffffff) | (v->id << 24); /* initial APIC ID of this vCPU */
+		r.ecx &= ~BIT(3);                     /* MONITOR/MWAIT: they would exit */
+	} else if (leaf == 6 || leaf == 0xa) {
+		r = (struct cpuid_regs){ 0, 0, 0, 0 }; /* no thermal/power or PMU interface */
+	} else if (leaf == 7 && sub == 0) {
+		if (!(vmx_caps.proc2 & SEC_ENABLE_INVPCID))
+			r.ebx &= ~BIT(10);
+		r.edx &= ~BIT(29);                    /* IA32_ARCH_CAPABILITIES not offered */
+	} else if (leaf == 0xb || leaf == 0x1f) {
+		r.edx = v->id;                        /* x2APIC ID */
+	} else if (leaf == 0xd && sub == 1) {
+		r.eax &= ~BIT(3);                     /* XSAVES/XRSTORS are not enabled for guests */
+	} else if (leaf == 0x80000001) {
+		if (!(vmx_caps.proc2 & SEC_ENABLE_RDTSCP))
+			r.edx &= ~BIT(27);
 	} else if (leaf == 0x40000000) {
 		/* Hypervisor leaf: max leaf in EAX, signature "PassageHV\0\0\0" in EBX, ECX, EDX. */
 		r.eax = 0x40000000;
@@ -91,11 +105,20 @@ static bool handle_io(struct vcpu *v)
 		return false;
 	}
 	if (port >= COM1 && port < COM1 + 8 && !d->console_port) {
-		if (!in && port == COM1)
-			guest_console_putc(d, (char)v->regs.rax);
-		else if (in)
-			v->regs.rax = (v->regs.rax & ~mask) |
-				      (port == COM1 + 5 ? 0x60 : 0); /* LSR: THR empty, idle */
+		u8 r = vuart_io(&d->uart, d, port - COM1, in, (u8)v->regs.rax);
+		if (in)
+			v->regs.rax = (v->regs.rax & ~mask) | r;
+		skip_instruction();
+		return true;
+	}
+	/* Reset requests: keyboard controller pulse (0x64 <- 0xfe), reset control register 0xcf9. */
+	if (!in && ((port == 0x64 && (u8)v->regs.rax == 0xfe) ||
+		    (port == 0xcf9 && ((u8)v->regs.rax & 0x4)))) {
+		domain_stop(d, 0, "guest requested a reset through port 0x%x", port);
+		return false;
+	}
+	if (in && (port == 0x71 || port == 0x64 || port == 0x61)) {
+		v->regs.rax &= ~mask; /* CMOS data, keyboard status, port B: quiet zeros */
 		skip_instruction();
 		return true;
 	}
@@ -110,7 +133,11 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	switch (msr) {
 	case 0x10: *val = rdtsc(); return true;                      /* IA32_TIME_STAMP_COUNTER */
-	case MSR_IA32_APIC_BASE: *val = 0xfee00000 | BIT(11) | (v->id ? 0 : BIT(8)); return true;
+	case MSR_IA32_APIC_BASE: *val = v->apic_base; return true;
+	case 0x1a0: *val = 1; return true;                           /* IA32_MISC_ENABLE: fast strings */
+	case 0x3b: *val = 0; return true;                            /* IA32_TSC_ADJUST */
+	case 0x1d9: *val = 0; return true;                           /* IA32_DEBUGCTL */
+	case 0x2ff: *val = 0; return true;                           /* IA32_MTRR_DEF_TYPE */
 	case 0x174: *val = vmread(GUEST_SYSENTER_CS); return true;
 	case 0x175: *val = vmread(GUEST_SYSENTER_ESP); return true;
 	case 0x176: *val = vmread(GUEST_SYSENTER_EIP); return true;
@@ -119,20 +146,32 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_IA32_FEATURE_CONTROL: *val = FEATURE_CONTROL_LOCK; return true; /* VMX off */
 	case MSR_IA32_MTRRCAP: *val = 0; return true;
 	case 0x8b: *val = 0; return true;                            /* IA32_BIOS_SIGN_ID */
-	default: return false;
+	default: return vlapic_rdmsr(&v->apic, msr, val);
 	}
+}
+
+/* 25.8.1 / 26.3.1.1: EFER.LMA follows the IA-32e mode entry control. */
+static bool write_efer(u64 val)
+{
+	if (val & ~(BIT(0) | BIT(8) | BIT(10) | BIT(11)))
+		return false; /* only SCE, LME, LMA, NXE */
+	u64 lma = vmread(GUEST_IA32_EFER) & BIT(10);
+	vmwrite(GUEST_IA32_EFER, (val & ~BIT(10)) | lma);
+	return true;
 }
 
 static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 {
-	(void)v;
 	switch (msr) {
+	case MSR_IA32_EFER: return write_efer(val);
+	case MSR_IA32_APIC_BASE: v->apic_base = val; return true;
+	case 0x10: case 0x3b: case 0x1d9: case 0x48: case 0x49: case 0x2ff: return true; /* ignored */
 	case 0x174: vmwrite(GUEST_SYSENTER_CS, val); return true;
 	case 0x175: vmwrite(GUEST_SYSENTER_ESP, val); return true;
 	case 0x176: vmwrite(GUEST_SYSENTER_EIP, val); return true;
 	case MSR_IA32_PAT: vmwrite(GUEST_IA32_PAT, val); return true;
 	case 0x8b: return true;
-	default: return false;
+	default: return vlapic_wrmsr(&v->apic, msr, val);
 	}
 }
 
@@ -229,8 +268,34 @@ static bool handle_ept_violation(struct vcpu *v)
 	return false;
 }
 
+/* HLT with IF=1: the vCPU owns this CPU, so wait here until its timer or an IPI has work. */
+static bool wait_for_interrupt(struct vcpu *v)
+{
+	v->halted++;
+	for (;;) {
+		u64 next = vlapic_poll_timer(&v->apic, rdtsc());
+		if (vlapic_pending(&v->apic) >= 0 || v->dom->state != DOM_RUNNING)
+			return v->dom->state == DOM_RUNNING;
+		(void)next; /* a guest that halts with no timer armed waits here for good */
+		cpu_relax();
+	}
+}
+
+/* 27.2.3: an event whose delivery the exit interrupted is delivered again at the next entry. */
+static void reinject_vectoring(void)
+{
+	u32 info = (u32)vmread(IDT_VECTORING_INFO_FIELD);
+	if (!(info & INTR_INFO_VALID))
+		return;
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, info & ~BIT(12));
+	if (info & INTR_INFO_DELIVER_CODE)
+		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, vmread(IDT_VECTORING_ERROR_CODE));
+	vmwrite(VM_ENTRY_INSTRUCTION_LEN, vmread(VM_EXIT_INSTRUCTION_LEN));
+}
+
 bool vmexit_handle(struct vcpu *v, u32 reason)
 {
+	reinject_vectoring();
 	switch (reason) {
 	case EXIT_REASON_CPUID: return handle_cpuid(v);
 	case EXIT_REASON_IO_INSTRUCTION: return handle_io(v);
@@ -246,7 +311,9 @@ bool vmexit_handle(struct vcpu *v, u32 reason)
 		skip_instruction();
 		return true;
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
-		return true; /* host interrupt: handled by the host IDT once interrupts open */
+		/* The host's own interrupt (e.g. a VT-d fault event): open a window to take it. */
+		__asm__ volatile("sti; nop; cli" ::: "memory");
+		return true;
 	case EXIT_REASON_HLT:
 		if (!(vmread(GUEST_RFLAGS) & RFLAGS_IF)) {
 			domain_stop(v->dom, -1, "HLT with interrupts disabled at 0x%lx: the vCPU can "
@@ -254,7 +321,10 @@ bool vmexit_handle(struct vcpu *v, u32 reason)
 			return false;
 		}
 		skip_instruction();
-		return true;
+		return wait_for_interrupt(v);
+	case EXIT_REASON_INTERRUPT_WINDOW:
+	case EXIT_REASON_PREEMPTION_TIMER:
+		return true; /* vcpu_prepare_entry injects what is pending */
 	case EXIT_REASON_TRIPLE_FAULT:
 		vcpu_dump(v);
 		domain_stop(v->dom, -1, "triple fault at guest RIP 0x%lx", vmread(GUEST_RIP));

@@ -9,4 +9,9 @@ bool mb1_detect(const u8 *img, u64 size);
 status_t mb1_load(struct domain *d, struct vcpu *v, const u8 *img, u64 size, const char *cmdline,
 		  char *err, size_t n);
 
+bool linux_detect(const u8 *img, u64 size);
+/* Loads a bzImage (and initrd) for the 64-bit boot protocol; the vCPU starts in long mode. */
+status_t linux_load(struct domain *d, struct vcpu *v, const u8 *img, u64 size, const u8 *initrd,
+		    u64 initrd_size, const char *cmdline, char *err, size_t n);
+
 #endif

@@ -6,6 +6,7 @@
 #include "lib/log.h"
 #include "lib/pmm.h"
 #include "lib/string.h"
+#include "arch/x86/tsc.h"
 
 int vmx_enter(struct guest_regs *regs);
 extern char vmx_exit_entry[];
@@ -45,6 +46,29 @@ static void seg(u32 sel_f, u32 base_f, u32 lim_f, u32 ar_f, u16 sel, u64 base, u
 	vmwrite(base_f, base);
 	vmwrite(lim_f, lim);
 	vmwrite(ar_f, ar);
+}
+
+/* Linux 64-bit boot protocol (Documentation/x86/boot.rst): long mode, identity paging,
+ * __BOOT_CS = 0x10 and __BOOT_DS = 0x18 in a GDT the loader placed in guest memory. */
+static void setup_guest_long64(struct vcpu *v)
+{
+	const u32 code64 = 0xa09b, data = 0xc093; /* L=1 code; flat data */
+	seg(GUEST_CS_SELECTOR, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES, 0x10, 0, 0xffffffff, code64);
+	seg(GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES, 0x18, 0, 0xffffffff, data);
+	seg(GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES, 0x18, 0, 0xffffffff, data);
+	seg(GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES, 0x18, 0, 0xffffffff, data);
+	seg(GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES, 0x18, 0, 0xffffffff, data);
+	seg(GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES, 0x18, 0, 0xffffffff, data);
+	vmwrite(GUEST_GDTR_BASE, v->entry_gdt);
+	vmwrite(GUEST_GDTR_LIMIT, 0x1f);
+	u64 cr0 = CR0_PE | CR0_PG | CR0_NE | BIT(4) | CR0_WP;
+	vmwrite(GUEST_CR0, (cr0 | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1);
+	vmwrite(CR0_READ_SHADOW, cr0);
+	vmwrite(GUEST_CR4, (CR4_PAE | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1);
+	vmwrite(CR4_READ_SHADOW, CR4_PAE);
+	vmwrite(GUEST_CR3, v->entry_cr3);
+	vmwrite(GUEST_IA32_EFER, BIT(8) | BIT(10)); /* LME, LMA */
+	vmwrite(VM_ENTRY_CONTROLS, vmx_caps.entry | ENTRY_IA32E_MODE);
 }
 
 /* Multiboot1 machine state (Multiboot spec 3.2): flat 32-bit protected mode, paging off. */
@@ -87,6 +111,8 @@ static void setup_guest_state(struct vcpu *v)
 	vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
 	vmwrite(GUEST_IA32_DEBUGCTL, 0);
 	vmwrite(VMCS_LINK_POINTER, ~0ULL);
+	if (v->entry_mode == GUEST_MODE_LONG64)
+		setup_guest_long64(v);
 }
 
 static void setup_controls(struct vcpu *v)
@@ -132,6 +158,8 @@ status_t vcpu_setup(struct vcpu *v)
 	setup_controls(v);
 	setup_host_state();
 	setup_guest_state(v);
+	vlapic_init(&v->apic, v->id, tsc_khz());
+	v->apic_base = 0xfee00000 | BIT(11) | BIT(10) | (v->id ? 0 : BIT(8)); /* x2APIC, enabled */
 	if (v->vpid)
 		invvpid_single(v->vpid);
 	invept_single(v->dom->eptp);
@@ -212,6 +240,34 @@ void vcpu_stats(struct vcpu *v)
 			    v->exits[r]);
 }
 
+/*
+ * Before each entry: expire the virtual timer, inject the highest pending
+ * interrupt when the guest can take it (SDM 26.3.1.5: IF=1, no STI/MOV-SS
+ * blocking), else ask for an interrupt-window exit; arm the preemption timer
+ * for the next virtual deadline.
+ */
+void vcpu_prepare_entry(struct vcpu *v)
+{
+	u64 now = rdtsc();
+	u64 next = vlapic_poll_timer(&v->apic, now);
+	u32 proc = (u32)vmread(CPU_BASED_VM_EXEC_CONTROL) & ~CPU_INTR_WINDOW_EXITING;
+	int vec = vlapic_pending(&v->apic);
+	if (vec >= 0 && !(vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)) {
+		bool open = (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(vmread(GUEST_INTERRUPTIBILITY_INFO) & 3);
+		if (open) {
+			vlapic_accept(&v->apic, (u8)vec);
+			vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (u32)vec);
+		} else {
+			proc |= CPU_INTR_WINDOW_EXITING;
+		}
+	}
+	vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
+	if (vmx_caps.pin & PIN_PREEMPTION_TIMER) {
+		u64 ticks = next ? (next > now ? (next - now) >> vmx_caps.preempt_shift : 0) : 0xffffffffULL;
+		vmwrite(VMX_PREEMPTION_TIMER_VALUE, MIN(ticks, 0xffffffffULL));
+	}
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct domain *d = v->dom;
@@ -222,6 +278,7 @@ void vcpu_run(struct vcpu *v)
 	d->state = DOM_RUNNING;
 	LOG("domain", "%s vCPU %u starting at 0x%lx on CPU %u", d->name, v->id, v->entry_rip, v->cpu);
 	while (d->state == DOM_RUNNING) {
+		vcpu_prepare_entry(v);
 		u64 t0 = rdtsc();
 		int r = vmx_enter(&v->regs);
 		v->tsc_in_guest += rdtsc() - t0;

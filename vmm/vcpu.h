@@ -3,6 +3,8 @@
 #define PASSAGE_VMM_VCPU_H
 
 #include "vmx.h"
+#include "vlapic.h"
+#include "vuart.h"
 #include "lib/spinlock.h"
 
 struct guest_regs {               /* order fixed by vmx_entry.asm */
@@ -28,6 +30,7 @@ struct domain {
 	int exit_code;            /* from port 0xf4 or VMCALL exit */
 	char stop_reason[160];
 	u16 console_port;         /* passthrough UART, 0 = shared console */
+	struct vuart uart;        /* the shared console's virtual COM1 */
 	char con[200];            /* guest console line being assembled */
 	u32 con_len;
 	spinlock_t lock;
@@ -47,6 +50,11 @@ struct vcpu {
 	u64 tsc_in_guest;
 	u64 entry_rip;            /* where the guest starts */
 	u32 entry_mode;           /* GUEST_MODE_* */
+	u64 entry_cr3;            /* GUEST_MODE_LONG64: identity page tables built by the loader */
+	u64 entry_gdt;            /* GUEST_MODE_LONG64: GDT with __BOOT_CS 0x10, __BOOT_DS 0x18 */
+	u64 apic_base;            /* IA32_APIC_BASE as the guest sees it */
+	struct vlapic apic;
+	u64 halted;               /* HLT exits that waited */
 };
 
 #define GUEST_MODE_PROTECTED32 1  /* multiboot1: 32-bit protected mode, paging off */
@@ -63,6 +71,7 @@ status_t vcpu_setup(struct vcpu *v);
 void vcpu_run(struct vcpu *v);
 void domain_stop(struct domain *d, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void vcpu_dump(struct vcpu *v);
+void vcpu_prepare_entry(struct vcpu *v);
 void vcpu_stats(struct vcpu *v);
 
 /* exits.c: returns true to resume the guest, false when the domain stopped. */

@@ -58,7 +58,8 @@ status_t vmx_global_init(void)
 	vmx_caps.revision = (u32)basic & 0x7fffffff;
 	bool tr = basic & VMX_BASIC_TRUE_CTLS;
 	bool ok = negotiate("pin-based", tr ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
-			    PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING, PIN_VIRTUAL_NMIS,
+			    PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING,
+			    PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER,
 			    &vmx_caps.pin);
 	ok &= negotiate("processor-based", tr ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
 			CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_ACTIVATE_SECONDARY,
@@ -72,9 +73,11 @@ status_t vmx_global_init(void)
 			EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT | EXIT_SAVE_DEBUG_CONTROLS,
 			&vmx_caps.exit);
 	ok &= negotiate("VM-entry", tr ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
-			ENTRY_LOAD_IA32_EFER, ENTRY_LOAD_IA32_PAT | ENTRY_LOAD_DEBUG_CONTROLS,
+			ENTRY_LOAD_IA32_EFER,
+			ENTRY_LOAD_IA32_PAT | ENTRY_LOAD_DEBUG_CONTROLS | ENTRY_IA32E_MODE,
 			&vmx_caps.entry);
 	vmx_caps.ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+	vmx_caps.preempt_shift = rdmsr(MSR_IA32_VMX_MISC) & 0x1f; /* A.6: TSC bit that ticks the timer */
 	vmx_caps.cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
 	vmx_caps.cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
 	vmx_caps.cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);

@@ -11,6 +11,7 @@ struct vmx_caps {
 	u32 revision;             /* VMCS revision identifier (IA32_VMX_BASIC[30:0]) */
 	u32 pin, proc, proc2, exit, entry;
 	u64 ept_vpid;             /* IA32_VMX_EPT_VPID_CAP */
+	u32 preempt_shift;        /* preemption timer counts TSC >> this */
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 };
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the Linux test guest's initramfs: busybox-static and an init that reports over /dev/kmsg.
+# usage: tools/mkinitrd.sh OUT.cpio.gz
+set -euo pipefail
+out=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work"/{bin,proc,sys,dev}
+cp /bin/busybox "$work/bin/busybox"
+cat > "$work/init" <<'INIT'
+#!/bin/busybox sh
+# Passage Linux test guest: prove userspace runs, count CPUs, check the timer ticks.
+bb=/bin/busybox
+$bb mount -t proc proc /proc
+$bb mount -t devtmpfs dev /dev 2>/dev/null
+say() { echo "PASSAGE-INIT: $*" > /dev/kmsg; }
+want=$($bb sed -n 's/.*passage.cpus=\([0-9]*\).*/\1/p' /proc/cmdline)
+cpus=$($bb grep -c '^processor' /proc/cpuinfo)
+say "userspace up, $cpus CPUs online (want ${want:-1})"
+t0=$($bb cut -d' ' -f1 /proc/uptime)
+$bb sleep 1
+t1=$($bb cut -d' ' -f1 /proc/uptime)
+say "uptime $t0 -> $t1"
+if [ "$cpus" = "${want:-1}" ] && [ "$t0" != "$t1" ]; then say "PASS linux-init"; else say "FAIL linux-init"; fi
+$bb reboot -f
+INIT
+chmod +x "$work/init"
+(cd "$work" && find . | cpio -o -H newc --quiet | gzip -9) > "$out"
