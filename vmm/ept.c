@@ -33,6 +33,14 @@ static status_t ept_map_one(struct domain *d, u64 gpa, u64 hpa, bool large, u64 
 	return OK;
 }
 
+u64 apic_access_page(void)
+{
+	static u64 page;
+	if (!page)
+		page = pmm_alloc_pages(1, 0);
+	return page;
+}
+
 status_t ept_build(struct domain *d)
 {
 	u64 root = pmm_alloc_pages(1, 0);
@@ -48,6 +56,10 @@ status_t ept_build(struct domain *d)
 			return st;
 		gpa += large ? 2 * MiB : PAGE_SIZE;
 	}
+	/* The xAPIC window: accesses that translate to the APIC-access page are virtualized. */
+	if ((vmx_caps.proc2 & SEC_VIRTUALIZE_APIC_ACCESSES) && apic_access_page())
+		return ept_map_one(d, GUEST_APIC_GPA, apic_access_page(), false,
+				   EPT_R | EPT_W | EPT_MT_UC);
 	return OK;
 }
 

@@ -322,6 +322,14 @@ bool vmexit_handle(struct vcpu *v, u32 reason)
 		}
 		skip_instruction();
 		return wait_for_interrupt(v);
+	case EXIT_REASON_APIC_WRITE: {
+		/* 29.4.3.3: trap-like; the value is already in the virtual-APIC page. */
+		u32 off = (u32)vmread(EXIT_QUALIFICATION) & 0xff0;
+		u32 val = *(volatile u32 *)(v->vapic_page + off);
+		if (!vlapic_mmio_write(&v->apic, off, val, *(volatile u32 *)(v->vapic_page + 0x310)))
+			LOG(v->dom->name, "xAPIC write to unknown register 0x%x ignored", off);
+		return true;
+	}
 	case EXIT_REASON_INTERRUPT_WINDOW:
 	case EXIT_REASON_PREEMPTION_TIMER:
 		return true; /* vcpu_prepare_entry injects what is pending */

@@ -1,5 +1,6 @@
 /* Linux guest loader: bzImage through the 64-bit boot protocol (Documentation/x86/boot.rst, zero-page.rst). */
 #include "loader.h"
+#include "guest_acpi.h"
 #include "arch/x86/tsc.h"
 #include "lib/log.h"
 #include "lib/string.h"
@@ -26,6 +27,8 @@
 #define HDR_XLOADFLAGS 0x236
 #define HDR_PREF_ADDRESS 0x258
 #define HDR_INIT_SIZE 0x260
+#define BP_ACPI_RSDP_ADDR 0x070
+#define GPA_ACPI 0xe0000          /* in the reserved BIOS area, where firmware puts them */
 #define BP_E820_ENTRIES 0x1e8
 #define BP_E820_TABLE 0x2d0
 #define XLF_KERNEL_64 BIT(0)
@@ -115,6 +118,8 @@ status_t linux_load(struct domain *d, struct vcpu *v, const u8 *img, u64 size, c
 		memcpy(bp + HDR_RAMDISK_IMAGE, &a, 4);
 		memcpy(bp + HDR_RAMDISK_SIZE, &s, 4);
 	}
+	u64 rsdp = guest_acpi_build(d, GPA_ACPI, d->nr_vcpus ? d->nr_vcpus : 1);
+	memcpy(bp + BP_ACPI_RSDP_ADDR, &rsdp, 8);
 	e820_add(bp, 0, 0x9f000, 1);
 	e820_add(bp, 0x9f000, 0x61000, 2);
 	e820_add(bp, 0x100000, d->mem_size - 0x100000, 1);

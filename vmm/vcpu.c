@@ -141,11 +141,18 @@ static void setup_controls(struct vcpu *v)
 	if (v->vpid)
 		vmwrite(VIRTUAL_PROCESSOR_ID, v->vpid);
 	vmwrite(TSC_OFFSET, 0);
+	if (vmx_caps.proc & CPU_USE_TPR_SHADOW) {
+		vmwrite(VIRTUAL_APIC_PAGE_ADDR, (u64)(uintptr_t)v->vapic_page);
+		vmwrite(TPR_THRESHOLD, 0);
+	}
+	if (proc2 & SEC_VIRTUALIZE_APIC_ACCESSES)
+		vmwrite(APIC_ACCESS_ADDR, apic_access_page());
 }
 
 status_t vcpu_setup(struct vcpu *v)
 {
-	if (!(v->vmcs = pmm_alloc_pages(1, 0)))
+	if (!(v->vmcs = pmm_alloc_pages(1, 0)) ||
+	    !(v->vapic_page = (u8 *)(uintptr_t)pmm_alloc_pages(1, 0)))
 		return E_NOMEM;
 	*(u32 *)(uintptr_t)v->vmcs = vmx_caps.revision; /* 24.2: VMCS revision identifier */
 	status_t st = vmx_vmclear(v->vmcs);
@@ -226,6 +233,9 @@ static const char *exit_name(u32 r)
 	case EXIT_REASON_EPT_MISCONFIG: return "EPT misconfiguration";
 	case EXIT_REASON_WBINVD: return "WBINVD";
 	case EXIT_REASON_XSETBV: return "XSETBV";
+	case EXIT_REASON_PREEMPTION_TIMER: return "preemption timer";
+	case EXIT_REASON_APIC_WRITE: return "APIC write";
+	case EXIT_REASON_APIC_ACCESS: return "APIC access";
 	default: return "other";
 	}
 }
@@ -249,6 +259,8 @@ void vcpu_stats(struct vcpu *v)
 void vcpu_prepare_entry(struct vcpu *v)
 {
 	u64 now = rdtsc();
+	if (v->vapic_page) /* the CPU keeps the guest's TPR writes in the virtual-APIC page */
+		v->apic.tpr = *(volatile u32 *)(v->vapic_page + 0x80);
 	u64 next = vlapic_poll_timer(&v->apic, now);
 	u32 proc = (u32)vmread(CPU_BASED_VM_EXEC_CONTROL) & ~CPU_INTR_WINDOW_EXITING;
 	int vec = vlapic_pending(&v->apic);
@@ -262,6 +274,8 @@ void vcpu_prepare_entry(struct vcpu *v)
 		}
 	}
 	vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
+	if (v->vapic_page)
+		vlapic_to_page(&v->apic, v->vapic_page);
 	if (vmx_caps.pin & PIN_PREEMPTION_TIMER) {
 		u64 ticks = next ? (next > now ? (next - now) >> vmx_caps.preempt_shift : 0) : 0xffffffffULL;
 		vmwrite(VMX_PREEMPTION_TIMER_VALUE, MIN(ticks, 0xffffffffULL));

@@ -54,14 +54,19 @@ struct vcpu {
 	u64 entry_gdt;            /* GUEST_MODE_LONG64: GDT with __BOOT_CS 0x10, __BOOT_DS 0x18 */
 	u64 apic_base;            /* IA32_APIC_BASE as the guest sees it */
 	struct vlapic apic;
+	u8 *vapic_page;           /* virtual-APIC page (SDM 29.1): xAPIC registers as the guest reads them */
 	u64 halted;               /* HLT exits that waited */
 };
 
 #define GUEST_MODE_PROTECTED32 1  /* multiboot1: 32-bit protected mode, paging off */
 #define GUEST_MODE_LONG64 2       /* Linux 64-bit boot protocol */
 
+#define GUEST_APIC_GPA 0xfee00000ULL  /* xAPIC MMIO window, backed by the APIC-access page */
+
 /* ept.c */
 status_t ept_build(struct domain *d);
+/* The one APIC-access page all guests' xAPIC windows map to (SDM 29.4). */
+u64 apic_access_page(void);
 /* Returns the host pointer for [gpa, gpa+len) of the domain, or NULL when outside it. */
 void *domain_gpa(struct domain *d, u64 gpa, u64 len);
 

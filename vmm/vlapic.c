@@ -97,7 +97,7 @@ bool vlapic_rdmsr(struct vlapic *a, u32 msr, u64 *val)
 	case 0x803: *val = 0x50014; return true;       /* version 0x14, 6 LVT entries */
 	case 0x808: *val = a->tpr; return true;
 	case 0x80a: *val = a->tpr; return true;        /* PPR (approximation) */
-	case 0x80d: *val = a->ldr; return true;
+	case 0x80d: *val = ((a->id >> 4) << 16) | (1u << (a->id & 0xf)); return true; /* 11.12.10.2 */
 	case 0x80f: *val = a->svr; return true;
 	case 0x828: *val = a->esr; return true;
 	case 0x82f: *val = a->lvt_cmci; return true;
@@ -155,4 +155,42 @@ bool vlapic_wrmsr(struct vlapic *a, u32 msr, u64 val)
 	case 0x83f: vlapic_set_irr(a, (u8)v); return true; /* SELF IPI */
 	}
 	return false;
+}
+
+static void put(u8 *page, u32 off, u32 v)
+{
+	*(volatile u32 *)(page + off) = v;
+}
+
+void vlapic_to_page(const struct vlapic *a, u8 *page)
+{
+	put(page, 0x20, a->id << 24);
+	put(page, 0x30, 0x50014);
+	put(page, 0xd0, (1u << (24 + (a->id & 7))));   /* LDR (flat model) */
+	put(page, 0xe0, 0xffffffff);                    /* DFR: flat */
+	put(page, 0xf0, a->svr);
+	for (u32 i = 0; i < 8; i++) {
+		put(page, 0x100 + 0x10 * i, a->isr[i]);
+		put(page, 0x180 + 0x10 * i, 0);
+		put(page, 0x200 + 0x10 * i, a->irr[i]);
+	}
+	put(page, 0x280, a->esr);
+	put(page, 0x2f0, a->lvt_cmci);
+	put(page, 0x320, a->lvt_timer);
+	put(page, 0x330, a->lvt_thermal);
+	put(page, 0x340, a->lvt_pmc);
+	put(page, 0x350, a->lvt_lint0);
+	put(page, 0x360, a->lvt_lint1);
+	put(page, 0x370, a->lvt_error);
+	put(page, 0x380, a->timer_icr);
+	put(page, 0x3e0, a->timer_dcr);
+}
+
+bool vlapic_mmio_write(struct vlapic *a, u32 off, u32 val, u32 icr_hi)
+{
+	if (off == 0x300) /* ICR: xAPIC destination is in bits 31:24 of the high half */
+		return vlapic_wrmsr(a, 0x830, ((u64)(icr_hi >> 24) << 32) | val);
+	if (off == 0x20 || off == 0xd0 || off == 0xe0 || off == 0x310)
+		return true; /* ID, LDR, DFR writes: accepted, Passage keeps its own IDs */
+	return vlapic_wrmsr(a, 0x800 + off / 16, val);
 }

@@ -26,6 +26,10 @@ u64 vlapic_poll_timer(struct vlapic *a, u64 now);
 void vlapic_set_irr(struct vlapic *a, u8 vector);
 /* Highest pending vector deliverable above the processor priority, or -1. */
 int vlapic_pending(const struct vlapic *a);
+/* Mirrors the registers into an xAPIC-layout page (SDM 11.4.1 table 11-1). */
+void vlapic_to_page(const struct vlapic *a, u8 *page);
+/* xAPIC register write at offset off (from an APIC-write exit); icr_hi is register 0x310. */
+bool vlapic_mmio_write(struct vlapic *a, u32 off, u32 val, u32 icr_hi);
 /* The CPU accepts vector: IRR -> ISR. */
 void vlapic_accept(struct vlapic *a, u8 vector);
 
