@@ -109,9 +109,21 @@ static struct domain *build(const struct cfg_domain *c, u32 index)
 		LOG("domain", "%s refused: out of memory for %lu MiB", c->name, d->mem_size / MiB);
 		return NULL;
 	}
-	*v = (struct vcpu){ .dom = d, .id = 0, .cpu = c->cpus[0] };
-	if (vmx_caps.proc2 & SEC_ENABLE_VPID)
-		v->vpid = next_vpid++;
+	u32 n = MIN(c->nr_cpus, (u32)ARRAY_SIZE(d->vcpus));
+	d->vcpus[0] = v;
+	for (u32 i = 1; i < n; i++)
+		if (!(d->vcpus[i] = (void *)(uintptr_t)pmm_alloc_pages(1, 0))) {
+			LOG("domain", "%s refused: out of memory for vCPUs", c->name);
+			return NULL;
+		}
+	for (u32 i = 0; i < n; i++) {
+		/* vCPU 0 starts at the image's entry; the others wait for INIT and SIPI. */
+		*d->vcpus[i] = (struct vcpu){ .dom = d, .id = i, .cpu = c->cpus[i],
+					      .entry_mode = i ? GUEST_MODE_WAIT_SIPI : 0 };
+		if (vmx_caps.proc2 & SEC_ENABLE_VPID)
+			d->vcpus[i]->vpid = next_vpid++;
+	}
+	d->nr_vcpus = n;
 	const struct boot_module *rd = c->initrd[0] ? module_named(c->initrd) : NULL;
 	status_t st;
 	if (linux_detect(img, img_size))
@@ -125,29 +137,26 @@ static struct domain *build(const struct cfg_domain *c, u32 index)
 		LOG("domain", "%s refused: kernel '%s': %s", c->name, c->kernel, err);
 		return NULL;
 	}
-	if (c->nr_cpus > 1)
-		LOG("domain", "%s: %u CPUs listed; only vCPU 0 runs (guest SMP start-up is not "
-			      "implemented yet)", c->name, c->nr_cpus);
-	d->vcpus[0] = v;
-	d->nr_vcpus = 1;
-	LOG("domain", "%s: %lu MiB at host 0x%lx, EPT %lu pages, VPID %u, CPU %u, kernel '%s' entry 0x%lx",
-	    d->name, d->mem_size / MiB, d->mem_hpa, d->ept_pages, v->vpid, v->cpu, c->kernel,
-	    v->entry_rip);
+	LOG("domain", "%s: %lu MiB at host 0x%lx, EPT %lu pages, %u vCPUs (vCPU 0 on CPU %u), "
+	    "kernel '%s' entry 0x%lx", d->name, d->mem_size / MiB, d->mem_hpa, d->ept_pages,
+	    d->nr_vcpus, v->cpu, c->kernel, v->entry_rip);
 	return d;
 }
 
 static void place(void)
 {
 	for (u32 i = 0; i < nr_domains; i++) {
-		struct vcpu *v = domains[i]->vcpus[0];
-		struct percpu *p = cpus[v->cpu];
-		struct vmx_cpu *vc = p ? p->vmm : NULL;
-		if (!vc) {
-			domain_stop(domains[i], -1, "CPU %u has no VMX", v->cpu);
-			continue;
+		for (u32 k = 0; k < domains[i]->nr_vcpus; k++) {
+			struct vcpu *v = domains[i]->vcpus[k];
+			struct percpu *p = cpus[v->cpu];
+			struct vmx_cpu *vc = p ? p->vmm : NULL;
+			if (!vc) {
+				domain_stop(domains[i], -1, "CPU %u has no VMX", v->cpu);
+				continue;
+			}
+			__atomic_add_fetch(&running, 1, __ATOMIC_SEQ_CST);
+			vc->vcpu = v;
 		}
-		__atomic_add_fetch(&running, 1, __ATOMIC_SEQ_CST);
-		vc->vcpu = v;
 	}
 	__atomic_store_n(&placement_done, true, __ATOMIC_RELEASE);
 }
@@ -198,9 +207,12 @@ void domains_set_done_hook(domains_done_fn fn)
 	done_hook = fn;
 }
 
+/* Called as each vCPU leaves its run loop; the last one reports. */
 void domains_on_stop(void)
 {
-	if (__atomic_sub_fetch(&running, 1, __ATOMIC_SEQ_CST) == 0) {
+	static u32 reported;
+	if (__atomic_sub_fetch(&running, 1, __ATOMIC_SEQ_CST) == 0 &&
+	    !__atomic_exchange_n(&reported, 1, __ATOMIC_SEQ_CST)) {
 		LOG("domain", "all domains stopped");
 		for (u32 i = 0; i < nr_domains; i++)
 			LOG("domain", "summary: %s exit code %d: %s", domains[i]->name,

@@ -180,6 +180,8 @@ static bool handle_msr(struct vcpu *v, bool write)
 	u32 msr = (u32)v->regs.rcx;
 	u64 val = (v->regs.rdx << 32) | (u32)v->regs.rax;
 	bool ok = write ? msr_write(v, msr, val) : msr_read(v, msr, &val);
+	if (ok && write && msr == 0x830) /* x2APIC ICR */
+		vcpu_send_ipi(v, val);
 	if (!ok) { /* SDM: RDMSR/WRMSR of an unimplemented MSR raises #GP(0) */
 		inject_exception(13, true, 0);
 		return true;
@@ -268,6 +270,25 @@ static bool handle_ept_violation(struct vcpu *v)
 	return false;
 }
 
+/*
+ * HLT with IF=0: only INIT could wake the vCPU (Linux parks CPUs like this on
+ * shutdown). It waits while another vCPU of the domain still runs; when all
+ * are parked the domain can never make progress and is stopped.
+ */
+static bool park(struct vcpu *v)
+{
+	struct domain *d = v->dom;
+	u32 parked = __atomic_add_fetch(&d->parked, 1, __ATOMIC_SEQ_CST);
+	if (parked >= d->nr_vcpus) {
+		domain_stop(d, -1, "every vCPU halted with interrupts disabled (last at 0x%lx)",
+			    vmread(GUEST_RIP));
+		return false;
+	}
+	while (d->state == DOM_RUNNING)
+		cpu_relax();
+	return false;
+}
+
 /* HLT with IF=1: the vCPU owns this CPU, so wait here until its timer or an IPI has work. */
 static bool wait_for_interrupt(struct vcpu *v)
 {
@@ -315,19 +336,19 @@ bool vmexit_handle(struct vcpu *v, u32 reason)
 		__asm__ volatile("sti; nop; cli" ::: "memory");
 		return true;
 	case EXIT_REASON_HLT:
-		if (!(vmread(GUEST_RFLAGS) & RFLAGS_IF)) {
-			domain_stop(v->dom, -1, "HLT with interrupts disabled at 0x%lx: the vCPU can "
-				    "never wake", vmread(GUEST_RIP));
-			return false;
-		}
+		if (!(vmread(GUEST_RFLAGS) & RFLAGS_IF))
+			return park(v);
 		skip_instruction();
 		return wait_for_interrupt(v);
 	case EXIT_REASON_APIC_WRITE: {
 		/* 29.4.3.3: trap-like; the value is already in the virtual-APIC page. */
 		u32 off = (u32)vmread(EXIT_QUALIFICATION) & 0xff0;
 		u32 val = *(volatile u32 *)(v->vapic_page + off);
-		if (!vlapic_mmio_write(&v->apic, off, val, *(volatile u32 *)(v->vapic_page + 0x310)))
+		u32 hi = *(volatile u32 *)(v->vapic_page + 0x310);
+		if (!vlapic_mmio_write(&v->apic, off, val, hi))
 			LOG(v->dom->name, "xAPIC write to unknown register 0x%x ignored", off);
+		if (off == 0x300)
+			vcpu_send_ipi(v, ((u64)(hi >> 24) << 32) | val);
 		return true;
 	}
 	case EXIT_REASON_INTERRUPT_WINDOW:

@@ -94,6 +94,7 @@ status_t linux_load(struct domain *d, struct vcpu *v, const u8 *img, u64 size, c
 		return E_NOMEM;
 	}
 	memcpy(dst, img + pm_off, size - pm_off);
+	d->nr_vcpus = MAX(d->nr_vcpus, 1u);
 	u8 *bp = domain_gpa(d, GPA_ZERO_PAGE, PAGE_SIZE);
 	memset(bp, 0, PAGE_SIZE);
 	u32 hdr_end = 0x202 + img[0x201];

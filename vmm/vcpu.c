@@ -71,6 +71,27 @@ static void setup_guest_long64(struct vcpu *v)
 	vmwrite(VM_ENTRY_CONTROLS, vmx_caps.entry | ENTRY_IA32E_MODE);
 }
 
+/* SDM 9.4.4 / 10.1: after INIT and SIPI a processor runs real mode at CS = vector << 8, IP 0. */
+static void setup_guest_real16(struct vcpu *v)
+{
+	u32 vec = v->sipi_vector & 0xff;
+	seg(GUEST_CS_SELECTOR, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES, (u16)(vec << 8),
+	    (u64)vec << 12, 0xffff, 0x9b);
+	const u32 f[][4] = { { GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES },
+			     { GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES },
+			     { GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES },
+			     { GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES },
+			     { GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES } };
+	for (u32 i = 0; i < 5; i++)
+		seg(f[i][0], f[i][1], f[i][2], f[i][3], 0, 0, 0xffff, 0x93);
+	u64 cr0 = BIT(4); /* ET; PE and PG clear (unrestricted guest) */
+	vmwrite(GUEST_CR0, (cr0 | vmx_caps.cr0_fixed0 | CR0_NE) & ~(CR0_PG | CR0_PE) & vmx_caps.cr0_fixed1);
+	vmwrite(CR0_READ_SHADOW, cr0);
+	vmwrite(GUEST_RIP, 0);
+	vmwrite(GUEST_IA32_EFER, 0);
+	vmwrite(VM_ENTRY_CONTROLS, vmx_caps.entry & ~ENTRY_IA32E_MODE);
+}
+
 /* Multiboot1 machine state (Multiboot spec 3.2): flat 32-bit protected mode, paging off. */
 static void setup_guest_state(struct vcpu *v)
 {
@@ -113,6 +134,8 @@ static void setup_guest_state(struct vcpu *v)
 	vmwrite(VMCS_LINK_POINTER, ~0ULL);
 	if (v->entry_mode == GUEST_MODE_LONG64)
 		setup_guest_long64(v);
+	else if (v->entry_mode == GUEST_MODE_REAL16)
+		setup_guest_real16(v);
 }
 
 static void setup_controls(struct vcpu *v)
@@ -190,6 +213,8 @@ void domain_stop(struct domain *d, int code, const char *fmt, ...)
 	va_end(ap);
 	spin_unlock(&d->lock);
 	LOG("domain", "%s stopped: %s (exit code %d)", d->name, d->stop_reason, code);
+	for (u32 i = 0; i < d->nr_vcpus; i++)
+		vcpu_kick(d->vcpus[i]);
 }
 
 void vcpu_dump(struct vcpu *v)
@@ -282,15 +307,31 @@ void vcpu_prepare_entry(struct vcpu *v)
 	}
 }
 
+/* An application vCPU waits here for the guest's INIT and start-up IPIs. */
+static bool wait_for_sipi(struct vcpu *v)
+{
+	while (!(v->sipi_vector & BIT(31)))
+		if (v->dom->state == DOM_STOPPED)
+			return false;
+		else
+			cpu_relax();
+	v->entry_mode = GUEST_MODE_REAL16;
+	return true;
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct domain *d = v->dom;
+	if (v->entry_mode == GUEST_MODE_WAIT_SIPI && !wait_for_sipi(v))
+		goto out;
 	if (vcpu_setup(v)) {
 		domain_stop(d, -1, "vCPU %u set-up failed", v->id);
 		goto out;
 	}
-	d->state = DOM_RUNNING;
-	LOG("domain", "%s vCPU %u starting at 0x%lx on CPU %u", d->name, v->id, v->entry_rip, v->cpu);
+	if (d->state == DOM_CREATED)
+		d->state = DOM_RUNNING;
+	LOG("domain", "%s vCPU %u starting at 0x%lx on CPU %u", d->name, v->id,
+	    v->entry_mode == GUEST_MODE_REAL16 ? (u64)(v->sipi_vector & 0xff) << 12 : v->entry_rip, v->cpu);
 	while (d->state == DOM_RUNNING) {
 		vcpu_prepare_entry(v);
 		u64 t0 = rdtsc();
@@ -322,7 +363,8 @@ void vcpu_run(struct vcpu *v)
 	}
 out:
 	vcpu_stats(v);
-	vmx_vmclear(v->vmcs);
+	if (v->vmcs)
+		vmx_vmclear(v->vmcs);
 	if (domains_on_stop)
 		domains_on_stop();
 }

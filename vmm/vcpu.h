@@ -35,6 +35,7 @@ struct domain {
 	u32 con_len;
 	spinlock_t lock;
 	u32 nr_vcpus;
+	volatile u32 parked;      /* vCPUs halted with interrupts disabled */
 	struct vcpu *vcpus[8];
 };
 
@@ -56,10 +57,14 @@ struct vcpu {
 	struct vlapic apic;
 	u8 *vapic_page;           /* virtual-APIC page (SDM 29.1): xAPIC registers as the guest reads them */
 	u64 halted;               /* HLT exits that waited */
+	volatile u32 sipi_vector; /* set by the SIPI that starts this vCPU (bit 31 = received) */
+	volatile bool init_pending;
 };
 
 #define GUEST_MODE_PROTECTED32 1  /* multiboot1: 32-bit protected mode, paging off */
 #define GUEST_MODE_LONG64 2       /* Linux 64-bit boot protocol */
+#define GUEST_MODE_WAIT_SIPI 3    /* an application vCPU before its start-up IPI */
+#define GUEST_MODE_REAL16 4       /* after SIPI: real mode at vector << 12 */
 
 #define GUEST_APIC_GPA 0xfee00000ULL  /* xAPIC MMIO window, backed by the APIC-access page */
 
@@ -82,6 +87,10 @@ void vcpu_stats(struct vcpu *v);
 /* exits.c: returns true to resume the guest, false when the domain stopped. */
 bool vmexit_handle(struct vcpu *v, u32 reason);
 void guest_console_putc(struct domain *d, char c);
+/* Routes an ICR write (x2APIC layout: destination in bits 63:32) within the domain. */
+void vcpu_send_ipi(struct vcpu *v, u64 icr);
+/* Makes the CPU running v leave the guest so it notices new work. */
+void vcpu_kick(struct vcpu *v);
 
 /* Called when a domain stops (all domains stopped: test harness hook). */
 void domains_on_stop(void);

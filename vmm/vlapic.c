@@ -6,8 +6,9 @@
 #define TIMER_MODE(l) (((l) >> 17) & 3)    /* 0 one-shot, 1 periodic, 2 TSC-deadline */
 #define MSR_TSC_DEADLINE 0x6e0
 
-static void set_bit(u32 *bm, u32 v) { bm[v / 32] |= 1u << (v % 32); }
-static void clear_bit(u32 *bm, u32 v) { bm[v / 32] &= ~(1u << (v % 32)); }
+/* Atomic: another vCPU of the domain may post into IRR while this one runs. */
+static void set_bit(u32 *bm, u32 v) { __atomic_fetch_or(&bm[v / 32], 1u << (v % 32), __ATOMIC_SEQ_CST); }
+static void clear_bit(u32 *bm, u32 v) { __atomic_fetch_and(&bm[v / 32], ~(1u << (v % 32)), __ATOMIC_SEQ_CST); }
 
 static int highest(const u32 *bm)
 {
