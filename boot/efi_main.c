@@ -2,6 +2,7 @@
 #include "efi_memmap.h" /* before efi.h: the system header may redefine EFI_PAGE_SIZE */
 #include <efi.h>
 #include "lib/boot_info.h"
+#include "lib/config.h"
 #include "lib/log.h"
 #include "lib/string.h"
 
@@ -82,6 +83,46 @@ static u64 read_file(EFI_FILE_HANDLE root, const CHAR16 *dir, const char *name, 
 	return size;
 }
 
+static void add_module(const char *name, u64 addr, u64 size)
+{
+	if (bi.nr_modules == BOOT_MAX_MODULES) {
+		LOG("efi", "error: more than %d files to load; %s skipped", BOOT_MAX_MODULES, name);
+		return;
+	}
+	struct boot_module *m = &bi.modules[bi.nr_modules++];
+	m->start = addr;
+	m->end = addr + size;
+	strlcpy_(m->name, name, sizeof m->name);
+}
+
+static bool have_module(const char *name)
+{
+	for (u32 i = 0; i < bi.nr_modules; i++)
+		if (!strcmp(bi.modules[i].name, name))
+			return true;
+	return false;
+}
+
+/* The kernels and initrds the configuration names are read from beside passage.efi. */
+static void load_domain_files(EFI_FILE_HANDLE root, const CHAR16 *dir, const char *cfg, u64 len)
+{
+	static struct cfg c;
+	cfg_parse(cfg, len, &c);
+	for (u32 i = 0; i < c.nr_domains; i++) {
+		const char *names[2] = { c.domains[i].kernel, c.domains[i].initrd };
+		for (u32 k = 0; k < 2; k++) {
+			u64 addr, size;
+			if (!names[k][0] || have_module(names[k]))
+				continue;
+			if ((size = read_file(root, dir, names[k], &addr)) != 0)
+				add_module(names[k], addr, size);
+			else
+				LOG("efi", "error: %s (named by passage.cfg) not found beside passage.efi",
+				    names[k]);
+		}
+	}
+}
+
 static void load_files(EFI_HANDLE image, EFI_LOADED_IMAGE *li)
 {
 	EFI_GUID fs_id = SIMPLE_FILE_SYSTEM_PROTOCOL;
@@ -104,12 +145,9 @@ static void load_files(EFI_HANDLE image, EFI_LOADED_IMAGE *li)
 		strlcpy_(bi.cmdline, s, sizeof bi.cmdline);
 		bs->FreePages(addr, EFI_SIZE_TO_PAGES(size + 1));
 	}
-	if ((size = read_file(root, dir, "passage.cfg", &addr)) != 0 &&
-	    bi.nr_modules < BOOT_MAX_MODULES) {
-		struct boot_module *m = &bi.modules[bi.nr_modules++];
-		m->start = addr;
-		m->end = addr + size;
-		strlcpy_(m->name, "passage.cfg", sizeof m->name);
+	if ((size = read_file(root, dir, "passage.cfg", &addr)) != 0) {
+		add_module("passage.cfg", addr, size);
+		load_domain_files(root, dir, (const char *)(uintptr_t)addr, size);
 	}
 	root->Close(root);
 }

@@ -20,7 +20,9 @@ build_images() {
         "console=com2 bogus=1 baud=7 test_exit" &&
     rm -f "$T/esp.img" && mkfs.fat -C -n PASSAGE "$T/esp.img" 4096 >/dev/null &&
     mmd -i "$T/esp.img" ::/EFI ::/EFI/BOOT &&
-    mcopy -i "$T/esp.img" "$BUILD/passage.efi" ::/EFI/BOOT/BOOTX64.EFI
+    mcopy -i "$T/esp.img" "$BUILD/passage.efi" ::/EFI/BOOT/BOOTX64.EFI &&
+    mcopy -i "$T/esp.img" tests/emu/configs/exits.cfg ::/EFI/BOOT/passage.cfg &&
+    mcopy -i "$T/esp.img" "$BUILD/guests/basic.elf" ::/EFI/BOOT/basic.elf
 }
 if ! build_images >"$LOGS/test-images.txt" 2>&1; then
     echo "FAIL emu/test-images: could not build test images"; tail -n 20 "$LOGS/test-images.txt"
@@ -73,6 +75,9 @@ run_qemu qemu-uefi-native 90 $VTD $(ovmf_args qemu-uefi-native) -device edu \
     -drive file="$T/esp.img",format=raw,if=none,id=esp -device ide-hd,drive=esp,bus=ide.0
 common_facts 'UEFI application' "1234:11e8"
 expect 'efi: bus mastering disabled on [1-9][0-9]* of [1-9]' "bus mastering not disabled"
+expect 'mem: module 0: 0x[0-9a-f]+-0x[0-9a-f]+ "passage.cfg"' "passage.cfg not read from the ESP"
+expect 'mem: module 1: 0x[0-9a-f]+-0x[0-9a-f]+ "basic.elf"' "kernel named by passage.cfg not read from the ESP"
+expect 'vmx: CPUID reports no VMX: guests cannot run on this machine' "missing VMX not reported"
 finish emu/qemu-uefi-native
 
 USB="-device qemu-xhci,id=xhci -drive if=none,id=stick,format=raw,snapshot=on,file=$BUILD/passage-usb.img -device usb-storage,bus=xhci.0,drive=stick,bootindex=1"
