@@ -40,7 +40,7 @@ static status_t qi_errors(struct vtd_unit *u)
 static status_t qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, u32 n)
 {
 	struct vtd_inv_desc *q = (struct vtd_inv_desc *)(uintptr_t)u->qi_base;
-	spin_lock(&u->lock);
+	u64 f = spin_lock_irqsave(&u->lock);
 	u32 seq = ++u->qi_seq;
 	*u->qi_status = 0;
 	for (u32 i = 0; i <= n; i++) {
@@ -65,7 +65,7 @@ static status_t qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, u32 
 	}
 	if (st == OK)
 		st = qi_errors(u);
-	spin_unlock(&u->lock);
+	spin_unlock_irqrestore(&u->lock, f);
 	return st;
 }
 
@@ -80,23 +80,23 @@ static status_t reg_wait(struct vtd_unit *u, u32 off, u64 busy_bit)
 
 static status_t reg_context(struct vtd_unit *u, u64 cmd)
 {
-	spin_lock(&u->lock);
+	u64 f = spin_lock_irqsave(&u->lock);
 	u->inv_descs++;
 	vtd_write64(u, CCMD_REG, CCMD_ICC | cmd);
 	status_t st = reg_wait(u, CCMD_REG, CCMD_ICC);
-	spin_unlock(&u->lock);
+	spin_unlock_irqrestore(&u->lock, f);
 	return st;
 }
 
 static status_t reg_iotlb(struct vtd_unit *u, u64 cmd, u64 iva)
 {
-	spin_lock(&u->lock);
+	u64 f = spin_lock_irqsave(&u->lock);
 	u->inv_descs++;
 	if (iva)
 		vtd_write64(u, u->iotlb_off + IVA_REG_OFF, iva);
 	vtd_write64(u, u->iotlb_off + IOTLB_REG_OFF, IOTLB_IVT | IOTLB_DR | IOTLB_DW | cmd);
 	status_t st = reg_wait(u, u->iotlb_off + IOTLB_REG_OFF, IOTLB_IVT);
-	spin_unlock(&u->lock);
+	spin_unlock_irqrestore(&u->lock, f);
 	return st;
 }
 

@@ -29,11 +29,11 @@ static void emit(const char *s, size_t n)
 
 void log_set_sink(log_sink_fn sink)
 {
-	spin_lock(&log_lock);
+	u64 f = spin_lock_irqsave(&log_lock);
 	log_sink = sink;
 	sink(early, early_len);
 	early_len = 0;
-	spin_unlock(&log_lock);
+	spin_unlock_irqrestore(&log_lock, f);
 	if (early_lost)
 		log_msg("log", "%zu bytes of early log were lost (buffer full)", early_lost);
 }
@@ -55,16 +55,16 @@ void log_msg(const char *subsys, const char *fmt, ...)
 	va_end(ap);
 	size_t len = strlen(line);
 	line[len++] = '\n';
-	spin_lock(&log_lock);
+	u64 f = spin_lock_irqsave(&log_lock);
 	emit(line, len);
-	spin_unlock(&log_lock);
+	spin_unlock_irqrestore(&log_lock, f);
 }
 
 void log_raw(const char *s)
 {
-	spin_lock(&log_lock);
+	u64 f = spin_lock_irqsave(&log_lock);
 	emit(s, strlen(s));
-	spin_unlock(&log_lock);
+	spin_unlock_irqrestore(&log_lock, f);
 }
 
 void log_break_lock(void)

@@ -23,4 +23,23 @@ static inline void spin_unlock(spinlock_t *l)
 	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * For locks an interrupt handler also takes: interrupts stay off while the
+ * lock is held, so a handler never spins on a lock its own CPU holds.
+ */
+static inline u64 spin_lock_irqsave(spinlock_t *l)
+{
+	u64 flags;
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
+	spin_lock(l);
+	return flags;
+}
+
+static inline void spin_unlock_irqrestore(spinlock_t *l, u64 flags)
+{
+	spin_unlock(l);
+	if (flags & (1u << 9)) /* RFLAGS.IF */
+		__asm__ volatile("sti" ::: "memory");
+}
+
 #endif

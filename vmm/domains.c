@@ -1,6 +1,7 @@
 /* Domains from the configuration module: memory, EPT, bitmaps, image loading, vCPU placement. */
 #include "domains.h"
 #include "loader.h"
+#include "console.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "lib/config.h"
@@ -191,13 +192,32 @@ u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online)
 	return nr_domains;
 }
 
+void domains_print_stats(void)
+{
+	for (u32 i = 0; i < nr_domains; i++) {
+		LOG("stats", "domain %s: %s", domains[i]->name,
+		    domains[i]->state == DOM_STOPPED ? domains[i]->stop_reason : "running");
+		for (u32 k = 0; k < domains[i]->nr_vcpus; k++)
+			vcpu_stats(domains[i]->vcpus[k]);
+	}
+}
+
 void domains_cpu_loop(void)
 {
 	struct vmx_cpu *vc = vmx_this_cpu();
+	if (!vmx_caps.usable)
+		return; /* no guests can ever come: let the CPU halt */
 	while (!__atomic_load_n(&placement_done, __ATOMIC_ACQUIRE))
 		cpu_relax();
-	if (vc && vc->vcpu)
+	if (vc && vc->vcpu) {
 		vcpu_run(vc->vcpu);
+		return;
+	}
+	/* The boot CPU without a vCPU serves the console while guests run. */
+	while (this_cpu()->cpu == 0 && __atomic_load_n(&running, __ATOMIC_ACQUIRE)) {
+		console_poll();
+		cpu_relax();
+	}
 }
 
 static domains_done_fn done_hook;

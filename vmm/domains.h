@@ -10,6 +10,9 @@ u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online);
 /* Every CPU: waits for placement, then runs the vCPU pinned to it (if any). */
 void domains_cpu_loop(void);
 
+/* Prints the statistics of every vCPU of every domain. */
+void domains_print_stats(void);
+
 typedef void (*domains_done_fn)(void);
 /* Called once every started domain has stopped. */
 void domains_set_done_hook(domains_done_fn fn);

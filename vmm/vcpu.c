@@ -6,6 +6,7 @@
 #include "lib/log.h"
 #include "lib/pmm.h"
 #include "lib/string.h"
+#include "console.h"
 #include "arch/x86/tsc.h"
 
 int vmx_enter(struct guest_regs *regs);
@@ -360,6 +361,8 @@ void vcpu_run(struct vcpu *v)
 			v->exits[reason]++;
 		if (!vmexit_handle(v, reason))
 			break;
+		if (v->cpu == 0) /* the boot CPU also serves the console between exits */
+			console_poll();
 	}
 out:
 	vcpu_stats(v);

@@ -1,0 +1,292 @@
+/*
+ * ipi.c — "ipi" guest (2 vCPUs): vCPU 0 starts vCPU 1 with INIT and a start-up
+ * IPI into a real-mode trampoline at 0x8000, then the two exchange fixed IPIs
+ * through the x2APIC ICR: ping-pong with spinning and with halted receivers,
+ * destination shorthands, logical and broadcast destinations, and an IPI to an
+ * APIC ID nobody has. Only vCPU 0 prints (the console is shared).
+ *
+ * Bare: qemu-system-x86_64 -smp 2 -cpu max,+x2apic -kernel ipi.elf
+ *       -device isa-debug-exit,iobase=0xf4,iosize=4. Command line: rounds=N (default 100).
+ */
+#include "guest.h"
+#include "x86.h"
+#include "apic.h"
+
+#define VEC_PONG       0x40   /* AP -> BSP */
+#define VEC_PING       0x41   /* BSP -> AP */
+#define VEC_NOBODY     0x42   /* to an APIC ID that does not exist */
+#define VEC_ALL_BUT    0x43
+#define VEC_ALL        0x44
+#define VEC_LOGICAL    0x46
+#define VEC_BROADCAST  0x47
+#define VEC_CLUSTER    0x48   /* logical, the AP's bit but another cluster */
+
+#define AP_ID          1u
+#define NO_SUCH_ID     7u
+#define SIPI_VECTOR    (AP_TRAMPOLINE >> 12)
+#define DEFAULT_ROUNDS 100
+#define INIT_DELAY_TSC 1000000ull    /* INIT -> SIPI (SDM 9.4.4.1 wants 10 ms; emulators need less) */
+#define START_TSC      400000000ull  /* timeouts only: how long the AP may take to come up */
+#define ROUND_TSC      300000000ull  /* ... and one IPI to arrive */
+#define QUIET_TSC      1000000ull    /* "nothing arrives" window */
+#define AP_STACK_SIZE  16384
+
+static uint8_t ap_stack[AP_STACK_SIZE] __attribute__((aligned(16)));
+
+/* Written by the AP, read by the BSP. */
+static volatile uint32_t ap_started, ap_done, ap_id, ap_cpuid_id, ap_ldr, ap_x2apic_ok;
+static volatile uint64_t ap_apic_base;
+static volatile uint32_t pongs_sent;
+/* Written by the BSP. */
+static volatile uint32_t bsp_id, ap_stop;
+static volatile bool ap_halt_wait;
+
+/* Interrupts seen per CPU (0 = BSP, 1 = AP), told apart by the stack the frame is on. */
+static volatile uint32_t seen[2][256];
+
+static void pause(void) { __asm__ volatile("pause" ::: "memory"); }
+static void sti(void) { __asm__ volatile("sti" ::: "memory"); }
+static void cli(void) { __asm__ volatile("cli" ::: "memory"); }
+
+static void h_count(struct irq_frame *f)
+{
+	uint32_t cpu = (uint8_t *)f >= ap_stack && (uint8_t *)f < ap_stack + AP_STACK_SIZE;
+
+	__atomic_fetch_add(&seen[cpu][(uint8_t)f->vector], 1, __ATOMIC_SEQ_CST);
+}
+
+static void send_ipi(uint32_t dest, uint32_t flags)
+{
+	wrmsr(X2APIC_ICR, ((uint64_t)dest << 32) | flags);
+}
+
+/*
+ * Waits until *p >= want: spinning with interrupts on, or halting between
+ * checks (cli; check; sti; hlt: the STI shadow closes the race; the NOP keeps
+ * the instruction after HLT harmless if an interrupt is taken one late).
+ */
+static bool wait_for(volatile uint32_t *p, uint32_t want, bool halt, uint64_t budget)
+{
+	uint64_t t0 = rdtsc();
+
+	for (;;) {
+		cli();
+		if (*p >= want) {
+			sti();
+			return true;
+		}
+		if (rdtsc() - t0 > budget) {
+			sti();
+			return false;
+		}
+		if (halt)
+			__asm__ volatile("sti; hlt; nop" ::: "memory");
+		else {
+			sti();
+			pause();
+		}
+	}
+}
+
+static void quiet(uint64_t tsc)
+{
+	uint64_t t0 = rdtsc();
+
+	cpuid(0, 0);
+	while (rdtsc() - t0 < tsc)
+		pause();
+	cpuid(0, 0);
+}
+
+/* The AP: smp.S comes here in 32-bit protected mode on ap_stack. */
+void ap_main(void)
+{
+	irq_load();
+	ap_x2apic_ok = x2apic_enable();     /* bare QEMU: INIT left it in xAPIC mode */
+	wrmsr(X2APIC_LVT_LINT0, LVT_MASKED);
+	wrmsr(X2APIC_LVT_LINT1, LVT_MASKED);
+	wrmsr(X2APIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
+	wrmsr(X2APIC_TPR, 0);
+	ap_id = (uint32_t)rdmsr(X2APIC_ID);
+	ap_cpuid_id = cpuid(1, 0).ebx >> 24;
+	ap_apic_base = rdmsr(MSR_APIC_BASE);
+	ap_ldr = (uint32_t)rdmsr(X2APIC_LDR);
+	__atomic_store_n(&ap_started, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		cli();
+		if (seen[1][VEC_PING] > pongs_sent) {
+			pongs_sent++;
+			send_ipi(bsp_id, ICR_FIXED | VEC_PONG);
+			continue;
+		}
+		if (ap_stop)
+			break;
+		if (ap_halt_wait)
+			__asm__ volatile("sti; hlt; nop" ::: "memory");
+		else {
+			sti();
+			pause();
+		}
+	}
+	__atomic_store_n(&ap_done, 1, __ATOMIC_SEQ_CST);
+	/* smp.S parks the AP (cli; hlt) when we return. */
+}
+
+static bool start_ap(void)
+{
+	uint64_t t0;
+
+	/* The trampoline must sit at vector << 12 in real-mode-addressable memory (SDM 9.4.4). */
+	memcpy((void *)AP_TRAMPOLINE, ap_tramp_start, (size_t)(ap_tramp_end - ap_tramp_start));
+	ap_stack_top = (uint32_t)(uintptr_t)(ap_stack + AP_STACK_SIZE);
+	/* SDM 9.4.4.1 "Typical BSP Initialization Sequence": INIT, wait, SIPI, (SIPI). */
+	send_ipi(AP_ID, ICR_INIT | ICR_ASSERT);
+	for (t0 = rdtsc(); rdtsc() - t0 < INIT_DELAY_TSC; )
+		pause();
+	t0 = rdtsc();
+	send_ipi(AP_ID, ICR_STARTUP | SIPI_VECTOR);
+	for (int sipi = 1; !ap_started; ) {
+		if (rdtsc() - t0 > START_TSC / 2 && sipi == 1) {
+			gprintf("INFO no answer to the first SIPI, sending a second\n");
+			send_ipi(AP_ID, ICR_STARTUP | SIPI_VECTOR);
+			sipi++;
+		}
+		if (rdtsc() - t0 > START_TSC)
+			break;
+		pause();
+	}
+	if (!ap_started) {
+		fail("ap-started", "vCPU 1 did not come up within %llu TSC cycles of the SIPI", START_TSC);
+		return false;
+	}
+	gprintf("INFO AP up %llu TSC cycles after the SIPI\n", rdtsc() - t0);
+	pass("ap-started");
+	return true;
+}
+
+static void check_ap_identity(void)
+{
+	gprintf("INFO AP: x2APIC ID %u, CPUID.1 initial ID %u, APIC_BASE 0x%llx, LDR 0x%x\n",
+		ap_id, ap_cpuid_id, ap_apic_base, ap_ldr);
+	if (!ap_x2apic_ok)
+		fail("ap-identity", "AP could not enter x2APIC mode (APIC_BASE 0x%llx)", ap_apic_base);
+	else if (ap_id != AP_ID || ap_cpuid_id != AP_ID)
+		fail("ap-identity", "AP has x2APIC ID %u and CPUID ID %u, want %u", ap_id, ap_cpuid_id, AP_ID);
+	else if (ap_apic_base & APIC_BASE_BSP)
+		fail("ap-identity", "AP's IA32_APIC_BASE 0x%llx has the BSP bit", ap_apic_base);
+	else
+		pass("ap-identity");
+}
+
+/* rounds of ping (BSP -> AP) and pong (AP -> BSP); each side counts what it received. */
+static void ping_pong(const char *name, uint32_t rounds, bool halt)
+{
+	uint32_t base_ping = seen[1][VEC_PING], base_pong = seen[0][VEC_PONG];
+	uint64_t t0 = rdtsc();
+
+	ap_halt_wait = halt;
+	for (uint32_t i = 1; i <= rounds; i++) {
+		send_ipi(AP_ID, ICR_FIXED | VEC_PING);
+		if (!wait_for(&seen[0][VEC_PONG], base_pong + i, halt, ROUND_TSC)) {
+			fail(name, "round %u: no pong within %llu TSC cycles (AP saw %u pings, sent %u pongs)",
+			     i, ROUND_TSC, seen[1][VEC_PING] - base_ping, pongs_sent);
+			return;
+		}
+	}
+	quiet(QUIET_TSC);
+	if (seen[1][VEC_PING] - base_ping != rounds || seen[0][VEC_PONG] - base_pong != rounds ||
+	    seen[0][VEC_PING] || seen[1][VEC_PONG])
+		fail(name, "AP took %u pings, BSP %u pongs (want %u each); misrouted: %u pings on the BSP, "
+		     "%u pongs on the AP", seen[1][VEC_PING] - base_ping, seen[0][VEC_PONG] - base_pong,
+		     rounds, seen[0][VEC_PING], seen[1][VEC_PONG]);
+	else {
+		gprintf("INFO %s: %u round trips in %llu TSC cycles\n", name, rounds, rdtsc() - t0);
+		pass(name);
+	}
+}
+
+/* One round trip: everything the BSP sent before has reached the AP. */
+static bool fence(void)
+{
+	uint32_t want = seen[0][VEC_PONG] + 1;
+
+	send_ipi(AP_ID, ICR_FIXED | VEC_PING);
+	return wait_for(&seen[0][VEC_PONG], want, false, ROUND_TSC);
+}
+
+/* One IPI; after it settled, BSP and AP must have seen exactly want_bsp and want_ap of it. */
+static void expect_ipi(const char *name, uint8_t vec, uint32_t dest, uint32_t flags,
+		       uint32_t want_bsp, uint32_t want_ap)
+{
+	send_ipi(dest, flags | vec);
+	if (want_ap)
+		wait_for(&seen[1][vec], want_ap, false, ROUND_TSC);
+	if (want_bsp)
+		wait_for(&seen[0][vec], want_bsp, false, ROUND_TSC);
+	if (!fence()) {
+		fail(name, "the AP stopped answering");
+		return;
+	}
+	quiet(QUIET_TSC);
+	if (seen[0][vec] != want_bsp || seen[1][vec] != want_ap)
+		fail(name, "ICR 0x%llx: BSP took vector 0x%x %u times, AP %u times; want %u and %u",
+		     ((uint64_t)dest << 32) | flags | vec, vec, seen[0][vec], seen[1][vec], want_bsp, want_ap);
+	else
+		pass(name);
+}
+
+int guest_main(void)
+{
+	uint32_t rounds = cmdline_uint("rounds", DEFAULT_ROUNDS); /* before the trampoline covers 0x8000 */
+	uint64_t base;
+
+	gprintf("ipi: inter-processor interrupt guest (2 vCPUs), cmdline \"%s\"\n", cmdline());
+	gprintf("INFO under-passage %s\n", under_passage() ? "yes" : "no");
+	irq_init();
+	for (unsigned v = VEC_PONG; v <= VEC_CLUSTER; v++)
+		irq_set_handler((uint8_t)v, h_count, false);
+	if (!x2apic_enable()) {
+		fail("x2apic-mode", "cannot enter x2APIC mode (APIC_BASE 0x%llx)", rdmsr(MSR_APIC_BASE));
+		return report_summary();
+	}
+	apic_quiet_legacy();
+	base = rdmsr(MSR_APIC_BASE);
+	bsp_id = (uint32_t)rdmsr(X2APIC_ID);
+	wrmsr(X2APIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
+	wrmsr(X2APIC_TPR, 0);
+	if (!(base & APIC_BASE_BSP) || bsp_id != 0)
+		fail("bsp-identity", "APIC_BASE 0x%llx, x2APIC ID %u: want the BSP bit and ID 0", base, bsp_id);
+	else
+		pass("bsp-identity");
+	sti();
+
+	if (!start_ap())
+		return report_summary();
+	check_ap_identity();
+
+	ping_pong("ipi-ping-pong-spin", rounds / 2, false);
+	ping_pong("ipi-ping-pong-hlt", rounds - rounds / 2, true);
+	ap_halt_wait = false;
+
+	expect_ipi("ipi-nonexistent-id", VEC_NOBODY, NO_SUCH_ID, ICR_FIXED, 0, 0);
+	expect_ipi("ipi-all-but-self", VEC_ALL_BUT, 0, ICR_ALL_BUT_SELF | ICR_FIXED, 0, 1);
+	expect_ipi("ipi-all-incl-self", VEC_ALL, 0, ICR_ALL_INCL_SELF | ICR_FIXED, 1, 1);
+	/* SDM 11.12.10.2: x2APIC logical ID = cluster (ID[19:4]) << 16 | 1 << ID[3:0]. */
+	if (ap_ldr != ((AP_ID >> 4) << 16 | 1u << (AP_ID & 0xf)))
+		fail("ipi-logical", "AP's LDR reads 0x%x, want 0x%x", ap_ldr, (AP_ID >> 4) << 16 | 1u << (AP_ID & 0xf));
+	else
+		expect_ipi("ipi-logical", VEC_LOGICAL, ap_ldr, ICR_LOGICAL | ICR_FIXED, 0, 1);
+	/* Same member bit in cluster 1 (x2APIC IDs 16-31): nobody here. */
+	expect_ipi("ipi-logical-other-cluster", VEC_CLUSTER, (1u << 16) | (ap_ldr & 0xffff),
+		   ICR_LOGICAL | ICR_FIXED, 0, 0);
+	expect_ipi("ipi-broadcast-ffffffff", VEC_BROADCAST, 0xffffffffu, ICR_FIXED, 1, 1);
+
+	ap_stop = 1;
+	send_ipi(AP_ID, ICR_FIXED | VEC_PING);     /* wakes it if it halts */
+	if (!wait_for(&ap_done, 1, false, ROUND_TSC))
+		fail("ap-stop", "the AP did not leave its loop");
+	else
+		pass("ap-stop");
+	cli();
+	return report_summary();
+}
