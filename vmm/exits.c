@@ -10,9 +10,14 @@
 #define HC_EXIT 2                 /* VMCALL EAX=2: exit with code EBX */
 #define HC_MAX_WRITE 4096
 
+/* Emulated instruction done: advance RIP and end STI/MOV-SS blocking, which covers only the
+ * instruction after them (SDM 26.3.1.5 table 25-3), so "sti; hlt" wakes right after HLT. */
 static void skip_instruction(void)
 {
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(VM_EXIT_INSTRUCTION_LEN));
+	u64 irq = vmread(GUEST_INTERRUPTIBILITY_INFO);
+	if (irq & 3)
+		vmwrite(GUEST_INTERRUPTIBILITY_INFO, irq & ~3ULL);
 }
 
 /* 26.6.1.1 / 25.8.3: inject a hardware exception at the next entry (RIP not advanced). */
@@ -131,6 +136,8 @@ static bool handle_io(struct vcpu *v)
 /* MSRs a guest may use, kept in guest-state fields or harmless to read. */
 static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
+	if (msr >= 0x800 && msr <= 0x8ff && !(v->apic_base & BIT(10)))
+		return false;
 	switch (msr) {
 	case 0x10: *val = rdtsc(); return true;                      /* IA32_TIME_STAMP_COUNTER */
 	case MSR_IA32_APIC_BASE: *val = v->apic_base; return true;
@@ -160,11 +167,34 @@ static bool write_efer(u64 val)
 	return true;
 }
 
+/* SDM 11.12.5 figure 11-27: valid APIC mode transitions; x2APIC straight to xAPIC is not. */
+static bool write_apic_base(struct vcpu *v, u64 val)
+{
+	u64 en = BIT(11), extd = BIT(10), old = v->apic_base;
+	if ((val & extd) && !(val & en))
+		return false;                                  /* EXTD without EN: invalid */
+	if ((old & extd) && (old & en) && (val & en) && !(val & extd))
+		return false;                                  /* x2APIC -> xAPIC directly */
+	if ((val & 0xfffff000ULL) != 0xfee00000ULL)
+		return false;                                  /* Passage does not move the APIC */
+	v->apic_base = (old & BIT(8)) | (val & (en | extd)) | 0xfee00000ULL;
+	return true;
+}
+
+static bool x2apic_msr(u32 msr)
+{
+	return msr >= 0x800 && msr <= 0x8ff;
+}
+
 static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 {
+	if (x2apic_msr(msr) && !(v->apic_base & BIT(10)))
+		return false; /* x2APIC MSRs #GP outside x2APIC mode (SDM 11.12.1.2) */
+	if (msr == 0x808 && v->vapic_page) /* TPR: the virtual-APIC page holds the live copy */
+		*(volatile u32 *)(v->vapic_page + 0x80) = (u32)val & 0xff;
 	switch (msr) {
 	case MSR_IA32_EFER: return write_efer(val);
-	case MSR_IA32_APIC_BASE: v->apic_base = val; return true;
+	case MSR_IA32_APIC_BASE: return write_apic_base(v, val);
 	case 0x10: case 0x3b: case 0x1d9: case 0x48: case 0x49: case 0x2ff: return true; /* ignored */
 	case 0x174: vmwrite(GUEST_SYSENTER_CS, val); return true;
 	case 0x175: vmwrite(GUEST_SYSENTER_ESP, val); return true;
@@ -353,6 +383,7 @@ bool vmexit_handle(struct vcpu *v, u32 reason)
 	}
 	case EXIT_REASON_INTERRUPT_WINDOW:
 	case EXIT_REASON_PREEMPTION_TIMER:
+	case EXIT_REASON_TPR_BELOW_THRESHOLD:
 		return true; /* vcpu_prepare_entry injects what is pending */
 	case EXIT_REASON_TRIPLE_FAULT:
 		vcpu_dump(v);

@@ -300,8 +300,13 @@ void vcpu_prepare_entry(struct vcpu *v)
 		}
 	}
 	vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
-	if (v->vapic_page)
+	if (v->vapic_page) {
 		vlapic_to_page(&v->apic, v->vapic_page);
+		/* 29.1.2: a guest TPR write below the pending class exits, so it gets delivered. */
+		int irr = vlapic_highest_irr(&v->apic);
+		/* 26.2.1.1: the threshold may not exceed VTPR[7:4]. */
+		vmwrite(TPR_THRESHOLD, irr >= 0 ? MIN((u32)irr >> 4, (v->apic.tpr >> 4) & 0xf) : 0);
+	}
 	if (vmx_caps.pin & PIN_PREEMPTION_TIMER) {
 		u64 ticks = next ? (next > now ? (next - now) >> vmx_caps.preempt_shift : 0) : 0xffffffffULL;
 		vmwrite(VMX_PREEMPTION_TIMER_VALUE, MIN(ticks, 0xffffffffULL));

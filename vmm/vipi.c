@@ -35,8 +35,12 @@ static bool targets(const struct vcpu *from, const struct vcpu *t, u64 icr)
 	case 2: return true;
 	case 3: return t != from;
 	}
-	if (icr & ICR_LOGICAL) /* flat (xAPIC) or cluster (x2APIC) logical destination */
-		return (ICR_DEST(icr) & (1u << (t->id & 7))) != 0;
+	if (icr & ICR_LOGICAL) {
+		u32 dest = ICR_DEST(icr);
+		if (from->apic_base & BIT(10)) /* x2APIC cluster: cluster in 31:16, members 15:0 */
+			return (dest >> 16) == (t->id >> 4) && (dest & (1u << (t->id & 0xf)));
+		return (dest & (1u << (t->id & 7))) != 0; /* xAPIC flat model */
+	}
 	return ICR_DEST(icr) == t->id || ICR_DEST(icr) == 0xffffffff ||
 	       (ICR_DEST(icr) == 0xff && !(from->apic_base & BIT(10)));
 }

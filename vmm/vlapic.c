@@ -47,14 +47,25 @@ void vlapic_set_irr(struct vlapic *a, u8 vector)
 		set_bit(a->irr, vector);
 }
 
-/* SDM 11.8.3.1: PPR is the higher of TPR and the highest in-service class. */
+/* SDM 11.8.3.1: PPR is TPR when its class is at least the highest in-service class. */
+static u32 ppr(const struct vlapic *a)
+{
+	int isr = highest(a->isr);
+	u32 isrv = isr >= 0 ? (u32)isr & 0xf0 : 0;
+	return (a->tpr & 0xf0) >= isrv ? a->tpr & 0xff : isrv;
+}
+
 int vlapic_pending(const struct vlapic *a)
 {
-	int irr = highest(a->irr), isr = highest(a->isr);
+	int irr = highest(a->irr);
 	if (irr < 0 || !(a->svr & BIT(8)))
 		return -1;
-	u32 ppr = MAX(a->tpr & 0xf0, isr >= 0 ? (u32)isr & 0xf0 : 0);
-	return ((u32)irr & 0xf0) > ppr ? irr : -1;
+	return ((u32)irr & 0xf0) > (ppr(a) & 0xf0) ? irr : -1;
+}
+
+int vlapic_highest_irr(const struct vlapic *a)
+{
+	return highest(a->irr);
 }
 
 void vlapic_accept(struct vlapic *a, u8 vector)
@@ -97,7 +108,7 @@ bool vlapic_rdmsr(struct vlapic *a, u32 msr, u64 *val)
 	case 0x802: *val = a->id; return true;
 	case 0x803: *val = 0x50014; return true;       /* version 0x14, 6 LVT entries */
 	case 0x808: *val = a->tpr; return true;
-	case 0x80a: *val = a->tpr; return true;        /* PPR (approximation) */
+	case 0x80a: *val = ppr(a); return true;
 	case 0x80d: *val = ((a->id >> 4) << 16) | (1u << (a->id & 0xf)); return true; /* 11.12.10.2 */
 	case 0x80f: *val = a->svr; return true;
 	case 0x828: *val = a->esr; return true;
@@ -166,6 +177,7 @@ static void put(u8 *page, u32 off, u32 v)
 void vlapic_to_page(const struct vlapic *a, u8 *page)
 {
 	put(page, 0x20, a->id << 24);
+	put(page, 0x80, a->tpr);
 	put(page, 0x30, 0x50014);
 	put(page, 0xd0, (1u << (24 + (a->id & 7))));   /* LDR (flat model) */
 	put(page, 0xe0, 0xffffffff);                    /* DFR: flat */

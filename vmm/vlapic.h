@@ -30,6 +30,7 @@ int vlapic_pending(const struct vlapic *a);
 void vlapic_to_page(const struct vlapic *a, u8 *page);
 /* xAPIC register write at offset off (from an APIC-write exit); icr_hi is register 0x310. */
 bool vlapic_mmio_write(struct vlapic *a, u32 off, u32 val, u32 icr_hi);
+int vlapic_highest_irr(const struct vlapic *a);
 /* The CPU accepts vector: IRR -> ISR. */
 void vlapic_accept(struct vlapic *a, u8 vector);
 

@@ -20,6 +20,8 @@ img() { # NAME CONFIG MODULES...
 img vmx-exits "$C/exits.cfg" "$G/basic.elf"
 img vmx-two "$C/two-domains.cfg" "$G/compute.elf" "$G/escape.elf"
 img vmx-mistakes "$C/mistakes.cfg" "$G/basic.elf"
+img irq-timer "$C/irq-timer.cfg" "$G/timer.elf"
+img irq-ipi "$C/irq-ipi.cfg" "$G/ipi.elf"
 
 # guest_results DOMAIN PREFIX: each PASS/FAIL line a guest printed becomes a result.
 guest_results() {
@@ -63,3 +65,17 @@ expect "config: error: config line 2[4-7]: kernel: .*nosuch.elf" "missing image 
 expect 'domain: 1 of 5 configured domains built' "not exactly the valid domain built"
 expect 'domain: summary: good exit code 0' "the valid domain did not run to completion"
 finish emu/vmx-config-mistakes
+
+# Virtual local APIC: timer modes, self-IPIs, TPR/PPR/ISR/EOI, STI window, HLT, xAPIC MMIO.
+run_bochs vmx-irq-timer 240 "$T/irq-timer.iso" 2
+guest_results timer emu/vmx-irq-timer
+expect '\] timer: [0-9]+ passed, 0 failed' "timer guest reported failures"
+expect 'domain: timer stopped: guest wrote 0 to port 0xf4' "timer guest did not finish"
+finish emu/vmx-irq-timer
+
+# Guest SMP: INIT/SIPI start-up of vCPU 1, fixed IPIs both ways, destinations within the domain.
+run_bochs vmx-irq-ipi 240 "$T/irq-ipi.iso" 2
+guest_results ipi emu/vmx-irq-ipi
+expect '\] ipi: [0-9]+ passed, 0 failed' "ipi guest reported failures"
+expect '\[cpu1\] domain: ipi vCPU 1 starting at 0x8000 on CPU 1' "vCPU 1 not started by SIPI"
+finish emu/vmx-irq-ipi
