@@ -87,6 +87,7 @@ test: setup all
 
 figures: setup all
 	tests/emu/figures.sh
+	tests/emu/figures-vmx.sh
 
 clean:
 	rm -rf $(BUILD)

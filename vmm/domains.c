@@ -3,6 +3,8 @@
 #include "loader.h"
 #include "console.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/irq.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "lib/config.h"
 #include "lib/log.h"
@@ -192,6 +194,11 @@ u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online)
 	return nr_domains;
 }
 
+static void console_tick(u8 vector, void *ctx)
+{
+	(void)vector, (void)ctx;
+}
+
 void domains_print_stats(void)
 {
 	for (u32 i = 0; i < nr_domains; i++) {
@@ -213,11 +220,22 @@ void domains_cpu_loop(void)
 		vcpu_run(vc->vcpu);
 		return;
 	}
-	/* The boot CPU without a vCPU serves the console while guests run. */
-	while (this_cpu()->cpu == 0 && __atomic_load_n(&running, __ATOMIC_ACQUIRE)) {
+	/* The boot CPU without a vCPU serves the console while guests run, halting between
+	 * polls (a periodic timer wakes it) so it does not spin. */
+	if (this_cpu()->cpu != 0)
+		return;
+	u8 tick = irq_alloc(console_tick, NULL);
+	if (tick)
+		lapic_timer_periodic(tick, 200000);
+	while (__atomic_load_n(&running, __ATOMIC_ACQUIRE)) {
 		console_poll();
-		cpu_relax();
+		if (tick)
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+		else
+			cpu_relax();
 	}
+	if (tick)
+		lapic_timer_periodic(0, 0);
 }
 
 static domains_done_fn done_hook;

@@ -81,3 +81,10 @@ void lapic_eoi(void)
 {
 	lapic_write(LAPIC_EOI, 0);
 }
+
+void lapic_timer_periodic(u8 vector, u32 count)
+{
+	lapic_write(LAPIC_TIMER_DCR, 0x3);                  /* divide by 16 (SDM figure 11-10) */
+	lapic_write(LAPIC_LVT_TIMER, count ? vector | BIT(17) : BIT(16)); /* periodic / masked */
+	lapic_write(LAPIC_TIMER_ICR, count);
+}

@@ -42,5 +42,7 @@ u32 lapic_read(u32 reg);
 void lapic_write(u32 reg, u32 v);
 status_t lapic_send_ipi(u32 apic_id, u32 icr_lo);
 void lapic_eoi(void);
+/* Periodic local APIC timer on vector (divide by 16, initial count count); 0 stops it. */
+void lapic_timer_periodic(u8 vector, u32 count);
 
 #endif
