@@ -216,12 +216,10 @@ void domains_cpu_loop(void)
 		return; /* no guests can ever come: let the CPU halt */
 	while (!__atomic_load_n(&placement_done, __ATOMIC_ACQUIRE))
 		cpu_relax();
-	if (vc && vc->vcpu) {
+	if (vc && vc->vcpu)
 		vcpu_run(vc->vcpu);
-		return;
-	}
-	/* The boot CPU without a vCPU serves the console while guests run, halting between
-	 * polls (a periodic timer wakes it) so it does not spin. */
+	/* The boot CPU without a (running) vCPU serves the console while guests run, halting
+	 * between polls (a periodic timer wakes it) so it does not spin. */
 	if (this_cpu()->cpu != 0)
 		return;
 	u8 tick = irq_alloc(console_tick, NULL);

@@ -82,6 +82,37 @@ RC
     rm -rf "${BOCHS_CHROOT:?}$dir"
 }
 
+# run_bochs_console NAME TIMEOUT IMAGE CPUS TRIGGER KEYS END: like run_bochs, with COM1 on a
+# TCP socket; tests/emu/serial_client.py logs it and types KEYS once TRIGGER appears.
+run_bochs_console() {
+    local name=$1 timeout=$2 image=$3 cpus=$4 trigger=$5 keys=$6 end=$7
+    local dir=/tmp/passage-$name-$$ port=$(( 20000 + $$ % 20000 ))
+    RUN_LOG=$LOGS/$name.log
+    rm -rf "$BOCHS_CHROOT$dir" && mkdir -p "$BOCHS_CHROOT$dir"
+    cp "$image" "$BOCHS_CHROOT$dir/image.iso"
+    echo c > "$BOCHS_CHROOT$dir/cmds"
+    cat > "$BOCHS_CHROOT$dir/bochsrc" <<RC
+megs: 512
+cpu: model=corei7_skylake_x, count=$cpus, ips=50000000, reset_on_triple_fault=0
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+display_library: rfb, options="timeout=0"
+ata0-master: type=cdrom, path=$dir/image.iso, status=inserted
+boot: cdrom
+com1: enabled=1, mode=socket-server, dev=127.0.0.1:$port
+log: $dir/bochs.log
+clock: sync=none, time0=local
+RC
+    timeout "$timeout" chroot "$BOCHS_CHROOT" bochs -q -f "$dir/bochsrc" -rc "$dir/cmds" \
+        >"$LOGS/$name.bochs.txt" 2>&1 &
+    local pid=$!
+    python3 tests/emu/serial_client.py "$port" "$RUN_LOG" "$trigger" "$keys" "$end" "$timeout"
+    RUN_STATUS=$?
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    cp "$BOCHS_CHROOT$dir/bochs.log" "$LOGS/$name.bochs.log" 2>/dev/null || true
+    rm -rf "${BOCHS_CHROOT:?}$dir"
+}
+
 # Assertions collect failures in FAILS; finish NAME prints the verdict.
 FAILS=()
 fail() { FAILS+=("$*"); }

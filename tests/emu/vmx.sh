@@ -79,3 +79,15 @@ guest_results ipi emu/vmx-irq-ipi
 expect '\] ipi: [0-9]+ passed, 0 failed' "ipi guest reported failures"
 expect '\[cpu1\] domain: ipi vCPU 1 starting at 0x8000 on CPU 1' "vCPU 1 not started by SIPI"
 finish emu/vmx-irq-ipi
+
+# Statistics on request: 's' typed on the console while compute runs prints every vCPU's counts.
+run_bochs_console vmx-console-stats 240 "$T/vmx-two.iso" 2 'compute: round 2/5' 's' \
+    'domain: summary: escape'
+[ "$RUN_STATUS" = 0 ] || fail "console session did not reach the end (status $RUN_STATUS)"
+expect '\[cpu0\] stats: domain compute: running' "no statistics printed on request while compute ran"
+expect '\[cpu0\] stats: compute vCPU 0 on CPU 1: [0-9]+ exits' "compute's vCPU statistics missing"
+line_req=$(clean_log "$RUN_LOG" | grep -n 'stats: domain compute: running' | head -n1 | cut -d: -f1)
+line_end=$(clean_log "$RUN_LOG" | grep -n 'PASS compute:' | head -n1 | cut -d: -f1)
+[ -n "$line_req" ] && [ -n "$line_end" ] && (( line_req < line_end )) ||
+    fail "statistics were not printed while the domain was still running"
+finish emu/vmx-console-stats
