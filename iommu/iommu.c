@@ -2,6 +2,7 @@
 #include "iommu.h"
 #include "iommu_internal.h"
 #include "dmar.h"
+#include "dmar_count.h"
 #include "vtd.h"
 #include "vtd_slpt.h"
 #include "drivers/pci.h"
@@ -376,6 +377,11 @@ void iommu_domain_get_stats(const struct iommu_domain *d, struct iommu_domain_st
 {
 	*s = (struct iommu_domain_stats){ d->did, d->pt.levels, d->pt.pages, d->faults,
 					  d->inv_descs, d->devices };
+}
+
+int iommu_dmar_units(const void *dmar, u32 len)
+{
+	return dmar_count_units(dmar, len);
 }
 
 u32 iommu_units(void)

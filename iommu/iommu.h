@@ -34,6 +34,9 @@ struct iommu_domain_stats {
 	u32 devices;
 };
 
+/* Number of remapping units (DRHDs) a DMAR table lists, -1 if malformed (for the boot report). */
+int iommu_dmar_units(const void *dmar, u32 len);
+
 /* Parses the DMAR table, takes ownership of every unit; translation stays off until iommu_enable. */
 status_t iommu_init(const void *dmar, u32 len, const struct iommu_options *o);
 u32 iommu_units(void);

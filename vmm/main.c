@@ -17,7 +17,6 @@
 #include "drivers/emu_exit.h"
 #include "drivers/pci.h"
 #include "drivers/uart16550.h"
-#include "iommu/dmar_count.h"
 #include "iommu/iommu.h"
 #include "selftest.h"
 #include "domains.h"
@@ -123,7 +122,7 @@ static void platform_report(void)
 		LOG("acpi", "DMAR: not present (no VT-d remapping hardware reported)");
 		return;
 	}
-	int units = dmar_count_units((const void *)(uintptr_t)acpi.dmar_phys, acpi.dmar_length);
+	int units = iommu_dmar_units((const void *)(uintptr_t)acpi.dmar_phys, acpi.dmar_length);
 	if (units < 0)
 		LOG("acpi", "DMAR: at 0x%lx, malformed structure list", acpi.dmar_phys);
 	else
