@@ -32,7 +32,7 @@ HOST_FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 .PHONY: host-unit host-fuzz host-clean dmar-decode passage-check
 
 # Host tool: decodes a raw DMAR table with the hypervisor's parser.
-DMAR_DECODE_SRCS := tools/dmar-decode.c iommu/dmar.c
+DMAR_DECODE_SRCS := tools/dmar-decode.c tools/hostio.c iommu/dmar.c
 
 dmar-decode: $(HOST_OUT)/dmar-decode
 $(HOST_OUT)/dmar-decode: $(DMAR_DECODE_SRCS) iommu/dmar.h
@@ -40,7 +40,7 @@ $(HOST_OUT)/dmar-decode: $(DMAR_DECODE_SRCS) iommu/dmar.h
 	$(HOST_CC) $(HOST_CFLAGS) $(DMAR_DECODE_SRCS) -o $@
 
 # Host tool: checks a domain config against a described machine and the guest images it names.
-PASSAGE_CHECK_SRCS := tools/passage-check.c lib/config.c lib/strlcpy.c
+PASSAGE_CHECK_SRCS := tools/passage-check.c tools/hostio.c lib/config.c lib/strlcpy.c
 
 passage-check: $(HOST_OUT)/passage-check
 $(HOST_OUT)/passage-check: $(PASSAGE_CHECK_SRCS) lib/config.h

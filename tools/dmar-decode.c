@@ -5,37 +5,18 @@
 #include <string.h>
 
 #include "iommu/dmar.h"
+#include "tools/hostio.h"
 
 #define MAX_TABLE (16u << 20)     /* far beyond any real DMAR; keeps a wrong file from eating memory */
 
 /* Reads the whole file; returns NULL (after saying why) on any I/O problem. */
 static u8 *read_file(const char *path, u32 *len)
 {
-	FILE *f = fopen(path, "rb");
-	u8 *buf = malloc(MAX_TABLE + 1);
 	size_t n;
-
-	if (f == NULL || buf == NULL) {
-		fprintf(stderr, "dmar-decode: %s: %s\n", path, strerror(errno));
-		goto fail;
-	}
-	n = fread(buf, 1, MAX_TABLE + 1, f);
-	if (ferror(f)) {
-		fprintf(stderr, "dmar-decode: %s: read error\n", path);
-		goto fail;
-	}
-	if (n > MAX_TABLE) {
-		fprintf(stderr, "dmar-decode: %s: larger than %u bytes, not a DMAR table\n", path, MAX_TABLE);
-		goto fail;
-	}
-	fclose(f);
-	*len = (u32)n;
+	u8 *buf = hostio_read_file("dmar-decode", path, MAX_TABLE, "a DMAR table", &n);
+	if (buf)
+		*len = (u32)n;
 	return buf;
-fail:
-	if (f)
-		fclose(f);
-	free(buf);
-	return NULL;
 }
 
 static void print_scopes(const struct dmar_scopes *ss)

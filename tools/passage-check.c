@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "lib/config.h"
+#include "tools/hostio.h"
 #include "lib/string.h"
 
 #define MAX_CONFIG (1u << 20)     /* far beyond any real config; keeps a wrong file from eating memory */
@@ -121,31 +122,11 @@ static bool parse_args(int argc, char **argv, struct options *o)
 /* Reads the whole config; NULL (after saying why) on any I/O problem. */
 static char *read_config(const char *path, u64 *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = malloc(MAX_CONFIG + 1);
 	size_t n;
-
-	if (f == NULL || buf == NULL) {
-		fprintf(stderr, "passage-check: %s: %s\n", path, strerror(errno));
-		goto fail;
-	}
-	n = fread(buf, 1, MAX_CONFIG + 1, f);
-	if (ferror(f)) {
-		fprintf(stderr, "passage-check: %s: read error\n", path);
-		goto fail;
-	}
-	if (n > MAX_CONFIG) {
-		fprintf(stderr, "passage-check: %s: larger than %u bytes, not a config file\n", path, MAX_CONFIG);
-		goto fail;
-	}
-	fclose(f);
-	*len = n;
+	char *buf = hostio_read_file("passage-check", path, MAX_CONFIG, "a config file", &n);
+	if (buf)
+		*len = n;
 	return buf;
-fail:
-	if (f)
-		fclose(f);
-	free(buf);
-	return NULL;
 }
 
 static void module_path(const struct options *o, const char *name, char *path, size_t size)

@@ -171,6 +171,9 @@ static void setup_controls(struct vcpu *v)
 	}
 	if (proc2 & SEC_VIRTUALIZE_APIC_ACCESSES)
 		vmwrite(APIC_ACCESS_ADDR, apic_access_page());
+	v->proc_ctl = vmx_caps.proc;
+	v->tpr_threshold = 0;
+	v->preempt_idle = false;
 }
 
 status_t vcpu_setup(struct vcpu *v)
@@ -285,10 +288,13 @@ void vcpu_stats(struct vcpu *v)
 void vcpu_prepare_entry(struct vcpu *v)
 {
 	u64 now = rdtsc();
-	if (v->vapic_page) /* the CPU keeps the guest's TPR writes in the virtual-APIC page */
-		v->apic.tpr = *(volatile u32 *)(v->vapic_page + 0x80);
+	if (v->vapic_page) { /* the CPU keeps the guest's TPR writes in the virtual-APIC page */
+		u32 tpr = *(volatile u32 *)(v->vapic_page + 0x80);
+		if (tpr != v->apic.tpr)
+			v->apic.tpr = tpr, v->apic.dirty = true;
+	}
 	u64 next = vlapic_poll_timer(&v->apic, now);
-	u32 proc = (u32)vmread(CPU_BASED_VM_EXEC_CONTROL) & ~CPU_INTR_WINDOW_EXITING;
+	u32 proc = v->proc_ctl & ~CPU_INTR_WINDOW_EXITING;
 	int vec = vlapic_pending(&v->apic);
 	if (vec >= 0 && !(vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)) {
 		bool open = (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(vmread(GUEST_INTERRUPTIBILITY_INFO) & 3);
@@ -299,18 +305,22 @@ void vcpu_prepare_entry(struct vcpu *v)
 			proc |= CPU_INTR_WINDOW_EXITING;
 		}
 	}
-	vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
-	if (v->vapic_page) {
+	if (proc != v->proc_ctl)
+		vmwrite(CPU_BASED_VM_EXEC_CONTROL, v->proc_ctl = proc);
+	if (v->vapic_page && v->apic.dirty) {
 		vlapic_to_page(&v->apic, v->vapic_page);
-		/* 29.1.2: a guest TPR write below the pending class exits, so it gets delivered. */
+		/* 29.1.2: a guest TPR write below the pending class exits, so it gets delivered;
+		 * 26.2.1.1: the threshold may not exceed VTPR[7:4]. */
 		int irr = vlapic_highest_irr(&v->apic);
-		/* 26.2.1.1: the threshold may not exceed VTPR[7:4]. */
-		vmwrite(TPR_THRESHOLD, irr >= 0 ? MIN((u32)irr >> 4, (v->apic.tpr >> 4) & 0xf) : 0);
+		u32 th = irr >= 0 ? MIN((u32)irr >> 4, (v->apic.tpr >> 4) & 0xf) : 0;
+		if (th != v->tpr_threshold)
+			vmwrite(TPR_THRESHOLD, v->tpr_threshold = th);
 	}
-	if (vmx_caps.pin & PIN_PREEMPTION_TIMER) {
-		u64 ticks = next ? (next > now ? (next - now) >> vmx_caps.preempt_shift : 0) : 0xffffffffULL;
-		vmwrite(VMX_PREEMPTION_TIMER_VALUE, MIN(ticks, 0xffffffffULL));
-	}
+	if (!(vmx_caps.pin & PIN_PREEMPTION_TIMER) || (!next && v->preempt_idle))
+		return;
+	u64 ticks = next ? (next > now ? (next - now) >> vmx_caps.preempt_shift : 0) : 0xffffffffULL;
+	vmwrite(VMX_PREEMPTION_TIMER_VALUE, MIN(ticks, 0xffffffffULL));
+	v->preempt_idle = !next;
 }
 
 /* An application vCPU waits here for the guest's INIT and start-up IPIs. */
@@ -366,7 +376,7 @@ void vcpu_run(struct vcpu *v)
 			v->exits[reason]++;
 		if (!vmexit_handle(v, reason))
 			break;
-		if (v->cpu == 0) /* the boot CPU also serves the console between exits */
+		if (v->cpu == 0 && (v->exits_total & 63) == 0) /* the boot CPU serves the console too */
 			console_poll();
 	}
 out:

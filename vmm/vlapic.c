@@ -21,6 +21,7 @@ static int highest(const u32 *bm)
 void vlapic_init(struct vlapic *a, u32 id, u64 tsc_khz)
 {
 	memset(a, 0, sizeof(*a));
+	a->dirty = true;
 	a->id = id;
 	a->svr = 0xff;
 	a->lvt_timer = a->lvt_lint0 = a->lvt_lint1 = a->lvt_error = LVT_MASKED;
@@ -43,8 +44,11 @@ static void arm_count(struct vlapic *a, u64 now)
 
 void vlapic_set_irr(struct vlapic *a, u8 vector)
 {
-	if (vector >= 16)
+	if (vector >= 16) {
 		set_bit(a->irr, vector);
+		a->dirty = true;
+		__atomic_store_n(&a->irr_posted, 1, __ATOMIC_RELEASE);
+	}
 }
 
 /* SDM 11.8.3.1: PPR is TPR when its class is at least the highest in-service class. */
@@ -57,6 +61,8 @@ static u32 ppr(const struct vlapic *a)
 
 int vlapic_pending(const struct vlapic *a)
 {
+	if (!__atomic_load_n(&a->irr_posted, __ATOMIC_ACQUIRE))
+		return -1;
 	int irr = highest(a->irr);
 	if (irr < 0 || !(a->svr & BIT(8)))
 		return -1;
@@ -70,9 +76,13 @@ int vlapic_highest_irr(const struct vlapic *a)
 
 void vlapic_accept(struct vlapic *a, u8 vector)
 {
+	__atomic_store_n(&a->irr_posted, 0, __ATOMIC_SEQ_CST);
 	clear_bit(a->irr, vector);
+	if (highest(a->irr) >= 0) /* a sender may have posted meanwhile: re-arm after clearing */
+		__atomic_store_n(&a->irr_posted, 1, __ATOMIC_SEQ_CST);
 	set_bit(a->isr, vector);
 	a->interrupts++;
+	a->dirty = true;
 }
 
 u64 vlapic_poll_timer(struct vlapic *a, u64 now)
@@ -133,6 +143,7 @@ bool vlapic_rdmsr(struct vlapic *a, u32 msr, u64 *val)
 bool vlapic_wrmsr(struct vlapic *a, u32 msr, u64 val)
 {
 	u64 now = __builtin_ia32_rdtsc();
+	a->dirty = true;
 	u32 v = (u32)val;
 	if (msr == MSR_TSC_DEADLINE) {
 		if (TIMER_MODE(a->lvt_timer) == 2)
@@ -174,8 +185,9 @@ static void put(u8 *page, u32 off, u32 v)
 	*(volatile u32 *)(page + off) = v;
 }
 
-void vlapic_to_page(const struct vlapic *a, u8 *page)
+void vlapic_to_page(struct vlapic *a, u8 *page)
 {
+	a->dirty = false;
 	put(page, 0x20, a->id << 24);
 	put(page, 0x80, a->tpr);
 	put(page, 0x30, 0x50014);

@@ -15,6 +15,8 @@ struct vlapic {
 	u64 icr;
 	u64 tsc_per_tick;         /* TSC cycles per APIC timer tick before the divider */
 	u64 interrupts;           /* delivered */
+	bool dirty;               /* registers changed since the last vlapic_to_page */
+	volatile u32 irr_posted;  /* IRR may be non-empty: the exit path skips the scan when 0 */
 };
 
 void vlapic_init(struct vlapic *a, u32 id, u64 tsc_khz);
@@ -27,7 +29,7 @@ void vlapic_set_irr(struct vlapic *a, u8 vector);
 /* Highest pending vector deliverable above the processor priority, or -1. */
 int vlapic_pending(const struct vlapic *a);
 /* Mirrors the registers into an xAPIC-layout page (SDM 11.4.1 table 11-1). */
-void vlapic_to_page(const struct vlapic *a, u8 *page);
+void vlapic_to_page(struct vlapic *a, u8 *page);
 /* xAPIC register write at offset off (from an APIC-write exit); icr_hi is register 0x310. */
 bool vlapic_mmio_write(struct vlapic *a, u32 off, u32 val, u32 icr_hi);
 int vlapic_highest_irr(const struct vlapic *a);

@@ -53,15 +53,10 @@ ovmf_args() {
     echo "-drive if=pflash,format=raw,readonly=on,file=$OVMF_CODE -drive if=pflash,format=raw,file=$LOGS/$1.vars.fd"
 }
 
-# run_bochs NAME TIMEOUT IMAGE CPUS: boots an ISO in Bochs 3.0 (trixie chroot).
-run_bochs() {
-    local name=$1 timeout=$2 image=$3 cpus=$4
-    local dir=/tmp/passage-$name-$$
-    RUN_LOG=$LOGS/$name.log
-    rm -rf "$BOCHS_CHROOT$dir" && mkdir -p "$BOCHS_CHROOT$dir"
-    cp "$image" "$BOCHS_CHROOT$dir/image.iso"
-    : > "$BOCHS_CHROOT$dir/serial.log"
-    echo c > "$BOCHS_CHROOT$dir/cmds"
+# bochsrc DIR CPUS COM1-OPTIONS: the Bochs configuration of every run (CPU model with VMX,
+# BIOS boot from the ISO in DIR, no display, debugger continues at once).
+bochsrc() {
+    local dir=$1 cpus=$2 com1=$3
     cat > "$BOCHS_CHROOT$dir/bochsrc" <<RC
 megs: 512
 cpu: model=corei7_skylake_x, count=$cpus, ips=50000000, reset_on_triple_fault=0
@@ -70,10 +65,22 @@ vgaromimage: file=/usr/share/vgabios/vgabios.bin
 display_library: rfb, options="timeout=0"
 ata0-master: type=cdrom, path=$dir/image.iso, status=inserted
 boot: cdrom
-com1: enabled=1, mode=file, dev=$dir/serial.log
+com1: enabled=1, $com1
 log: $dir/bochs.log
 clock: sync=none, time0=local
 RC
+    echo c > "$BOCHS_CHROOT$dir/cmds"
+}
+
+# run_bochs NAME TIMEOUT IMAGE CPUS: boots an ISO in Bochs 3.0 (trixie chroot).
+run_bochs() {
+    local name=$1 timeout=$2 image=$3 cpus=$4
+    local dir=/tmp/passage-$name-$$
+    RUN_LOG=$LOGS/$name.log
+    rm -rf "$BOCHS_CHROOT$dir" && mkdir -p "$BOCHS_CHROOT$dir"
+    cp "$image" "$BOCHS_CHROOT$dir/image.iso"
+    : > "$BOCHS_CHROOT$dir/serial.log"
+    bochsrc "$dir" "$cpus" "mode=file, dev=$dir/serial.log"
     chroot "$BOCHS_CHROOT" bochs -q -f "$dir/bochsrc" -rc "$dir/cmds" >"$LOGS/$name.bochs.txt" 2>&1 &
     wait_for $! "$BOCHS_CHROOT$dir/serial.log" "$timeout"
     RUN_STATUS=$?
@@ -90,19 +97,7 @@ run_bochs_console() {
     RUN_LOG=$LOGS/$name.log
     rm -rf "$BOCHS_CHROOT$dir" && mkdir -p "$BOCHS_CHROOT$dir"
     cp "$image" "$BOCHS_CHROOT$dir/image.iso"
-    echo c > "$BOCHS_CHROOT$dir/cmds"
-    cat > "$BOCHS_CHROOT$dir/bochsrc" <<RC
-megs: 512
-cpu: model=corei7_skylake_x, count=$cpus, ips=50000000, reset_on_triple_fault=0
-romimage: file=/usr/share/bochs/BIOS-bochs-latest
-vgaromimage: file=/usr/share/vgabios/vgabios.bin
-display_library: rfb, options="timeout=0"
-ata0-master: type=cdrom, path=$dir/image.iso, status=inserted
-boot: cdrom
-com1: enabled=1, mode=socket-server, dev=127.0.0.1:$port
-log: $dir/bochs.log
-clock: sync=none, time0=local
-RC
+    bochsrc "$dir" "$cpus" "mode=socket-server, dev=127.0.0.1:$port"
     timeout "$timeout" chroot "$BOCHS_CHROOT" bochs -q -f "$dir/bochsrc" -rc "$dir/cmds" \
         >"$LOGS/$name.bochs.txt" 2>&1 &
     local pid=$!
