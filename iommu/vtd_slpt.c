@@ -58,7 +58,8 @@ static u32 leaf_level(const struct slpt *t, u64 iova, u64 hpa, u64 remaining)
 	for (u32 level = 3; level >= 2; level--) {
 		u64 sz = level_size(level);
 		bool allowed = level == 3 ? (t->sllps & SLLPS_1G) : (t->sllps & SLLPS_2M);
-		if (allowed && level < t->levels && !((iova | hpa) & (sz - 1)) && remaining >= sz)
+		/* a 3-level table's top entries may be 1 GiB pages too (VT-d 3.7, 9.8) */
+		if (allowed && level <= t->levels && !((iova | hpa) & (sz - 1)) && remaining >= sz)
 			return level;
 	}
 	return 1;

@@ -132,8 +132,11 @@ static struct domain *build(const struct cfg_domain *c, u32 index)
 	if (linux_detect(img, img_size))
 		st = linux_load(d, v, img, img_size, rd ? (const u8 *)(uintptr_t)rd->start : NULL,
 				rd ? rd->end - rd->start : 0, c->cmdline, err, sizeof err);
-	else if (mb1_detect(img, img_size))
-		st = mb1_load(d, v, img, img_size, c->cmdline, err, sizeof err);
+	else if (mb1_detect(img, img_size)) {
+		struct guest_file mod = { c->initrd, rd ? (const u8 *)(uintptr_t)rd->start : NULL,
+					  rd ? rd->end - rd->start : 0 };
+		st = mb1_load(d, v, img, img_size, c->cmdline, rd ? &mod : NULL, err, sizeof err);
+	}
 	else
 		st = E_INVAL, snprintf(err, sizeof err, "neither a Linux bzImage nor a multiboot1 image");
 	if (st) {

@@ -30,6 +30,13 @@ struct mb1_mmap {
 } PACKED;
 _Static_assert(sizeof(struct mb1_mmap) == 24, "multiboot1 mmap entry");
 
+struct mb1_module {               /* spec 3.3: mods_addr points to an array of these */
+	u32 mod_start, mod_end;
+	u32 string;
+	u32 reserved;
+} PACKED;
+_Static_assert(sizeof(struct mb1_module) == 16, "multiboot1 module entry");
+
 struct elf32_ehdr {
 	u8 ident[16];
 	u16 type, machine;
@@ -54,8 +61,8 @@ bool mb1_detect(const u8 *img, u64 size)
 	return false;
 }
 
-static status_t load_segments(struct domain *d, const u8 *img, u64 size, u32 *entry, char *err,
-			      size_t n)
+static status_t load_segments(struct domain *d, const u8 *img, u64 size, u32 *entry, u64 *top,
+			      char *err, size_t n)
 {
 	struct elf32_ehdr eh;
 	if (size < sizeof eh || memcmp(img, "\x7f" "ELF", 4) || img[4] != 1) {
@@ -81,16 +88,38 @@ static status_t load_segments(struct domain *d, const u8 *img, u64 size, u32 *en
 		}
 		memcpy(dst, img + ph.offset, ph.filesz);
 		memset(dst + ph.filesz, 0, ph.memsz - ph.filesz);
+		*top = MAX(*top, (u64)ph.paddr + ph.memsz);
 	}
 	*entry = eh.entry;
 	return OK;
 }
 
+/* The initrd, if any, becomes module 0, placed on the first page boundary after the image. */
+static status_t load_module(struct domain *d, struct mb1_info *mbi, u64 top, const struct guest_file *m,
+			    char *err, size_t n)
+{
+	u64 at = ALIGN_UP(top, PAGE_SIZE);
+	u8 *dst = domain_gpa(d, at, m->size);
+	if (!dst) {
+		snprintf(err, n, "module '%s' (%lu KiB) does not fit after the image", m->name, m->size / KiB);
+		return E_NOMEM;
+	}
+	memcpy(dst, m->data, m->size);
+	struct mb1_module *mod = (struct mb1_module *)((u8 *)mbi + 512);
+	char *name = (char *)mbi + 1024;
+	strlcpy_(name, m->name, 256);
+	*mod = (struct mb1_module){ (u32)at, (u32)(at + m->size), MB1_INFO_GPA + 1024, 0 };
+	mbi->mods_count = 1;
+	mbi->mods_addr = MB1_INFO_GPA + 512;
+	return OK;
+}
+
 status_t mb1_load(struct domain *d, struct vcpu *v, const u8 *img, u64 size, const char *cmdline,
-		  char *err, size_t n)
+		  const struct guest_file *module, char *err, size_t n)
 {
 	u32 entry;
-	status_t st = load_segments(d, img, size, &entry, err, n);
+	u64 top = 0;
+	status_t st = load_segments(d, img, size, &entry, &top, err, n);
 	if (st)
 		return st;
 	struct mb1_info *mbi = domain_gpa(d, MB1_INFO_GPA, PAGE_SIZE);
@@ -110,6 +139,8 @@ status_t mb1_load(struct domain *d, struct vcpu *v, const u8 *img, u64 size, con
 		.mmap_addr = MB1_INFO_GPA + sizeof(struct mb1_info),
 		.boot_loader_name = MB1_CMDLINE_GPA + PAGE_SIZE - 64,
 	};
+	if (module && module->size && (st = load_module(d, mbi, top, module, err, n)) != OK)
+		return st;
 	v->entry_rip = entry;
 	v->entry_mode = GUEST_MODE_PROTECTED32;
 	v->regs.rax = MB1_BOOT_MAGIC;

@@ -22,7 +22,8 @@ build_images() {
     mmd -i "$T/esp.img" ::/EFI ::/EFI/BOOT &&
     mcopy -i "$T/esp.img" "$BUILD/passage.efi" ::/EFI/BOOT/BOOTX64.EFI &&
     mcopy -i "$T/esp.img" tests/emu/configs/exits.cfg ::/EFI/BOOT/passage.cfg &&
-    mcopy -i "$T/esp.img" "$BUILD/guests/basic.elf" ::/EFI/BOOT/basic.elf
+    mcopy -i "$T/esp.img" "$BUILD/guests/basic.elf" ::/EFI/BOOT/basic.elf &&
+    mcopy -i "$T/esp.img" "$BUILD/guests/compute.elf" ::/EFI/BOOT/compute.elf
 }
 if ! build_images >"$LOGS/test-images.txt" 2>&1; then
     echo "FAIL emu/test-images: could not build test images"; tail -n 20 "$LOGS/test-images.txt"
@@ -77,6 +78,7 @@ common_facts 'UEFI application' "1234:11e8"
 expect 'efi: bus mastering disabled on [1-9][0-9]* of [1-9]' "bus mastering not disabled"
 expect 'mem: module 0: 0x[0-9a-f]+-0x[0-9a-f]+ "passage.cfg"' "passage.cfg not read from the ESP"
 expect 'mem: module 1: 0x[0-9a-f]+-0x[0-9a-f]+ "basic.elf"' "kernel named by passage.cfg not read from the ESP"
+expect 'mem: module 2: 0x[0-9a-f]+-0x[0-9a-f]+ "compute.elf"' "initrd named by passage.cfg not read from the ESP"
 expect 'vmx: CPUID reports no VMX: guests cannot run on this machine' "missing VMX not reported"
 finish emu/qemu-uefi-native
 

@@ -17,7 +17,7 @@ img() { # NAME CONFIG MODULES...
     tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/$name.iso" "test_exit" "$cfg" "$@" \
         >>"$LOGS/test-images.txt" 2>&1 || echo "FAIL emu/vmx-images: $name.iso not built"
 }
-img vmx-exits "$C/exits.cfg" "$G/basic.elf"
+img vmx-exits "$C/exits.cfg" "$G/basic.elf" "$G/compute.elf"
 img vmx-two "$C/two-domains.cfg" "$G/compute.elf" "$G/escape.elf"
 img vmx-mistakes "$C/mistakes.cfg" "$G/basic.elf"
 img irq-timer "$C/irq-timer.cfg" "$G/timer.elf"
@@ -37,6 +37,8 @@ expect 'vmx: VMCS revision 0x[0-9a-f]+; pin' "controls not negotiated"
 expect '\] basic: [0-9]+ passed, 0 failed' "guest reported failures"
 expect 'basic: PASS cpuid-hv-signature' "hypervisor leaf not seen by the guest"
 expect 'basic: PASS rdmsr-unknown-gp' "unknown MSR did not #GP"
+expect 'basic: INFO module 0 0x[0-9a-f]+-0x[0-9a-f]+ "compute.elf"' "initrd not passed as multiboot module 0"
+expect 'basic: PASS multiboot-modules' "module check did not pass"
 expect 'domain: basic stopped: guest wrote 0 to port 0xf4 \(exit code 0\)' "guest did not exit through port 0xf4"
 cpuid=$(log_get 'basic vCPU 0: +CPUID +\(10\) [0-9]+' | awk '{print $NF}')
 [ -n "$cpuid" ] && (( cpuid >= 1000 )) || fail "CPUID exit count ${cpuid:-missing}, expected >= 1000"

@@ -54,6 +54,8 @@ finish emu/vtd-aw48
 selftest vtd-aw39 dma ",aw-bits=39"
 expect 'SAGAW 0x2, MGAW 39' "unit summary wrong"
 expect 'iommu: 3-level \(39-bit\) tables' "not 3-level"
+kib1=$(log_get 'largest pages: [0-9]+ KiB' | awk '{print $3}')
+[ -n "$kib1" ] && (( kib1 <= 4 )) || fail "4 GiB with 1 GiB pages in a 3-level table took ${kib1:-?} KiB (> 4)"
 finish emu/vtd-aw39
 
 selftest vtd-caching-mode dma ",caching-mode=on"
