@@ -1,6 +1,8 @@
 /* VM-exit handlers: CPUID, I/O, MSRs, CRs, XSETBV, caches, HLT, VMCALL, EPT violations (SDM chapter 27, 28). */
 #include "vcpu.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
+#include "console.h"
 #include "lib/log.h"
 #include "lib/string.h"
 
@@ -327,8 +329,10 @@ static bool wait_for_interrupt(struct vcpu *v)
 		u64 next = vlapic_poll_timer(&v->apic, rdtsc());
 		if (vlapic_pending(&v->apic) >= 0 || v->dom->state != DOM_RUNNING)
 			return v->dom->state == DOM_RUNNING;
-		(void)next; /* a guest that halts with no timer armed waits here for good */
-		cpu_relax();
+		if (v->cpu == 0)
+			console_poll();
+		/* Idle until the virtual timer's deadline or a kick (another vCPU's IPI, a stop). */
+		lapic_idle_until(next);
 	}
 }
 

@@ -3,6 +3,7 @@
 #include "cpu.h"
 #include "paging.h"
 #include "tsc.h"
+#include "irq.h"
 
 static bool x2apic_mode;
 static u64 xapic_base;
@@ -87,4 +88,29 @@ void lapic_timer_periodic(u8 vector, u32 count)
 	lapic_write(LAPIC_TIMER_DCR, 0x3);                  /* divide by 16 (SDM figure 11-10) */
 	lapic_write(LAPIC_LVT_TIMER, count ? vector | BIT(17) : BIT(16)); /* periodic / masked */
 	lapic_write(LAPIC_TIMER_ICR, count);
+}
+
+static void idle_tick(u8 vector, void *ctx)
+{
+	(void)vector, (void)ctx;
+}
+
+void lapic_idle_until(u64 deadline)
+{
+	static u8 vector;
+	static bool have_deadline_mode, probed;
+	if (!probed) {
+		have_deadline_mode = (cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE) != 0;
+		vector = have_deadline_mode ? irq_alloc(idle_tick, NULL) : 0;
+		probed = true;
+	}
+	if (!vector) {
+		cpu_relax();
+		return;
+	}
+	/* SDM 11.5.4.1: LVT timer mode 2 = TSC-deadline; writing IA32_TSC_DEADLINE arms it. */
+	lapic_write(LAPIC_LVT_TIMER, vector | (2u << 17));
+	wrmsr(MSR_IA32_TSC_DEADLINE, deadline);
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	wrmsr(MSR_IA32_TSC_DEADLINE, 0);
 }

@@ -42,6 +42,12 @@ u32 lapic_read(u32 reg);
 void lapic_write(u32 reg, u32 v);
 status_t lapic_send_ipi(u32 apic_id, u32 icr_lo);
 void lapic_eoi(void);
+/*
+ * Halts this CPU until an interrupt, with the local APIC timer armed to fire at
+ * TSC value deadline (0: no timer) when the CPU has TSC-deadline mode; without
+ * it, it only pauses briefly. Interrupts are off again on return.
+ */
+void lapic_idle_until(u64 deadline);
 /* Periodic local APIC timer on vector (divide by 16, initial count count); 0 stops it. */
 void lapic_timer_periodic(u8 vector, u32 count);
 
