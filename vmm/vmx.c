@@ -150,7 +150,10 @@ status_t vmx_vmptrld(u64 pa)
 u64 vmread(u64 field)
 {
 	u64 v = 0;
-	__asm__ volatile("vmread %1, %0" : "=r"(v) : "r"(field) : "cc");
+	u8 bad;
+	__asm__ volatile("vmread %2, %0; setbe %1" : "=r"(v), "=r"(bad) : "r"(field) : "cc");
+	if (bad) /* SDM 31.3 VMREAD: CF or ZF set means no current VMCS or a bad field */
+		LOG("vmx", "VMREAD of field 0x%lx failed", field);
 	return v;
 }
 
