@@ -116,8 +116,8 @@ static void opt_maxcpus(struct cmdline_ctx *c, const char *val)
 
 static void opt_crash(struct cmdline_ctx *c, const char *val)
 {
-	static const char *const names[] = { "ud", "pf", "gp", "de" };
-	static const int kinds[] = { CRASH_UD, CRASH_PF, CRASH_GP, CRASH_DE };
+	static const char *const names[] = { "ud", "pf", "gp", "de", "vmexit" };
+	static const int kinds[] = { CRASH_UD, CRASH_PF, CRASH_GP, CRASH_DE, CRASH_VMEXIT };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
@@ -126,7 +126,7 @@ static void opt_crash(struct cmdline_ctx *c, const char *val)
 			return;
 		}
 	}
-	report(c, "cmdline: crash=%s: expected ud, pf, gp or de", val);
+	report(c, "cmdline: crash=%s: expected ud, pf, gp, de or vmexit", val);
 }
 
 static void opt_pci(struct cmdline_ctx *c, const char *val)

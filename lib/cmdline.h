@@ -10,6 +10,7 @@
 #define CRASH_PF 2   /* crash=pf: read an unmapped address (#PF, vector 14) */
 #define CRASH_GP 3   /* crash=gp: non-canonical access (#GP, vector 13) */
 #define CRASH_DE 4   /* crash=de: divide by zero (#DE, vector 0) */
+#define CRASH_VMEXIT 5 /* crash=vmexit: VMCALL 0xc0de from a guest makes the exit handler #UD */
 
 struct hv_options {
 	u16 uart_port;        /* console=com1|com2|com3|com4|0xNNN (default com1 = 0x3f8) */
@@ -17,7 +18,7 @@ struct hv_options {
 	bool force_xapic;     /* xapic: stay in xAPIC mode even if x2APIC exists */
 	bool nosmp;           /* nosmp: do not start the other CPUs */
 	u32 max_cpus;         /* maxcpus=N: start at most N CPUs (0 = all) */
-	int crash;            /* crash=ud|pf|gp|de: deliberate exception after boot */
+	int crash;            /* crash=ud|pf|gp|de|vmexit: deliberate exception (test aid) */
 	bool test_exit;       /* test_exit: end the emulator after the boot report */
 	bool pci_verbose;     /* pci=verbose: list capabilities of every device */
 	bool selftest_dma;    /* selftest=dma: VT-d DMA isolation self-test with QEMU edu devices */

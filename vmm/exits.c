@@ -11,6 +11,9 @@
 #define HC_CONSOLE_WRITE 1        /* VMCALL EAX=1: EBX guest-physical string, ECX length */
 #define HC_EXIT 2                 /* VMCALL EAX=2: exit with code EBX */
 #define HC_MAX_WRITE 4096
+#define HC_TEST_HOST_FAULT 0xc0de /* only with crash=vmexit: the handler itself faults */
+
+bool exits_test_host_fault;       /* set from the command line (crash=vmexit) */
 
 /* Emulated instruction done: advance RIP and end STI/MOV-SS blocking, which covers only the
  * instruction after them (SDM 26.3.1.5 table 25-3), so "sti; hlt" wakes right after HLT. */
@@ -281,6 +284,11 @@ static bool handle_vmcall(struct vcpu *v)
 		v->regs.rax = 0;
 		break;
 	}
+	case HC_TEST_HOST_FAULT:
+		if (exits_test_host_fault)
+			__asm__ volatile("ud2"); /* a hypervisor bug, on purpose: recovery must contain it */
+		v->regs.rax = (u64)-1;
+		break;
 	case HC_EXIT:
 		skip_instruction();
 		domain_stop(d, (int)v->regs.rbx, "guest called exit(%d)", (int)v->regs.rbx);

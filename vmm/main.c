@@ -21,6 +21,7 @@
 #include "selftest.h"
 #include "domains.h"
 #include "vmx.h"
+#include "vcpu.h"
 
 static struct hv_options opts;
 static struct acpi_platform acpi;
@@ -218,7 +219,9 @@ void hv_main(struct boot_info *bi)
 	vmx_global_init();
 	u32 online = opts.nosmp ? 1 : smp_start(&acpi, opts.max_cpus, ap_main);
 	LOG("smp", "%u CPUs found, %u online", found ? found : 1, online);
-	if (opts.crash)
+	if (opts.crash == CRASH_VMEXIT)
+		exits_test_host_fault = true;
+	else if (opts.crash)
 		exceptions_selftest(opts.crash);
 	if (opts.selftest_dma) {
 		if (iommu_up)

@@ -2,6 +2,7 @@
 #include "vcpu.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/exceptions.h"
 #include "arch/x86/percpu.h"
 #include "lib/log.h"
 #include "lib/pmm.h"
@@ -348,6 +349,14 @@ void vcpu_run(struct vcpu *v)
 		d->state = DOM_RUNNING;
 	LOG("domain", "%s vCPU %u starting at 0x%lx on CPU %u", d->name, v->id,
 	    v->entry_mode == GUEST_MODE_REAL16 ? (u64)(v->sipi_vector & 0xff) << 12 : v->entry_rip, v->cpu);
+	/* A hypervisor fault while handling this vCPU's exits stops its domain, not the CPU. */
+	struct jmpbuf recovery;
+	if (arch_setjmp(&recovery)) {
+		domain_stop(d, -1, "hypervisor exception while handling a VM exit of vCPU %u "
+			    "(dump above)", v->id);
+		goto out;
+	}
+	exceptions_set_recovery(&recovery);
 	while (d->state == DOM_RUNNING) {
 		vcpu_prepare_entry(v);
 		u64 t0 = rdtsc();
@@ -380,6 +389,7 @@ void vcpu_run(struct vcpu *v)
 			console_poll();
 	}
 out:
+	exceptions_set_recovery(NULL);
 	vcpu_stats(v);
 	if (v->vmcs)
 		vmx_vmclear(v->vmcs);

@@ -89,6 +89,7 @@ void vcpu_stats(struct vcpu *v);
 
 /* exits.c: returns true to resume the guest, false when the domain stopped. */
 bool vmexit_handle(struct vcpu *v, u32 reason);
+extern bool exits_test_host_fault;
 void guest_console_putc(struct domain *d, char c);
 /* Routes an ICR write (x2APIC layout: destination in bits 63:32) within the domain. */
 void vcpu_send_ipi(struct vcpu *v, u64 icr);

@@ -102,3 +102,34 @@ call_on_stack:
 	cli
 	hlt
 	jmp .hang
+
+; Recovery points (setjmp/longjmp for the hypervisor): struct jmpbuf is rbx, rbp, r12-r15,
+; rsp and the return address, 8 qwords (arch/x86/exceptions.h).
+; int arch_setjmp(struct jmpbuf *b): 0 now, the value given to arch_longjmp later
+global arch_setjmp
+arch_setjmp:
+	mov [rdi], rbx
+	mov [rdi + 8], rbp
+	mov [rdi + 16], r12
+	mov [rdi + 24], r13
+	mov [rdi + 32], r14
+	mov [rdi + 40], r15
+	lea rdx, [rsp + 8]              ; the caller's RSP after our return
+	mov [rdi + 48], rdx
+	mov rdx, [rsp]                  ; return address
+	mov [rdi + 56], rdx
+	xor eax, eax
+	ret
+
+; void arch_longjmp(struct jmpbuf *b, int value) -- never returns
+global arch_longjmp
+arch_longjmp:
+	mov rbx, [rdi]
+	mov rbp, [rdi + 8]
+	mov r12, [rdi + 16]
+	mov r13, [rdi + 24]
+	mov r14, [rdi + 32]
+	mov r15, [rdi + 40]
+	mov rsp, [rdi + 48]
+	mov eax, esi
+	jmp [rdi + 56]

@@ -45,6 +45,27 @@ static void dump(const struct exception_frame *f, int cpu)
 	LOG("exception", "%s", b);
 }
 
+void exceptions_set_recovery(struct jmpbuf *b)
+{
+	this_cpu()->recover = b;
+}
+
+/* Rewrites the frame so that IRETQ lands in arch_longjmp(recovery point, 1). */
+static bool recover(struct percpu *p, struct exception_frame *f)
+{
+	if (!p || !p->recover || f->vector == 2 || f->vector == 8 || f->vector == 18)
+		return false;
+	LOG("exception", "CPU %u resumes at its recovery point", p->cpu);
+	f->rip = (u64)(uintptr_t)arch_longjmp;
+	f->rdi = (u64)(uintptr_t)p->recover;
+	f->rsi = 1;
+	f->rsp = ((struct jmpbuf *)p->recover)->rsp - 64; /* any valid stack below the saved one */
+	f->rsp &= ~15ULL;
+	p->recover = NULL;
+	p->in_exception = 0;
+	return true;
+}
+
 void exception_handler(struct exception_frame *f)
 {
 	if (f->vector >= 32) {
@@ -60,6 +81,8 @@ void exception_handler(struct exception_frame *f)
 	}
 	log_break_lock(); /* the faulting code may have held the log lock */
 	dump(f, cpu);
+	if (recover(p, f))
+		return;
 	LOG("exception", "CPU %d halted", cpu);
 	if (fatal_hook)
 		fatal_hook();

@@ -13,6 +13,22 @@ struct exception_frame {
 };
 _Static_assert(sizeof(struct exception_frame) == 22 * 8, "frame matches entry.asm");
 
+/* A recovery point: callee-saved registers, stack pointer and return address. */
+struct jmpbuf {
+	u64 rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+_Static_assert(sizeof(struct jmpbuf) == 64, "layout used by entry.asm");
+
+int arch_setjmp(struct jmpbuf *b) __attribute__((returns_twice));
+NORETURN void arch_longjmp(struct jmpbuf *b, int value);
+
+/*
+ * While this CPU has a recovery point, an exception (other than NMI, #DF and
+ * #MC) is dumped and then resumes there with arch_setjmp returning 1, so a
+ * fault while handling one guest's VM exit stops that guest, not the CPU.
+ */
+void exceptions_set_recovery(struct jmpbuf *b);
+
 /* Called after the dump, before the CPU halts (the test harness ends the emulator here). */
 typedef void (*fatal_hook_fn)(void);
 void exceptions_set_fatal_hook(fatal_hook_fn fn);

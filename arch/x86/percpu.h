@@ -19,6 +19,7 @@ struct percpu {
 	u32 in_exception;         /* nesting guard for the exception dump */
 	u64 stack_top;
 	void *vmm;                /* the VMM's per-CPU state (vmm/vmx.h struct vmx_cpu) */
+	void *recover;            /* struct jmpbuf: where a recoverable exception resumes */
 	u64 gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 	struct tss tss;
 	u8 ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));

@@ -21,6 +21,9 @@ img vmx-exits "$C/exits.cfg" "$G/basic.elf" "$G/compute.elf"
 img vmx-two "$C/two-domains.cfg" "$G/compute.elf" "$G/escape.elf"
 img vmx-mistakes "$C/mistakes.cfg" "$G/basic.elf"
 img irq-timer "$C/irq-timer.cfg" "$G/timer.elf"
+tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/vmx-hostfault.iso" "test_exit crash=vmexit" \
+    "$C/host-fault.cfg" "$G/compute.elf" "$G/hostfault.elf" >>"$LOGS/test-images.txt" 2>&1 ||
+    echo "FAIL emu/vmx-images: vmx-hostfault.iso not built"
 img irq-ipi "$C/irq-ipi.cfg" "$G/ipi.elf"
 
 # guest_results DOMAIN PREFIX: each PASS/FAIL line a guest printed becomes a result.
@@ -93,3 +96,13 @@ line_end=$(clean_log "$RUN_LOG" | grep -n 'PASS compute:' | head -n1 | cut -d: -
 [ -n "$line_req" ] && [ -n "$line_end" ] && (( line_req < line_end )) ||
     fail "statistics were not printed while the domain was still running"
 finish emu/vmx-console-stats
+
+# A fault inside the hypervisor while handling one domain's VM exit stops that domain only.
+run_bochs vmx-host-fault 240 "$T/vmx-hostfault.iso" 2
+expect 'exception: vector 6 \(#UD invalid opcode\) error code 0x0 on CPU 0' "the deliberate host #UD was not dumped"
+expect 'exception: CPU 0 resumes at its recovery point' "CPU 0 did not recover"
+expect 'domain: hostfault stopped: hypervisor exception while handling a VM exit' "faulting domain not stopped"
+expect 'domain: summary: compute exit code 0' "the other domain did not complete"
+log_has 'exception: CPU [0-9]+ halted' && fail "a CPU halted"
+log_has 'hostfault: FAIL' && fail "the faulting hypercall returned to the guest"
+finish emu/vmx-host-fault

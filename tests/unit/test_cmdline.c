@@ -181,7 +181,7 @@ static void test_crash_and_pci(void **state)
 {
 	static const struct { const char *s; int kind; } cases[] = {
 		{ "crash=ud", CRASH_UD }, { "crash=pf", CRASH_PF },
-		{ "crash=gp", CRASH_GP }, { "crash=de", CRASH_DE },
+		{ "crash=gp", CRASH_GP }, { "crash=de", CRASH_DE }, { "crash=vmexit", CRASH_VMEXIT },
 	};
 	size_t i;
 
@@ -191,7 +191,7 @@ static void test_crash_and_pci(void **state)
 		assert_int_equal(o.crash, cases[i].kind);
 	}
 	assert_int_equal(parse("crash=bp"), 1);
-	assert_string_equal(col.msgs[0], "cmdline: crash=bp: expected ud, pf, gp or de");
+	assert_string_equal(col.msgs[0], "cmdline: crash=bp: expected ud, pf, gp, de or vmexit");
 	assert_int_equal(o.crash, CRASH_NONE);
 	assert_int_equal(parse("pci=quiet"), 1);
 	assert_string_equal(col.msgs[0], "cmdline: pci=quiet: expected verbose");
@@ -215,7 +215,7 @@ static void test_rest_applies_after_errors(void **state)
 	assert_string_equal(col.msgs[0], "cmdline: unknown option 'foo'");
 	assert_string_equal(col.msgs[1], "cmdline: baud=7: not a divisor of 115200");
 	assert_string_equal(col.msgs[2], "cmdline: unknown option 'bar'");
-	assert_string_equal(col.msgs[3], "cmdline: crash=xx: expected ud, pf, gp or de");
+	assert_string_equal(col.msgs[3], "cmdline: crash=xx: expected ud, pf, gp, de or vmexit");
 	assert_int_equal(o.uart_port, 0x3e8);
 	assert_true(o.nosmp);
 	assert_int_equal(o.max_cpus, 2);
