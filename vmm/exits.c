@@ -3,6 +3,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "console.h"
+#include "guest_mem.h"
 #include "lib/log.h"
 #include "lib/string.h"
 
@@ -329,6 +330,59 @@ static bool park(struct vcpu *v)
 	return false;
 }
 
+/*
+ * 29.4.4: a read of an APIC register the virtual-APIC page does not serve
+ * (the timer's current count) is a fault-like APIC-access exit. Passage
+ * emulates the two load forms compilers use for it: MOV r32, r/m32 (8B /r,
+ * optionally REX-prefixed) and MOV EAX, moffs32 (A1).
+ */
+static bool handle_apic_access(struct vcpu *v)
+{
+	u64 q = vmread(EXIT_QUALIFICATION);
+	u32 off = q & 0xfff, type = (q >> 12) & 0xf;
+	u8 insn[16];
+	u64 rip = vmread(GUEST_RIP), cr0 = vmread(GUEST_CR0), efer = vmread(GUEST_IA32_EFER);
+	bool long_mode = efer & BIT(10);
+	u32 i = 0, reg, len;
+	u8 rex = 0;
+	if (type != 0 || !guest_read_linear(v->dom, rip + vmread(GUEST_CS_BASE), insn, sizeof insn, cr0,
+					    vmread(GUEST_CR3), vmread(GUEST_CR4), efer))
+		goto unsupported;
+	if (long_mode && (insn[i] & 0xf0) == 0x40)
+		rex = insn[i++];
+	if (insn[i] == 0xa1) {
+		reg = 0;
+		len = i + 1 + (long_mode ? 8 : 4);
+	} else if (insn[i] == 0x8b) {
+		u8 modrm = insn[i + 1], mod = modrm >> 6, rm = modrm & 7;
+		reg = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
+		len = i + 2;
+		if (mod == 3)
+			goto unsupported;
+		if (rm == 4) { /* SIB */
+			u8 sib = insn[len++];
+			if (mod == 0 && (sib & 7) == 5)
+				len += 4;
+		}
+		len += mod == 1 ? 1 : mod == 2 ? 4 : (mod == 0 && rm == 5) ? 4 : 0;
+	} else {
+		goto unsupported;
+	}
+	u64 val = 0;
+	if (!vlapic_rdmsr(&v->apic, 0x800 + off / 16, &val))
+		val = 0;
+	if (reg == 4)
+		vmwrite(GUEST_RSP, (u32)val);
+	else
+		*gpr(v, reg) = (u32)val; /* a 32-bit load zero-extends (SDM 3.4.1.1) */
+	vmwrite(GUEST_RIP, rip + len);
+	return true;
+unsupported:
+	domain_stop(v->dom, -1, "unsupported xAPIC access (offset 0x%x, type %u) at guest RIP 0x%lx",
+		    off, type, rip);
+	return false;
+}
+
 /* HLT with IF=1: the vCPU owns this CPU, so wait here until its timer or an IPI has work. */
 static bool wait_for_interrupt(struct vcpu *v)
 {
@@ -382,6 +436,8 @@ bool vmexit_handle(struct vcpu *v, u32 reason)
 			return park(v);
 		skip_instruction();
 		return wait_for_interrupt(v);
+	case EXIT_REASON_APIC_ACCESS:
+		return handle_apic_access(v);
 	case EXIT_REASON_APIC_WRITE: {
 		/* 29.4.3.3: trap-like; the value is already in the virtual-APIC page. */
 		u32 off = (u32)vmread(EXIT_QUALIFICATION) & 0xff0;
