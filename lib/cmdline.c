@@ -1,5 +1,6 @@
 /* Hypervisor command-line parser: whitespace-separated key or key=value words into hv_options. */
 #include "lib/cmdline.h"
+#include "lib/parse.h"
 #include "lib/string.h"
 
 #define CMDLINE_WORD_MAX 128      /* longest word looked at; longer ones are reported */
@@ -36,40 +37,6 @@ static bool is_space(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
 }
 
-static int digit_value(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return 99;
-}
-
-/* Parses a whole string as decimal or 0x-prefixed hex; false on junk, empty or overflow. */
-static bool parse_number(const char *s, u64 *out)
-{
-	unsigned base = 10;
-	u64 v = 0;
-	int d;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		d = digit_value(*s);
-		if (d >= (int)base || v > (~(u64)0 - (u64)d) / base)
-			return false;
-		v = v * base + (u64)d;
-	}
-	*out = v;
-	return true;
-}
-
 /* console=com1..com4 (the standard PC COM port addresses) or an I/O port number. */
 static void opt_console(struct cmdline_ctx *c, const char *val)
 {
@@ -80,7 +47,7 @@ static void opt_console(struct cmdline_ctx *c, const char *val)
 		c->o->uart_port = com_ports[val[3] - '1'];
 		return;
 	}
-	if (parse_number(val, &port) && port != 0 && port <= UART_PORT_MAX) {
+	if (parse_number(val, &port) == OK && port != 0 && port <= UART_PORT_MAX) {
 		c->o->uart_port = (u16)port;
 		return;
 	}
@@ -92,7 +59,7 @@ static void opt_baud(struct cmdline_ctx *c, const char *val)
 {
 	u64 baud;
 
-	if (!parse_number(val, &baud))
+	if (parse_number(val, &baud))
 		report(c, "cmdline: baud=%s: not a number", val);
 	else if (baud > UART_CLOCK_BAUD)
 		report(c, "cmdline: baud=%s: expected %u..%u", val, BAUD_MIN, UART_CLOCK_BAUD);
@@ -108,7 +75,7 @@ static void opt_maxcpus(struct cmdline_ctx *c, const char *val)
 {
 	u64 n;
 
-	if (!parse_number(val, &n) || n > 0xffffffffULL)
+	if (parse_number(val, &n) != OK || n > 0xffffffffULL)
 		report(c, "cmdline: maxcpus=%s: expected a number (0 = all)", val);
 	else
 		c->o->max_cpus = (u32)n;
@@ -179,7 +146,7 @@ static void opt_vtd(struct cmdline_ctx *c, const char *val)
 static void opt_flood(struct cmdline_ctx *c, const char *val)
 {
 	u64 n;
-	if (!parse_number(val, &n) || n > 1000000)
+	if (parse_number(val, &n) != OK || n > 1000000)
 		report(c, "cmdline: flood=%s: expected a number up to 1000000", val);
 	else
 		c->o->flood = (u32)n;

@@ -1,5 +1,6 @@
 /* Domain configuration parser and machine checks (pure C: hypervisor, host tools, tests, fuzzers). */
 #include "lib/config.h"
+#include "lib/parse.h"
 #include "lib/string.h"
 
 #define CFG_LINE_MAX 512          /* longest setting line looked at, including the terminator */
@@ -125,60 +126,10 @@ static const char *fmt_size(char *buf, size_t size, u64 bytes)
 
 #define SIZE_STR(b) fmt_size((char[32]){ 0 }, 32, (b))
 
-/* Value of a hex or decimal digit, 99 for anything else. */
-static int digit_value(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return 99;
-}
-
-/*
- * Reads the digits of base at *s (at most max_digits of them when non-zero)
- * into *out and moves *s past them. Returns how many there were, or -1 when
- * the number does not fit a u64 (*s still moves past all of them).
- */
-static int read_digits(const char **s, unsigned base, int max_digits, u64 *out)
-{
-	bool overflow = false;
-	int n = 0, d;
-	u64 v = 0;
-
-	while ((d = digit_value(**s)) < (int)base && (max_digits == 0 || n < max_digits)) {
-		if (v > (~(u64)0 - (u64)d) / base)
-			overflow = true;
-		v = v * base + (u64)d;
-		(*s)++;
-		n++;
-	}
-	*out = v;
-	return overflow ? -1 : n;
-}
-
-/* A whole string as a decimal number, or with "0x" as hex; E_INVAL on junk, E_RANGE on overflow. */
-static status_t parse_number(const char *s, u64 *out)
-{
-	unsigned base = 10;
-	int n;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	n = read_digits(&s, base, 0, out);
-	if (n == 0 || *s != '\0')
-		return E_INVAL;
-	return n < 0 ? E_RANGE : OK;
-}
-
 /* A whole string of decimal digits; E_INVAL on junk or empty, E_RANGE on overflow. */
 static status_t parse_decimal(const char *s, u64 *out)
 {
-	int n = read_digits(&s, 10, 0, out);
+	int n = parse_digits(&s, 10, 0, out);
 
 	if (n == 0 || *s != '\0')
 		return E_INVAL;
@@ -189,7 +140,7 @@ static status_t parse_decimal(const char *s, u64 *out)
 static status_t parse_size(const char *s, u64 *out)
 {
 	u64 v, mult = 1;
-	int n = read_digits(&s, 10, 0, &v);
+	int n = parse_digits(&s, 10, 0, &v);
 
 	if (n == 0)
 		return E_INVAL;
@@ -347,12 +298,12 @@ static bool parse_bdf(const char *s, struct cfg_device *dev)
 	u64 a, b, c = 0, fn;
 	int na, nb;
 
-	na = read_digits(&s, 16, 4, &a);
-	if (na <= 0 || *s++ != ':' || (nb = read_digits(&s, 16, 2, &b)) <= 0)
+	na = parse_digits(&s, 16, 4, &a);
+	if (na <= 0 || *s++ != ':' || (nb = parse_digits(&s, 16, 2, &b)) <= 0)
 		return false;
 	if (*s == ':') {                  /* seg:bus:dev */
 		s++;
-		if (read_digits(&s, 16, 2, &c) <= 0)
+		if (parse_digits(&s, 16, 2, &c) <= 0)
 			return false;
 		dev->seg = (u16)a;
 		dev->bus = (u8)b;
@@ -363,7 +314,7 @@ static bool parse_bdf(const char *s, struct cfg_device *dev)
 		dev->seg = 0;
 		dev->bus = (u8)a;
 	}
-	if (*s++ != '.' || read_digits(&s, 16, 1, &fn) <= 0 || *s != '\0')
+	if (*s++ != '.' || parse_digits(&s, 16, 1, &fn) <= 0 || *s != '\0')
 		return false;
 	if (c > 0x1f || fn > 7)           /* PCI: 32 devices per bus, 8 functions per device */
 		return false;

@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 8
 # Everything the host builds of the hypervisor: parsers with no hardware access.
 # Every unit test and fuzzer links all of them; a new host-compilable parser
 # is added here (or appended to HOST_PARSER_SRCS before this file is included).
-HOST_PARSER_SRCS += arch/x86/acpi_tables.c boot/mb2_parse.c boot/efi_memmap.c \
+HOST_PARSER_SRCS += lib/parse.c arch/x86/acpi_tables.c boot/mb2_parse.c boot/efi_memmap.c \
 	lib/boot_info.c lib/cmdline.c lib/strlcpy.c lib/pmm.c lib/config.c $(wildcard iommu/dmar.c)
 
 HOST_CFLAGS := -std=c11 -DPASSAGE_HOST -I. -Wall -Wextra -Werror -g \
@@ -40,7 +40,7 @@ $(HOST_OUT)/dmar-decode: $(DMAR_DECODE_SRCS) iommu/dmar.h
 	$(HOST_CC) $(HOST_CFLAGS) $(DMAR_DECODE_SRCS) -o $@
 
 # Host tool: checks a domain config against a described machine and the guest images it names.
-PASSAGE_CHECK_SRCS := tools/passage-check.c tools/hostio.c lib/config.c lib/strlcpy.c
+PASSAGE_CHECK_SRCS := tools/passage-check.c tools/hostio.c lib/config.c lib/parse.c lib/strlcpy.c
 
 passage-check: $(HOST_OUT)/passage-check
 $(HOST_OUT)/passage-check: $(PASSAGE_CHECK_SRCS) lib/config.h

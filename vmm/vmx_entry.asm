@@ -103,13 +103,4 @@ vmx_exit_entry:
 	mov [rdi + R_RDI], rax
 	mov byte [rdi + R_LAUNCHED], 1
 	xor eax, eax
-	jmp .out2
-.out2:
-	pop rdi
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbp
-	pop rbx
-	ret
+	jmp vmx_enter.out               ; the stack is as vmx_enter left it before entry
