@@ -25,7 +25,7 @@ static void check(const struct hv_options *o, int problems)
 		abort();
 	if (o->uart_port == 0 || o->uart_port > 0xfff8)
 		abort();
-	if (o->crash < CRASH_NONE || o->crash > CRASH_DE)
+	if (o->crash < CRASH_NONE || o->crash > CRASH_VMEXIT)
 		abort();
 }
 
