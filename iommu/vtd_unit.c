@@ -184,9 +184,8 @@ status_t vtd_unit_enable_translation(struct vtd_unit *u)
 {
 	if (u->cap & CAP_RWBF) { /* 6.8: flush the write buffer before the unit walks new tables */
 		vtd_write32(u, GCMD_REG, (vtd_read32(u, GSTS_REG) & GSTS_PERSISTENT) | GCMD_WBF);
-		u64 end = tsc_now_us() + VTD_TIMEOUT_US;
-		while ((vtd_read32(u, GSTS_REG) & GSTS_WBFS) && tsc_now_us() < end)
-			;
+		if (wait_gsts(u, GSTS_WBFS, false)) /* WBFS clears when the flush is done */
+			LOG("vtd", "unit %u: write-buffer flush did not complete", u->index);
 	}
 	return vtd_gcmd(u, GCMD_TE, true);
 }

@@ -81,33 +81,3 @@ char *strchr(const char *s, int c)
 			return NULL;
 	}
 }
-
-static int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A' + 10;
-	return 99;
-}
-
-unsigned long long strtoull(const char *s, char **end, int base)
-{
-	unsigned long long v = 0;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if ((base == 0 || base == 16) && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') &&
-	    digit_value(s[2]) < 16) {
-		s += 2;
-		base = 16;
-	} else if (base == 0) {
-		base = 10;
-	}
-	for (; digit_value(*s) < base; s++)
-		v = v * (unsigned)base + (unsigned)digit_value(*s);
-	if (end)
-		*end = (char *)s;
-	return v;
-}

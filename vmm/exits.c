@@ -35,12 +35,26 @@ static void inject_exception(u8 vector, bool has_code, u32 code)
 		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, code);
 }
 
+/* General register n in the SDM's encoding (0 RAX .. 15 R15); RSP lives in the VMCS. */
 static u64 *gpr(struct vcpu *v, u32 n)
 {
 	u64 *r[16] = { &v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, NULL, &v->regs.rbp,
 		       &v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10,
 		       &v->regs.r11, &v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15 };
 	return r[n & 15];
+}
+
+static u64 read_gpr(struct vcpu *v, u32 n)
+{
+	return (n & 15) == 4 ? vmread(GUEST_RSP) : *gpr(v, n);
+}
+
+static void write_gpr(struct vcpu *v, u32 n, u64 val)
+{
+	if ((n & 15) == 4)
+		vmwrite(GUEST_RSP, val);
+	else
+		*gpr(v, n) = val;
 }
 
 void guest_console_putc(struct domain *d, char c)
@@ -233,7 +247,7 @@ static bool handle_cr(struct vcpu *v)
 {
 	u64 q = vmread(EXIT_QUALIFICATION);
 	u32 cr = q & 15, type = (q >> 4) & 3;
-	u64 val = *gpr(v, (u32)(q >> 8));
+	u64 val = read_gpr(v, (u32)(q >> 8));
 	if (type != 0 || (cr != 0 && cr != 4)) {
 		domain_stop(v->dom, -1, "unexpected CR access (qualification 0x%lx) at 0x%lx", q,
 			    vmread(GUEST_RIP));
@@ -371,10 +385,7 @@ static bool handle_apic_access(struct vcpu *v)
 	u64 val = 0;
 	if (!vlapic_rdmsr(&v->apic, 0x800 + off / 16, &val))
 		val = 0;
-	if (reg == 4)
-		vmwrite(GUEST_RSP, (u32)val);
-	else
-		*gpr(v, reg) = (u32)val; /* a 32-bit load zero-extends (SDM 3.4.1.1) */
+	write_gpr(v, reg, (u32)val); /* a 32-bit load zero-extends (SDM 3.4.1.1) */
 	vmwrite(GUEST_RIP, rip + len);
 	return true;
 unsupported:
