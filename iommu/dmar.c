@@ -624,22 +624,21 @@ static status_t check_header(struct dmar_info *o, const u8 *t, u32 buf_len, stru
 		return E_INVAL;
 	}
 	memcpy(h, t, sizeof(*h));
-	if (memcmp(h->signature, "DMAR", 4) != 0) {
-		add_msg(o, true, "DMAR: signature %02x %02x %02x %02x is not \"DMAR\"", (u8)h->signature[0],
-			(u8)h->signature[1], (u8)h->signature[2], (u8)h->signature[3]);
+	if (memcmp(h->sdt.signature, "DMAR", 4) != 0) {
+		add_msg(o, true, "DMAR: signature %02x %02x %02x %02x is not \"DMAR\"", (u8)h->sdt.signature[0],
+			(u8)h->sdt.signature[1], (u8)h->sdt.signature[2], (u8)h->sdt.signature[3]);
 		return E_INVAL;
 	}
-	if (h->length < sizeof(*h) || h->length > buf_len) {
-		add_msg(o, true, "DMAR: table length %u %s (%u bytes available)", h->length,
-			h->length < sizeof(*h) ? "below 48" : "exceeds the buffer", buf_len);
+	if (h->sdt.length < sizeof(*h) || h->sdt.length > buf_len) {
+		add_msg(o, true, "DMAR: table length %u %s (%u bytes available)", h->sdt.length,
+			h->sdt.length < sizeof(*h) ? "below 48" : "exceeds the buffer", buf_len);
 		return E_INVAL;
 	}
 	/*
 	 * Firmware ships tables with wrong checksums and works on other OSes,
 	 * so a bad sum is reported as an error but the table is still parsed.
 	 */
-	for (u32 i = 0; i < h->length; i++)
-		sum += t[i];
+	sum = acpi_checksum(t, h->sdt.length);
 	o->checksum_ok = sum == 0;
 	if (!o->checksum_ok)
 		add_msg(o, true, "DMAR: checksum wrong (bytes sum to 0x%02x, not 0); parsing anyway", sum);
@@ -666,12 +665,12 @@ status_t dmar_parse(const void *table, u32 len, dmar_alloc_fn alloc, void *ctx, 
 	st = check_header(out, table, len, &h);
 	if (st != OK)
 		return st;
-	out->revision = h.revision;
+	out->revision = h.sdt.revision;
 	out->haw = h.host_address_width + 1u;
 	out->flags = h.flags;
-	out->table_length = h.length;
+	out->table_length = h.sdt.length;
 	check_haw(out, h.host_address_width);
-	w.len = h.length;
+	w.len = h.sdt.length;
 	walk(&w);                 /* pass 1: validate, report, count */
 	w.cap = w.n;
 	st = alloc_block(&w, alloc, ctx);

@@ -4,20 +4,13 @@
 
 #include "lib/types.h"
 #include "lib/status.h"
+#include "arch/x86/acpi_tables.h"
 
 /* ---- on-table layouts (all little-endian, read with memcpy) ---- */
 
-/* VT-d spec 8.1: DMA Remapping Reporting Structure, the fixed part. */
+/* VT-d spec 8.1: DMA Remapping Reporting Structure, the fixed part (an ACPI header first). */
 struct dmar_table_hdr {
-	char signature[4];        /* "DMAR" */
-	u32 length;               /* whole table, remapping structures included */
-	u8 revision;
-	u8 checksum;              /* whole table sums to zero */
-	char oem_id[6];
-	char oem_table_id[8];
-	u32 oem_revision;
-	u32 creator_id;
-	u32 creator_revision;
+	struct acpi_sdt_header sdt; /* ACPI 6.5 5.2.6, signature "DMAR" */
 	u8 host_address_width;    /* Host Address Width: DMA address bits minus one */
 	u8 flags;                 /* DMAR_FLAG_* */
 	u8 reserved[10];

@@ -2,7 +2,6 @@
 #include "iommu.h"
 #include "iommu_internal.h"
 #include "dmar.h"
-#include "dmar_count.h"
 #include "vtd.h"
 #include "vtd_slpt.h"
 #include "drivers/pci.h"
@@ -381,7 +380,12 @@ void iommu_domain_get_stats(const struct iommu_domain *d, struct iommu_domain_st
 
 int iommu_dmar_units(const void *dmar, u32 len)
 {
-	return dmar_count_units(dmar, len);
+	static struct dmar_info info; /* large: kept off the stack */
+	if (dmar_parse(dmar, len, page_alloc, NULL, &info) != OK)
+		return -1;
+	if (info.block)
+		pmm_free_pages((u64)(uintptr_t)info.block, (info.block_bytes + PAGE_SIZE - 1) / PAGE_SIZE);
+	return (int)info.nr_units;
 }
 
 u32 iommu_units(void)

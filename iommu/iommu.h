@@ -34,7 +34,7 @@ struct iommu_domain_stats {
 	u32 devices;
 };
 
-/* Number of remapping units (DRHDs) a DMAR table lists, -1 if malformed (for the boot report). */
+/* Number of valid remapping units (DRHDs) a DMAR table lists, -1 if its header is unusable. */
 int iommu_dmar_units(const void *dmar, u32 len);
 
 /* Parses the DMAR table, takes ownership of every unit; translation stays off until iommu_enable. */

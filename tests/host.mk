@@ -32,7 +32,7 @@ HOST_FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 .PHONY: host-unit host-fuzz host-clean dmar-decode passage-check
 
 # Host tool: decodes a raw DMAR table with the hypervisor's parser.
-DMAR_DECODE_SRCS := tools/dmar-decode.c tools/hostio.c iommu/dmar.c
+DMAR_DECODE_SRCS := tools/dmar-decode.c tools/hostio.c iommu/dmar.c arch/x86/acpi_tables.c
 
 dmar-decode: $(HOST_OUT)/dmar-decode
 $(HOST_OUT)/dmar-decode: $(DMAR_DECODE_SRCS) iommu/dmar.h

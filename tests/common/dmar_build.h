@@ -42,10 +42,10 @@ static inline void db_init(struct dmar_build *b, u8 haw_field, u8 flags)
 
 	memset(b, 0, sizeof(*b));
 	memset(&h, 0, sizeof(h));
-	memcpy(h.signature, "DMAR", 4);
-	h.revision = 1;
-	memcpy(h.oem_id, "PSSAGE", 6);
-	memcpy(h.oem_table_id, "TESTDMAR", 8);
+	memcpy(h.sdt.signature, "DMAR", 4);
+	h.sdt.revision = 1;
+	memcpy(h.sdt.oem_id, "PSSAGE", 6);
+	memcpy(h.sdt.oem_table_id, "TESTDMAR", 8);
 	h.host_address_width = haw_field;
 	h.flags = flags;
 	db_put(b, &h, sizeof(h));
