@@ -626,14 +626,17 @@ static void check_devices(struct cfg *c, u32 i)
 	}
 }
 
-/* A passthrough UART belongs to one domain only. */
-static bool check_console(struct cfg *c, u32 i)
+/* A passthrough UART belongs to one domain only, and never the hypervisor's console. */
+static bool check_console(struct cfg *c, u32 i, const struct cfg_machine *m)
 {
 	struct cfg_domain *d = &c->domains[i];
 	u32 j;
 
 	if (d->console != CFG_CONSOLE_PASSTHROUGH)
 		return true;
+	if (m->hv_console_port && d->console_port == m->hv_console_port)
+		return dom_error(c, d, line_of(d, d->lines.console),
+				 "console: port 0x%x is the hypervisor's own console", d->console_port);
 	for (j = 0; j < i; j++) {
 		const struct cfg_domain *o = &c->domains[j];
 
@@ -659,7 +662,7 @@ void cfg_check(struct cfg *c, const struct cfg_machine *m)
 		check_memory(c, d, left);
 		check_files(c, d, m);
 		check_devices(c, i);
-		check_console(c, i);
+		check_console(c, i, m);
 		if (d->valid)
 			left -= d->memory;
 	}

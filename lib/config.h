@@ -82,6 +82,7 @@ struct cfg_machine {
 	/* Returns true when a module/file of that name exists; may be NULL (no check). */
 	bool (*have_file)(const char *name, void *ctx);
 	void *ctx;
+	u16 hv_console_port;        /* the hypervisor's own UART (0: none): no domain may take it */
 };
 
 /*
@@ -89,7 +90,8 @@ struct cfg_machine {
  * that: lists a CPU the machine lacks or one an earlier valid domain already
  * uses, asks for more memory than remains after earlier valid domains, names a
  * kernel or initrd that does not exist, or passes through a device another
- * domain already has.
+ * domain already has, a UART another domain already has, or the
+ * hypervisor's own console UART.
  */
 void cfg_check(struct cfg *c, const struct cfg_machine *m);
 

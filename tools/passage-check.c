@@ -334,7 +334,7 @@ int main(int argc, char **argv)
 		return EXIT_IO;
 	cfg_parse(text, len, &c);
 	free(text);
-	m = (struct cfg_machine){ o.cpus, o.memory, have_file, &o };
+	m = (struct cfg_machine){ o.cpus, o.memory, have_file, &o, 0x3f8 }; /* Passage's default console */
 	cfg_check(&c, &m);
 
 	printf("%s: %u domain%s; machine: %u CPUs, ", o.config, c.nr_domains, c.nr_domains == 1 ? "" : "s",

@@ -167,7 +167,7 @@ static void place(void)
 	__atomic_store_n(&placement_done, true, __ATOMIC_RELEASE);
 }
 
-u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online)
+u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online, u16 console_port)
 {
 	boot = bi;
 	const struct boot_module *m = config_module();
@@ -178,7 +178,7 @@ u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online)
 	}
 	cfg_parse((const char *)(uintptr_t)m->start, m->end - m->start, &cfg);
 	struct cfg_machine mach = { nr_cpus_online, pmm_global.free_pages * PAGE_SIZE - 64 * MiB,
-				    have_module, NULL };
+				    have_module, NULL, console_port };
 	cfg_check(&cfg, &mach);
 	for (u32 i = 0; i < cfg.nr_errors && i < CFG_MAX_ERRORS; i++)
 		LOG("config", "error: %s", cfg.errors[i]);

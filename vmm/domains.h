@@ -6,7 +6,7 @@
 #include "lib/boot_info.h"
 
 /* Parses and checks the config module, builds the valid domains and pins their vCPUs. */
-u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online);
+u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online, u16 console_port);
 /* Every CPU: waits for placement, then runs the vCPU pinned to it (if any). */
 void domains_cpu_loop(void);
 

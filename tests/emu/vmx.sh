@@ -67,7 +67,9 @@ expect "config: error: config line 12: unknown key 'colour'" "unknown key not re
 expect 'config: error: config line 1[4-6]: memory: ' "oversized memory not reported"
 expect 'config: error: config line (19|2[01]): cpus: CPU 0 ' "overlapping CPU not reported"
 expect "config: error: config line 2[4-7]: kernel: .*nosuch.elf" "missing image not reported"
-expect 'domain: 1 of 5 configured domains built' "not exactly the valid domain built"
+expect "config: error: config line 3[2-4]: console: port 0x3f8 is the hypervisor's own console" \
+    "passing the hypervisor's console through was not refused"
+expect 'domain: 1 of 6 configured domains built' "not exactly the valid domain built"
 expect 'domain: summary: good exit code 0' "the valid domain did not run to completion"
 finish emu/vmx-config-mistakes
 

@@ -108,6 +108,8 @@ static void check_machine(const struct cfg *p, const struct cfg_machine *m, u32 
 		for (u32 k = 0; k < d->nr_cpus; k++)
 			if (d->cpus[k] >= m->nr_cpus)
 				abort();
+		if (d->console == CFG_CONSOLE_PASSTHROUGH && d->console_port == m->hv_console_port)
+			abort();
 		for (u32 j = 0; j < i; j++) {
 			const struct cfg_domain *o = &p->domains[j];
 
@@ -129,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cfg_machine m = { 4, 4 * GiB, have_file, &c };
+	struct cfg_machine m = { 4, 4 * GiB, have_file, &c, 0x3f8 };
 	u32 before;
 
 	cfg_parse((const char *)data, size, &c);

@@ -619,7 +619,7 @@ static struct fake_files files;
 
 static void check(u32 cpus, u64 memory)
 {
-	struct cfg_machine m = { cpus, memory, have_file, &files };
+	struct cfg_machine m = { cpus, memory, have_file, &files, 0 };
 
 	files.names = all_files;
 	files.calls = 0;
@@ -662,6 +662,25 @@ static void test_check_cpus(void **state)
 	assert_true(c.domains[0].valid);
 	assert_false(c.domains[1].valid);
 	assert_true(c.domains[2].valid);    /* rt was refused, so its CPU 0 is free for third */
+}
+
+static void test_check_hypervisor_console(void **state)
+{
+	struct cfg_machine m = { 4, 4 * GiB, have_file, &files, 0x2f8 };
+
+	(void)state;
+	parse(example);
+	files.names = all_files;
+	cfg_check(&c, &m);
+	assert_errors(1);
+	assert_error(0, "config line 15: console: port 0x2f8 is the hypervisor's own console");
+	assert_true(c.domains[0].valid);
+	assert_false(c.domains[1].valid);
+
+	m.hv_console_port = 0x3f8;          /* another port: nothing to refuse */
+	parse(example);
+	cfg_check(&c, &m);
+	assert_errors(0);
 }
 
 static void test_check_cpu_overlap_frees_after_refusal(void **state)
@@ -722,7 +741,7 @@ static void test_check_missing_image(void **state)
 	/* without a have_file callback nothing is looked up */
 	parse("[domain b]\ncpus = 1\nmemory = 2M\nkernel = bzImage\n");
 	{
-		struct cfg_machine m = { 4, GiB, NULL, NULL };
+		struct cfg_machine m = { 4, GiB, NULL, NULL, 0 };
 
 		cfg_check(&c, &m);
 	}
@@ -787,6 +806,7 @@ int main(void)
 		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_check_example_fits),
 		cmocka_unit_test(test_check_cpus),
+		cmocka_unit_test(test_check_hypervisor_console),
 		cmocka_unit_test(test_check_cpu_overlap_frees_after_refusal),
 		cmocka_unit_test(test_check_memory),
 		cmocka_unit_test(test_check_missing_image),
