@@ -64,14 +64,16 @@ $(EFI): $(BUILD)/passage.so
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j '.rel.*' \
 		-j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
-# Command line baked into the images (GRUB entry and ESP passage.cmdline); a change rebuilds them.
+# What the images carry: a command line (GRUB entry and ESP passage.cmdline), a domain
+# config and the kernels/initrds it names (MODULES, only with CONFIG). A change rebuilds them.
 CMDLINE ?=
 CONFIG ?=
+MODULES ?=
 $(BUILD)/cmdline.stamp: FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(CMDLINE)|$(CONFIG)' | cmp -s - $@ || echo '$(CMDLINE)|$(CONFIG)' > $@
-$(ISO): $(ELF) $(EFI) tools/mkimage.sh tools/xorriso-esp.sh $(BUILD)/cmdline.stamp
-	tools/mkimage.sh $(ELF) $(EFI) $@ "$(CMDLINE)" $(CONFIG)
+	@echo '$(CMDLINE)|$(CONFIG)|$(MODULES)' | cmp -s - $@ || echo '$(CMDLINE)|$(CONFIG)|$(MODULES)' > $@
+$(ISO): $(ELF) $(EFI) tools/mkimage.sh tools/xorriso-esp.sh $(BUILD)/cmdline.stamp $(CONFIG) $(MODULES)
+	tools/mkimage.sh $(ELF) $(EFI) $@ "$(CMDLINE)" $(if $(CONFIG),$(CONFIG) $(MODULES))
 
 $(USB): $(ISO)
 	cp $(ISO) $@
