@@ -26,6 +26,8 @@ HOST_FUZZ_CFLAGS := -std=c11 -DPASSAGE_HOST -I. -Wall -Wextra -Werror -g -O1 \
 HOST_SEED_CFLAGS := -std=c11 -DPASSAGE_HOST -DFUZZ_SEEDS -I. -Wall -Wextra -Werror -g \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 
+# A unit test that needs more hypervisor sources than the parsers names them in a
+# line of its own: /* host-srcs: iommu/vtd_slpt.c lib/foo.c */
 HOST_UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 HOST_FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
@@ -51,7 +53,8 @@ host-unit:
 	@mkdir -p $(HOST_OUT)/unit
 	@for src in $(HOST_UNIT_SRCS); do \
 		name=$$(basename $$src .c); bin=$(HOST_OUT)/unit/$$name; \
-		if $(HOST_CC) $(HOST_CFLAGS) $$src $(HOST_PARSER_SRCS) -lcmocka -o $$bin \
+		extra=$$(sed -n 's|^/\* host-srcs: \(.*\) \*/$$|\1|p' $$src); \
+		if $(HOST_CC) $(HOST_CFLAGS) $$src $(HOST_PARSER_SRCS) $$extra -lcmocka -o $$bin \
 				>$$bin.build.log 2>&1; then \
 			sh tests/unit/run.sh $$bin $$name $$src; \
 		else \
