@@ -10,7 +10,7 @@
 
 /* How many of each output entry a pass has seen (pass 1) or written (pass 2). */
 struct dmar_counts {
-	u32 units, rmrrs, atsrs, rhsas, andds, satcs;
+	u32 units, rmrrs, atsrs, rhsas, andds, satcs, sidps, unusable;
 	u32 scopes, paths;
 	u32 name_bytes;
 };
@@ -23,6 +23,8 @@ struct dmar_arrays {
 	struct dmar_rhsa_info *rhsas;
 	struct dmar_andd_info *andds;
 	struct dmar_satc_info *satcs;
+	struct dmar_sidp_info *sidps;
+	struct dmar_unit *unusable;
 	struct dmar_scope *scopes;
 	struct dmar_path *paths;
 	char *names;
@@ -229,29 +231,34 @@ static bool take_scopes(struct dmar_walk *w, u32 off, u16 type, u32 start, u32 e
 
 /* ---- remapping structures ---- */
 
-/* VT-d 8.3: DRHD. Register base must be a non-zero 4 KiB aligned address. */
+/*
+ * VT-d 8.3: DRHD. A usable unit has a non-zero, 4 KiB aligned Register Base
+ * Address. The others are kept apart (dmar_info.unusable) with their scopes:
+ * the devices they cover must not fall to another unit. Base 0 is firmware
+ * switching VT-d off; it is classified once the whole table is known.
+ */
 static void parse_drhd(struct dmar_walk *w, u32 off, u32 slen)
 {
 	struct dmar_drhd d;
 	struct dmar_unit *u;
+	bool usable;
 	u32 idx;
 
 	memcpy(&d, w->t + off, sizeof(d));
-	if (d.register_base == 0 || d.register_base % DMAR_PAGE) {
-		struct_msg(w, true, off, DMAR_TYPE_DRHD, "Register Base Address 0x%llx %s; skipped",
-			   (unsigned long long)d.register_base,
-			   d.register_base ? "not 4 KiB aligned" : "is zero");
-		return;
-	}
+	usable = d.register_base != 0 && d.register_base % DMAR_PAGE == 0;
+	if (d.register_base % DMAR_PAGE)
+		struct_msg(w, true, off, DMAR_TYPE_DRHD, "Register Base Address 0x%llx not 4 KiB aligned; skipped",
+			   (unsigned long long)d.register_base);
 	if (!scopes_walkable(w, off, DMAR_TYPE_DRHD, off + sizeof(d), off + slen))
 		return;
-	if (!(d.flags & DMAR_DRHD_INCLUDE_PCI_ALL) && slen == sizeof(d))
+	if (usable && !(d.flags & DMAR_DRHD_INCLUDE_PCI_ALL) && slen == sizeof(d))
 		struct_msg(w, false, off, DMAR_TYPE_DRHD, "no device scope and not INCLUDE_PCI_ALL: unit covers no device");
-	if (!claim(w, &w->n.units, w->cap.units, 1, &idx)) {
+	if (usable ? !claim(w, &w->n.units, w->cap.units, 1, &idx)
+		   : !claim(w, &w->n.unusable, w->cap.unusable, 1, &idx)) {
 		lost(w, off, DMAR_TYPE_DRHD);
 		return;
 	}
-	u = w->fill ? &w->a.units[idx] : NULL;
+	u = !w->fill ? NULL : usable ? &w->a.units[idx] : &w->a.unusable[idx];
 	if (u) {
 		u->register_base = d.register_base;
 		u->register_size = (u64)DMAR_PAGE << (d.size & DMAR_DRHD_SIZE_MASK);
@@ -264,11 +271,33 @@ static void parse_drhd(struct dmar_walk *w, u32 off, u32 slen)
 		lost(w, off, DMAR_TYPE_DRHD);
 }
 
-/* VT-d 8.4: RMRR. Base 4 KiB aligned, limit inclusive with limit+1 4 KiB aligned, limit >= base. */
+/*
+ * VT-d 8.4: RMRR. Base 4 KiB aligned, limit inclusive with limit+1 4 KiB
+ * aligned, limit >= base, and the region inside the Host Address Width.
+ * Shipping firmware writes "no region" as limit = base - 1 or limit = base
+ * (0/0 included): a zero-size RMRR reserves nothing, so it is a warning and
+ * the structure is dropped.
+ */
+static bool rmrr_empty(const struct dmar_rmrr *r)
+{
+	return r->limit == r->base || (r->base != 0 && r->limit + 1 == r->base);
+}
+
 static bool rmrr_valid(struct dmar_walk *w, u32 off, const struct dmar_rmrr *r)
 {
 	const char *why = NULL;
+	u16 haw = w->out->haw;
 
+	if (rmrr_empty(r)) {
+		if (!w->fill) {
+			w->out->facts |= DMAR_FACT_EMPTY_RMRR;
+			w->out->nr_empty_rmrrs++;
+		}
+		struct_msg(w, false, off, DMAR_TYPE_RMRR,
+			   "base 0x%llx limit 0x%llx: zero-size region (firmware placeholder); ignored",
+			   (unsigned long long)r->base, (unsigned long long)r->limit);
+		return false;
+	}
 	if (r->base % DMAR_PAGE)
 		why = "base not 4 KiB aligned";
 	else if ((r->limit + 1) % DMAR_PAGE)
@@ -281,6 +310,16 @@ static bool rmrr_valid(struct dmar_walk *w, u32 off, const struct dmar_rmrr *r)
 	if (r->limit < r->base) {
 		struct_msg(w, true, off, DMAR_TYPE_RMRR, "limit 0x%llx below base 0x%llx; skipped",
 			   (unsigned long long)r->limit, (unsigned long long)r->base);
+		return false;
+	}
+	if (r->base == 0 && r->limit == ~0ull) {
+		struct_msg(w, true, off, DMAR_TYPE_RMRR, "base 0 limit 0x%llx: the whole address space; skipped",
+			   (unsigned long long)r->limit);
+		return false;
+	}
+	if (haw >= DMAR_MIN_HAW && haw < DMAR_MAX_HAW && r->limit >> haw) {
+		struct_msg(w, true, off, DMAR_TYPE_RMRR, "limit 0x%llx beyond the %u-bit Host Address Width; skipped",
+			   (unsigned long long)r->limit, haw);
 		return false;
 	}
 	return true;
@@ -419,7 +458,35 @@ static void parse_satc(struct dmar_walk *w, u32 off, u32 slen)
 		lost(w, off, DMAR_TYPE_SATC);
 }
 
-/* Minimum Length of each known type: its fixed part (VT-d 8.3 to 8.8). */
+/*
+ * VT-d 8.9: SIDP. Segment Number, then device scopes in the 8.3.1 format;
+ * what it reports about each device is in that scope's Flags.
+ */
+static void parse_sidp(struct dmar_walk *w, u32 off, u32 slen)
+{
+	struct dmar_sidp s;
+	struct dmar_sidp_info *m;
+	u32 idx;
+
+	memcpy(&s, w->t + off, sizeof(s));
+	if (!scopes_walkable(w, off, DMAR_TYPE_SIDP, off + sizeof(s), off + slen))
+		return;
+	if (slen == sizeof(s))
+		struct_msg(w, false, off, DMAR_TYPE_SIDP, "no device scope: reports no device");
+	if (!claim(w, &w->n.sidps, w->cap.sidps, 1, &idx)) {
+		lost(w, off, DMAR_TYPE_SIDP);
+		return;
+	}
+	m = w->fill ? &w->a.sidps[idx] : NULL;
+	if (m) {
+		m->segment = s.segment;
+		m->offset = off;
+	}
+	if (!take_scopes(w, off, DMAR_TYPE_SIDP, off + sizeof(s), off + slen, m ? &m->scopes : NULL))
+		lost(w, off, DMAR_TYPE_SIDP);
+}
+
+/* Minimum Length of each known type: its fixed part (VT-d 8.3 to 8.9). */
 static const struct {
 	u16 min_len;
 	void (*parse)(struct dmar_walk *w, u32 off, u32 slen);
@@ -430,13 +497,13 @@ static const struct {
 	[DMAR_TYPE_RHSA] = { sizeof(struct dmar_rhsa), parse_rhsa },
 	[DMAR_TYPE_ANDD] = { sizeof(struct dmar_andd), parse_andd },
 	[DMAR_TYPE_SATC] = { sizeof(struct dmar_satc), parse_satc },
+	[DMAR_TYPE_SIDP] = { sizeof(struct dmar_sidp), parse_sidp },
 };
 
 static void parse_struct(struct dmar_walk *w, u32 off, u16 type, u32 slen)
 {
 	if (type >= ARRAY_SIZE(kinds)) {
-		struct_msg(w, false, off, type, "%s; skipped",
-			   type == DMAR_TYPE_SIDP ? "not parsed by Passage" : "unknown type");
+		struct_msg(w, false, off, type, "unknown type; skipped");
 		return;
 	}
 	if (slen < kinds[type].min_len) {
@@ -488,7 +555,8 @@ static size_t place(size_t *at, size_t count, size_t size)
 static status_t alloc_block(struct dmar_walk *w, dmar_alloc_fn alloc, void *ctx)
 {
 	const struct dmar_counts *c = &w->cap;
-	size_t at = 0, o_units, o_rmrrs, o_atsrs, o_rhsas, o_andds, o_satcs, o_scopes, o_paths, o_names;
+	size_t at = 0, o_units, o_rmrrs, o_atsrs, o_rhsas, o_andds, o_satcs, o_sidps, o_unusable, o_scopes,
+	       o_paths, o_names;
 	u8 *b;
 
 	o_units = place(&at, c->units, sizeof(struct dmar_unit));
@@ -497,6 +565,8 @@ static status_t alloc_block(struct dmar_walk *w, dmar_alloc_fn alloc, void *ctx)
 	o_rhsas = place(&at, c->rhsas, sizeof(struct dmar_rhsa_info));
 	o_andds = place(&at, c->andds, sizeof(struct dmar_andd_info));
 	o_satcs = place(&at, c->satcs, sizeof(struct dmar_satc_info));
+	o_sidps = place(&at, c->sidps, sizeof(struct dmar_sidp_info));
+	o_unusable = place(&at, c->unusable, sizeof(struct dmar_unit));
 	o_scopes = place(&at, c->scopes, sizeof(struct dmar_scope));
 	o_paths = place(&at, c->paths, sizeof(struct dmar_path));
 	o_names = place(&at, c->name_bytes, 1);
@@ -514,6 +584,7 @@ static status_t alloc_block(struct dmar_walk *w, dmar_alloc_fn alloc, void *ctx)
 		(struct dmar_unit *)(b + o_units),      (struct dmar_rmrr_info *)(b + o_rmrrs),
 		(struct dmar_atsr_info *)(b + o_atsrs), (struct dmar_rhsa_info *)(b + o_rhsas),
 		(struct dmar_andd_info *)(b + o_andds), (struct dmar_satc_info *)(b + o_satcs),
+		(struct dmar_sidp_info *)(b + o_sidps), (struct dmar_unit *)(b + o_unusable),
 		(struct dmar_scope *)(b + o_scopes),    (struct dmar_path *)(b + o_paths),
 		(char *)(b + o_names),
 	};
@@ -536,6 +607,10 @@ static void publish(struct dmar_walk *w)
 	o->andds = w->n.andds ? w->a.andds : NULL;
 	o->nr_satcs = w->n.satcs;
 	o->satcs = w->n.satcs ? w->a.satcs : NULL;
+	o->nr_sidps = w->n.sidps;
+	o->sidps = w->n.sidps ? w->a.sidps : NULL;
+	o->nr_unusable = w->n.unusable;
+	o->unusable = w->n.unusable ? w->a.unusable : NULL;
 }
 
 /* ---- checks across structures ---- */
@@ -613,6 +688,65 @@ static void check_acpi_scopes(struct dmar_info *o)
 	}
 }
 
+/* ---- firmware facts: DRHDs that cannot be used ---- */
+
+const struct dmar_unit *dmar_include_all_unusable(const struct dmar_info *o, u16 segment)
+{
+	const struct dmar_unit *hole = NULL;
+
+	for (u32 i = 0; i < o->nr_units; i++)
+		if (o->units[i].include_pci_all && o->units[i].segment == segment)
+			return NULL;
+	for (u32 i = 0; i < o->nr_unusable && !hole; i++)
+		if (o->unusable[i].include_pci_all && o->unusable[i].segment == segment)
+			hole = &o->unusable[i];
+	return hole;
+}
+
+/*
+ * Says what each unusable DRHD leaves behind. Every DRHD at base 0 is the
+ * usual firmware placeholder for "VT-d off" (one warning, no error); a unit
+ * at base 0 beside usable ones leaves the devices it covers without a unit,
+ * and for INCLUDE_PCI_ALL that is every device of the segment no other unit
+ * lists (VT-d 8.3: such a device is translated by no other unit).
+ */
+static void classify_unusable(struct dmar_info *o)
+{
+	u32 zero = 0;
+
+	for (u32 i = 0; i < o->nr_unusable; i++)
+		zero += o->unusable[i].register_base == 0;
+	if (o->nr_units == 0 && zero && zero == o->nr_unusable) {
+		o->facts |= DMAR_FACT_VTD_OFF;
+		add_msg(o, false, "DMAR: %s Register Base Address 0: the firmware's placeholder for VT-d off; no remapping unit",
+			zero == 1 ? "the only DRHD has" : "every DRHD has");
+		return;
+	}
+	for (u32 i = 0; i < o->nr_unusable; i++) {
+		const struct dmar_unit *u = &o->unusable[i];
+		char first[32] = "";
+
+		if (u->register_base == 0)
+			o->facts |= DMAR_FACT_UNIT_MISSING;
+		if (u->include_pci_all) {
+			if (dmar_include_all_unusable(o, u->segment) != u)
+				continue;         /* another unit covers the segment: nothing lost */
+			o->facts |= DMAR_FACT_SEGMENT_UNCOVERED;
+			add_msg(o, false,
+				"DMAR: DRHD at offset 0x%x: INCLUDE_PCI_ALL unit of segment %u has Register Base Address 0x%llx: "
+				"devices of segment %u that no other unit lists have no remapping unit and are not assignable",
+				u->offset, u->segment, (unsigned long long)u->register_base, u->segment);
+			continue;
+		}
+		if (u->scopes.count)
+			dmar_scope_path_str(&u->scopes.scope[0], first, sizeof(first));
+		add_msg(o, false,
+			"DMAR: DRHD at offset 0x%x: Register Base Address 0x%llx: the %u devices it lists%s%s%s on segment %u have no remapping unit and are not assignable",
+			u->offset, (unsigned long long)u->register_base, u->scopes.count, u->scopes.count ? " (" : "",
+			first, u->scopes.count > 1 ? ", ...)" : u->scopes.count ? ")" : "", u->segment);
+	}
+}
+
 /* ---- the header (VT-d 8.1, ACPI 5.2.6) ---- */
 
 static status_t check_header(struct dmar_info *o, const u8 *t, u32 buf_len, struct dmar_table_hdr *h)
@@ -666,6 +800,9 @@ status_t dmar_parse(const void *table, u32 len, dmar_alloc_fn alloc, void *ctx, 
 	if (st != OK)
 		return st;
 	out->revision = h.sdt.revision;
+	memcpy(out->oem_id, h.sdt.oem_id, sizeof(h.sdt.oem_id));
+	memcpy(out->oem_table_id, h.sdt.oem_table_id, sizeof(h.sdt.oem_table_id));
+	out->oem_revision = h.sdt.oem_revision;
 	out->haw = h.host_address_width + 1u;
 	out->flags = h.flags;
 	out->table_length = h.sdt.length;
@@ -680,6 +817,7 @@ status_t dmar_parse(const void *table, u32 len, dmar_alloc_fn alloc, void *ctx, 
 	w.n = (struct dmar_counts){ 0 };
 	walk(&w);                 /* pass 2: copy */
 	publish(&w);
+	classify_unusable(out);
 	check_include_all(out);
 	check_unit_bases(out);
 	check_rhsa_units(out);
