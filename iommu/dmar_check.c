@@ -41,7 +41,7 @@ static void check_unit_bases(struct dmar_info *o)
 					o->units[j].offset);
 }
 
-/* VT-d 8.6: an RHSA names the Register Base Address of a DRHD. */
+/* VT-d 8.6: an RHSA names the Register Base Address of a DRHD (an unusable one included). */
 static void check_rhsa_units(struct dmar_info *o)
 {
 	for (u32 i = 0; i < o->nr_rhsas; i++) {
@@ -49,6 +49,8 @@ static void check_rhsa_units(struct dmar_info *o)
 
 		for (u32 j = 0; j < o->nr_units && !found; j++)
 			found = o->units[j].register_base == o->rhsas[i].register_base;
+		for (u32 j = 0; j < o->nr_unusable && !found; j++)   /* already reported */
+			found = o->unusable[j].register_base == o->rhsas[i].register_base;
 		if (!found)
 			dmar_add_msg(o, false, "DMAR: RHSA at offset 0x%x: no DRHD has Register Base Address 0x%llx",
 				o->rhsas[i].offset, (unsigned long long)o->rhsas[i].register_base);

@@ -194,11 +194,24 @@ static void print_sidps(const struct dmar_info *o)
 /* The firmware facts Passage acts on (dmar.h DMAR_FACT_*); the warnings below say the details. */
 static void print_facts(const struct dmar_info *o)
 {
-	printf("Firmware facts          :%s%s%s%s%s\n", o->facts ? "" : " none",
-	       o->facts & DMAR_FACT_VTD_OFF ? " VT-d off (every DRHD at base 0)" : "",
-	       o->facts & DMAR_FACT_UNIT_MISSING ? " unit at base 0 beside usable units" : "",
-	       o->facts & DMAR_FACT_SEGMENT_UNCOVERED ? " segment without an INCLUDE_PCI_ALL unit" : "",
-	       o->facts & DMAR_FACT_EMPTY_RMRR ? " zero-size RMRR ignored" : "");
+	static const struct {
+		u32 bit;
+		const char *text;
+	} facts[] = {
+		{ DMAR_FACT_VTD_OFF, "VT-d off (every DRHD at base 0)" },
+		{ DMAR_FACT_UNIT_MISSING, "unit at base 0 beside usable units" },
+		{ DMAR_FACT_SEGMENT_UNCOVERED, "segment whose INCLUDE_PCI_ALL unit is unusable" },
+		{ DMAR_FACT_EMPTY_RMRR, "zero-size RMRR ignored" },
+	};
+	const char *sep = " ";
+
+	printf("Firmware facts          :%s", o->facts ? "" : " none");
+	for (unsigned i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
+		if (o->facts & facts[i].bit) {
+			printf("%s%s", sep, facts[i].text);
+			sep = "; ";
+		}
+	putchar('\n');
 }
 
 static void print_msgs(const struct dmar_info *o)

@@ -10,7 +10,7 @@
  *
  * exit: 0
  * expect: Structures              : 2 DRHD, 1 RMRR, 0 ATSR, 0 RHSA, 0 ANDD, 0 SATC, 0 SIDP; 2 DRHD unusable
- * expect: Firmware facts          : unit at base 0 beside usable units segment without an INCLUDE_PCI_ALL unit zero-size RMRR ignored
+ * expect: Firmware facts          : unit at base 0 beside usable units; segment whose INCLUDE_PCI_ALL unit is unusable; zero-size RMRR ignored
  * expect: [DRHD unusable 0] Hardware Unit Definition at offset 0x48: Register Base Address 0
  * expect: [DRHD unusable 1] Hardware Unit Definition at offset 0x60: Register Base Address 0
  * expect: [RMRR 0] Reserved Memory Region at offset 0xd0

@@ -816,6 +816,16 @@ static void test_vtd_off_placeholder(void **state)
 	assert_int_equal(out.facts, DMAR_FACT_VTD_OFF);
 	assert_warning("DMAR: every DRHD has Register Base Address 0", NULL);
 	assert_int_equal(out.nr_unusable, 2);
+
+	/* An RHSA naming the placeholder unit adds nothing to say. */
+	db_init(&b, QEMU_HAW, 0);
+	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, 0);
+	db_rhsa(&b, 0, 0);
+	db_finish(&b);
+	assert_int_equal(parse(), OK);
+	assert_int_equal(out.nr_errors, 0);
+	assert_int_equal(out.nr_warnings, 1);
+	assert_int_equal(out.nr_rhsas, 1);
 }
 
 /*
