@@ -124,14 +124,14 @@ static void classify_unusable(struct dmar_info *o)
 			o->facts |= DMAR_FACT_SEGMENT_UNCOVERED;
 			dmar_add_msg(o, false,
 				"DMAR: DRHD at offset 0x%x: INCLUDE_PCI_ALL unit of segment %u has Register Base Address 0x%llx: "
-				"devices of segment %u that no other unit lists have no remapping unit and are not assignable",
+				"devices of segment %u that no other unit lists have no remapping unit: their DMA is not translated",
 				u->offset, u->segment, (unsigned long long)u->register_base, u->segment);
 			continue;
 		}
 		if (u->scopes.count)
 			dmar_scope_path_str(&u->scopes.scope[0], first, sizeof(first));
 		dmar_add_msg(o, false,
-			"DMAR: DRHD at offset 0x%x: Register Base Address 0x%llx: the %u devices it lists%s%s%s on segment %u have no remapping unit and are not assignable",
+			"DMAR: DRHD at offset 0x%x: Register Base Address 0x%llx: the %u devices it lists%s%s%s on segment %u have no remapping unit: their DMA is not translated",
 			u->offset, (unsigned long long)u->register_base, u->scopes.count, u->scopes.count ? " (" : "",
 			first, u->scopes.count > 1 ? ", ...)" : u->scopes.count ? ")" : "", u->segment);
 	}

@@ -15,8 +15,8 @@
  * expect: [DRHD unusable 1] Hardware Unit Definition at offset 0x60: Register Base Address 0
  * expect: [RMRR 0] Reserved Memory Region at offset 0xd0
  * expect: 0 errors, 4 warnings
- * expect: warning: DMAR: DRHD at offset 0x48: Register Base Address 0x0: the 1 devices it lists (00:03.0) on segment 0 have no remapping unit and are not assignable
- * expect: warning: DMAR: DRHD at offset 0x60: INCLUDE_PCI_ALL unit of segment 0 has Register Base Address 0x0: devices of segment 0 that no other unit lists have no remapping unit and are not assignable
+ * expect: warning: DMAR: DRHD at offset 0x48: Register Base Address 0x0: the 1 devices it lists (00:03.0) on segment 0 have no remapping unit: their DMA is not translated
+ * expect: warning: DMAR: DRHD at offset 0x60: INCLUDE_PCI_ALL unit of segment 0 has Register Base Address 0x0: devices of segment 0 that no other unit lists have no remapping unit: their DMA is not translated
  * expect: warning: DMAR: structure type 1 (RMRR) at offset 0x90: base 0x7b000000 limit 0x7affffff: zero-size region (firmware placeholder); ignored
  * expect: warning: DMAR: structure type 1 (RMRR) at offset 0xb0: base 0x0 limit 0x0: zero-size region (firmware placeholder); ignored
  */

@@ -847,7 +847,7 @@ static void test_include_all_zero_beside_valid(void **state)
 	assert_int_equal(out.nr_errors, 0);
 	assert_int_equal(out.nr_warnings, 1);
 	assert_warning("DMAR: DRHD at offset 0x48: INCLUDE_PCI_ALL unit of segment 0 has Register Base Address 0x0: "
-		       "devices of segment 0 that no other unit lists have no remapping unit and are not assignable",
+		       "devices of segment 0 that no other unit lists have no remapping unit: their DMA is not translated",
 		       NULL);
 	assert_int_equal(out.facts, DMAR_FACT_UNIT_MISSING | DMAR_FACT_SEGMENT_UNCOVERED);
 	assert_int_equal(out.nr_units, 2);
