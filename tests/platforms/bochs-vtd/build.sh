@@ -56,6 +56,14 @@ while read -r p; do
     [ -n "$p" ] && patch -d "$tree" -p1 -s < "$here/patches/$p"
 done < "$here/patches/series"
 
+# All-or-nothing per device: no converted device may reach guest memory without its
+# requester ID (only the HPET FSB write, the AGP GART and debugger views keep the old helpers).
+if grep -n 'DEV_MEM_\(READ\|WRITE\)_PHYSICAL' "$tree"/iodev/{dma,pci_ide,edu}.cc \
+       "$tree"/iodev/network/e1000.cc "$tree"/iodev/sound/es1370.cc "$tree"/iodev/usb/*.cc \
+       "$tree"/iodev/usb/usb_common.h >&2; then
+    log "a converted device still uses an untranslated memory helper"; exit 1
+fi
+
 # 4. Configure only what the tests use (see README.md), build, install into the keyed prefix.
 cat > "$tree/passage-build.sh" <<SH
 set -e
