@@ -50,3 +50,51 @@ run_qemu linux-vtd-qemu 300 -M q35 -m 1024 -device intel-iommu,intremap=on -devi
 linux_vtd_checks
 [ "$RUN_STATUS" = 0 ] || fail "QEMU exit status $RUN_STATUS, expected 0 (guest reboot)"
 finish emu/linux-vtd-qemu
+
+# linux_iso OUT.iso [DMAR.dat]: GRUB (BIOS) boots the kernel and initramfs, handing Linux the
+# DMAR table through GRUB's `acpi` command (the Bochs BIOS has none).
+linux_iso() {
+    local iso=$1 dmar=${2-} work
+    work=$(mktemp -d)
+    mkdir -p "$work/boot/grub"
+    cp "$kernel" "$work/boot/vmlinuz"
+    cp "$T/initrd.cpio.gz" "$work/boot/initrd"
+    local acpi=""
+    if [ -n "$dmar" ]; then
+        cp "$dmar" "$work/boot/dmar.dat"
+        acpi="insmod acpi
+	acpi /boot/dmar.dat"
+    fi
+    cat > "$work/boot/grub/grub.cfg" <<CFG
+set timeout=0
+set default=0
+menuentry "Linux with the edu test module" {
+	$acpi
+	linux /boot/vmlinuz $APPEND
+	initrd /boot/initrd
+	boot
+}
+CFG
+    grub-mkrescue -d /usr/lib/grub/i386-pc -o "$iso" "$work" >>"$LOGS/test-images.txt" 2>&1
+    local st=$?
+    rm -rf "$work"
+    return $st
+}
+
+# The project's patched Bochs (tests/platforms/bochs-vtd), wherever this tree has its harness;
+# a missing build is a failure, never a skip. Linux reboots at the end instead of powering off,
+# so the run ends when init reports its verdict.
+if declare -F run_bochs_vtd >/dev/null; then
+    prefix=$(tests/platforms/bochs-vtd/prefix.sh)
+    if [ ! -x "$BOCHS_CHROOT$prefix/bin/bochs" ]; then
+        echo "FAIL emu/linux-vtd-bochs: the patched Bochs is not built ($BOCHS_CHROOT$prefix; run tools/setup.sh)"
+    elif ! tests/platforms/bochs-vtd/mkdmar.sh "$T/dmar.dat" 48 1 >>"$LOGS/test-images.txt" 2>&1 ||
+         ! linux_iso "$T/linux-bochs.iso" "$T/dmar.dat"; then
+        echo "FAIL emu/linux-vtd-bochs: DMAR or ISO not built (see $LOGS/test-images.txt)"
+    else
+        SELF_EXIT=0 READY_RE='PASSAGE-INIT: (PASS|FAIL) linux-init' BOCHS_VTD_AW=48 \
+            run_bochs_vtd linux-vtd-bochs 900 "$T/linux-bochs.iso" 1
+        linux_vtd_checks
+        finish emu/linux-vtd-bochs
+    fi
+fi

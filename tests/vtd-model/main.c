@@ -96,7 +96,7 @@ static bool xlate_setup(int levels)
 	return gcmd(GCMD_TE, true);
 }
 
-static u64 opt_aw, opt_nfr, opt_cm, opt_ir, opt_pt, opt_sllps;
+static u64 opt_aw, opt_nfr, opt_cm, opt_ir, opt_pt, opt_sllps, opt_edumask;
 
 /* ---- 1. Identity registers (10.4.1 VER_REG, 10.4.2 CAP_REG, 10.4.3 ECAP_REG) ---- */
 
@@ -527,6 +527,8 @@ static int t_fault(unsigned kind, bool write)
 		break;
 	}
 	case FR_AGAW:           /* 3-level table: 39-bit AGAW; bit 39 set */
+		if (opt_edumask < 40)
+			SKIPF("edu's DMA mask is %lu bits: it cannot address beyond a 39-bit AGAW", opt_edumask);
 		iova = BIT(39) + 0x40;
 		break;
 	case FR_WRITE:
@@ -824,6 +826,7 @@ int main(void)
 	opt_ir = arg_num("ir", 1);
 	opt_pt = arg_num("pt", 1);
 	opt_sllps = arg_num("sllps", 3);
+	opt_edumask = arg_num("edumask", 64);   /* width of the first edu's DMA addresses */
 	U.cap = r64(CAP_REG);
 	U.ecap = r64(ECAP_REG);
 	U.fro = CAP_FRO(U.cap);
