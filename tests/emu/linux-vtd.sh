@@ -37,6 +37,7 @@ linux_vtd_checks() {
     bdf=$(sed -n 's/.*probe 0000:\([0-9a-f:.]*\):.*/\1/p' <<<"$probe")
     expect 'EDU-TEST: PASS dma-roundtrip' "DMA round trip through the DMA API failed"
     expect 'EDU-TEST: PASS msi-count' "MSI count wrong"
+    expect 'EDU-TEST: PASS dma-streaming' "streaming-mapping round trip failed"
     log_has 'EDU-TEST: FAIL' && fail "$(log_get 'EDU-TEST: FAIL.*')"
     expect "EDU-TEST: bad DMA: device write to unmapped address $BAD" "bad DMA not attempted"
     expect "DMAR: \\[DMA Write( NO_PASID)?\\] Request device \\[${bdf:-none}\\] fault addr (0x)?0*${BAD#0x} \\[fault reason 0x0?5\\]" \

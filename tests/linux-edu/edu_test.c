@@ -12,6 +12,7 @@
 #include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
 
 #define EDU_IDENT	0x00	/* 0xRRrr00ed */
 #define EDU_IRQ_STATUS	0x24
@@ -76,6 +77,47 @@ static int edu_test_dma(struct edu_test *t, dma_addr_t ram, bool to_ram)
 
 static u8 pattern(unsigned int i) { return (u8)(i * 13 + (i >> 8) + 0x5b); }
 
+/* The same round trip with streaming mappings (dma_map_single), unmapped after each transfer. */
+static void edu_test_streaming(struct edu_test *t)
+{
+	struct device *dev = &t->pdev->dev;
+	u8 *a = kmalloc(LEN, GFP_KERNEL), *b = kzalloc(LEN, GFP_KERNEL);
+	dma_addr_t da, db;
+	unsigned int i, bad = 0;
+	int err = -ENOMEM;
+
+	if (!a || !b)
+		goto out;
+	for (i = 0; i < LEN; i++)
+		a[i] = pattern(i + 1);
+	da = dma_map_single(dev, a, LEN, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, da))
+		goto out;
+	err = edu_test_dma(t, da, false);
+	dma_unmap_single(dev, da, LEN, DMA_TO_DEVICE);
+	if (err)
+		goto out;
+	db = dma_map_single(dev, b, LEN, DMA_FROM_DEVICE);
+	err = -ENOMEM;
+	if (dma_mapping_error(dev, db))
+		goto out;
+	err = edu_test_dma(t, db, true);
+	dma_unmap_single(dev, db, LEN, DMA_FROM_DEVICE);
+	if (err)
+		goto out;
+	for (i = 0; i < LEN; i++)
+		bad += b[i] != pattern(i + 1);
+	if (bad)
+		say("FAIL dma-streaming: %u of %u bytes differ", bad, LEN);
+	else
+		say("PASS dma-streaming: %u bytes through dma_map_single at %pad and %pad", LEN, &da, &db);
+out:
+	if (err)
+		say("FAIL dma-streaming: error %d", err);
+	kfree(b);
+	kfree(a);
+}
+
 static void edu_test_run(struct edu_test *t)
 {
 	struct device *dev = &t->pdev->dev;
@@ -121,6 +163,7 @@ static void edu_test_run(struct edu_test *t)
 		say("PASS msi-count: 3 MSIs for 2 transfers and 1 raised interrupt");
 	else
 		say("FAIL msi-count: %d MSIs, expected 3", atomic_read(&t->irqs) - irqs0);
+	edu_test_streaming(t);
 
 	if (bad_dma) {
 		/* The device writes where the DMA API never mapped: with remapping on, the IOMMU must
