@@ -36,21 +36,27 @@ model_results() {
 # only on the next IQT write; domain-selective context invalidation empties the whole context cache;
 # GCMD.CFI is not implemented.
 QEMU_SKIPS='gcmd/cfi|qi/iqe-unknown-type-recovery|qi/iqe-reserved-bit-recovery|fault/d-tt-blocked|cache-reg/context-domain|cache-qi/context-domain'
-qemu_model() { # RUN AW
+qemu_model() { # RUN AW CM
     run_qemu "$1" 60 -M q35 -m 2048 -icount shift=0,sleep=off \
-        -device intel-iommu,intremap=on,aw-bits="$2" -device edu,dma_mask=0xffffffffffffffff -device edu \
-        -kernel "$BIN" -append "platform=qemu aw=$2 nfr=1 cm=0 ir=1 pt=1 edumask=64"
+        -device intel-iommu,intremap=on,aw-bits="$2",caching-mode="$([ "$3" = 1 ] && echo on || echo off)" \
+        -device edu,dma_mask=0xffffffffffffffff -device edu \
+        -kernel "$BIN" -append "platform=qemu aw=$2 nfr=1 cm=$3 ir=1 pt=1 edumask=64"
 }
 SELF_EXIT=1
-qemu_model vtd-model-qemu-aw48 48
+qemu_model vtd-model-qemu-aw48 48 0
 model_results vtd-model-qemu-aw48 "$QEMU_SKIPS"
 [ "$RUN_STATUS" = 1 ] || fail "QEMU exit status $RUN_STATUS, expected 1 (program exit 0)"
 finish emu/vtd-model-qemu-aw48
 
-qemu_model vtd-model-qemu-aw39 39
+qemu_model vtd-model-qemu-aw39 39 0
 model_results vtd-model-qemu-aw39 "$QEMU_SKIPS|xlate/[0-9a-z]+-4level"
 [ "$RUN_STATUS" = 1 ] || fail "QEMU exit status $RUN_STATUS, expected 1 (program exit 0)"
 finish emu/vtd-model-qemu-aw39
+
+qemu_model vtd-model-qemu-caching-mode 48 1
+model_results vtd-model-qemu-caching-mode "$QEMU_SKIPS"
+[ "$RUN_STATUS" = 1 ] || fail "QEMU exit status $RUN_STATUS, expected 1 (program exit 0)"
+finish emu/vtd-model-qemu-caching-mode
 
 # Negative control: the same program told to expect caching mode on a unit without it must
 # report id/cap as failed and exit non-zero.
@@ -72,7 +78,7 @@ bochs_model() { # RUN AW FRCD CM
     tests/vtd-model/mkiso.sh "$BIN" "$iso" \
         "platform=bochs aw=$2 nfr=$3 cm=$4 ir=0 pt=1 edumask=28" >>"$LOGS/test-images.txt" 2>&1 ||
         { fail "ISO not built"; return; }
-    BOCHS_VTD_AW=$2 BOCHS_VTD_OPTS=", frcd=$3, cm=$4" run_bochs_vtd "$1" 600 "$iso" 1
+    BOCHS_VTD_AW=$2 BOCHS_VTD_OPTS="frcd=$3, cm=$4" run_bochs_vtd "$1" 600 "$iso" 1
     model_results "$1" "$BOCHS_SKIPS${5:+|$5}"
 }
 if declare -F run_bochs_vtd >/dev/null; then
