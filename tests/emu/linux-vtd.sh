@@ -86,7 +86,7 @@ CFG
 # a missing build is a failure, never a skip. Linux reboots at the end instead of powering off,
 # so the run ends when init reports its verdict.
 if declare -F run_bochs_vtd >/dev/null; then
-    prefix=$(tests/platforms/bochs-vtd/prefix.sh)
+    prefix=${BOCHS_VTD_PREFIX:-$(tests/platforms/bochs-vtd/prefix.sh)}
     if [ ! -x "$BOCHS_CHROOT$prefix/bin/bochs" ]; then
         echo "FAIL emu/linux-vtd-bochs: the patched Bochs is not built ($BOCHS_CHROOT$prefix; run tools/setup.sh)"
     elif ! tests/platforms/bochs-vtd/mkdmar.sh "$T/dmar.dat" 48 1 >>"$LOGS/test-images.txt" 2>&1 ||
