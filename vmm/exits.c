@@ -459,7 +459,7 @@ bool vmexit_handle(struct vcpu *v, u32 reason)
 	case EXIT_REASON_INTERRUPT_WINDOW:
 	case EXIT_REASON_PREEMPTION_TIMER:
 	case EXIT_REASON_TPR_BELOW_THRESHOLD:
-		return true; /* vcpu_prepare_entry injects what is pending */
+		return true; /* vintr_prepare_entry injects what is pending */
 	case EXIT_REASON_TRIPLE_FAULT:
 		vcpu_dump(v);
 		domain_stop(v->dom, -1, "triple fault at guest RIP 0x%lx", vmread(GUEST_RIP));
