@@ -1,5 +1,6 @@
 /* vCPU: VMCS set-up following SDM 26.2-26.3 (the checks VM entry makes), the run loop, stop and dumps. */
 #include "vcpu.h"
+#include "exits.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/exceptions.h"
@@ -118,7 +119,9 @@ static void setup_guest_state(struct vcpu *v)
 	vmwrite(CR0_GUEST_HOST_MASK, CR0_NE);
 	vmwrite(GUEST_CR4, vmx_caps.cr4_fixed0 & vmx_caps.cr4_fixed1);
 	vmwrite(CR4_READ_SHADOW, 0);
-	vmwrite(CR4_GUEST_HOST_MASK, CR4_VMXE);
+	/* 25.6.6: Passage owns VMXE and every bit the guest may not set, so writes that try them
+	 * exit and get their #GP from exit_cr.c (SDM Vol. 2B MOV CR). */
+	vmwrite(CR4_GUEST_HOST_MASK, ~exit_cr4_guest_bits());
 	vmwrite(GUEST_CR3, 0);
 	vmwrite(GUEST_DR7, 0x400);
 	vmwrite(GUEST_RSP, 0);
@@ -195,10 +198,24 @@ status_t vcpu_setup(struct vcpu *v)
 	setup_guest_state(v);
 	vlapic_init(&v->apic, v->id, tsc_khz());
 	v->apic_base = 0xfee00000 | BIT(11) | BIT(10) | (v->id ? 0 : BIT(8)); /* x2APIC, enabled */
-	if (v->vpid)
-		invvpid_single(v->vpid);
-	invept_single(v->dom->eptp);
+	/* 29.4.3.1 / 29.4.3.3: no translations this CPU cached for the EPTP or VPID survive. */
+	v->ept_gen = __atomic_load_n(&v->dom->ept_gen, __ATOMIC_ACQUIRE);
+	if ((v->vpid && (st = invvpid_single(v->vpid))) || (st = invept_single(v->dom->eptp))) {
+		LOG("vmx", "INVVPID/INVEPT failed for %s vCPU %u (%s)", v->dom->name, v->id, status_str(st));
+		return st;
+	}
 	return OK;
+}
+
+void vcpu_reset_to_sipi(struct vcpu *v)
+{
+	v->entry_mode = GUEST_MODE_REAL16;
+	setup_guest_state(v);
+	v->regs = (struct guest_regs){ .launched = v->regs.launched };
+	vlapic_init(&v->apic, v->id, tsc_khz()); /* INIT resets the local APIC too (SDM Vol. 3A 11.4.7.3) */
+	v->apic.dirty = true;
+	v->apic_base = 0xfee00000 | BIT(11) | BIT(10);
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 }
 
 void domains_on_stop(void) __attribute__((weak));
@@ -391,8 +408,8 @@ void vcpu_run(struct vcpu *v)
 out:
 	exceptions_set_recovery(NULL);
 	vcpu_stats(v);
-	if (v->vmcs)
-		vmx_vmclear(v->vmcs);
+	if (v->vmcs && vmx_vmclear(v->vmcs) != OK)
+		LOG("vmx", "%s vCPU %u: VMCLEAR failed", d->name, v->id);
 	if (domains_on_stop)
 		domains_on_stop();
 }

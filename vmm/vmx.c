@@ -6,6 +6,7 @@
 #include "lib/pmm.h"
 
 struct vmx_caps vmx_caps;
+const u64 vmx_host_rsp_field = HOST_RSP;
 
 static const char *const pin_names[8] = { "external-interrupt exiting", NULL, NULL, "NMI exiting",
 					  NULL, "virtual NMIs", "preemption timer",
@@ -176,7 +177,7 @@ void vmwrite(u64 field, u64 value)
 status_t invept_single(u64 eptp)
 {
 	struct { u64 eptp, zero; } desc = { eptp, 0 };
-	u64 type = 1; /* single-context (SDM 30.3 INVEPT) */
+	u64 type = 1; /* single-context (SDM 31.3 INVEPT) */
 	u8 cf, zf;
 	__asm__ volatile("invept %2, %3; setc %0; setz %1"
 			 : "=r"(cf), "=r"(zf) : "m"(desc), "r"(type) : "cc", "memory");
@@ -186,7 +187,7 @@ status_t invept_single(u64 eptp)
 status_t invvpid_single(u16 vpid)
 {
 	struct { u64 vpid, addr; } desc = { vpid, 0 };
-	u64 type = 1; /* single-context (SDM 30.3 INVVPID) */
+	u64 type = 1; /* single-context (SDM 31.3 INVVPID) */
 	u8 cf, zf;
 	__asm__ volatile("invvpid %2, %3; setc %0; setz %1"
 			 : "=r"(cf), "=r"(zf) : "m"(desc), "r"(type) : "cc", "memory");
