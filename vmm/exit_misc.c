@@ -39,6 +39,7 @@ static void idle_a_while(struct vcpu *v)
 	if (v->cpu == 0)
 		console_poll();
 	lapic_idle_until(rdtsc() + tsc_khz());
+	__asm__ volatile("sti; nop; cli" ::: "memory"); /* a window even where lapic_idle_until only pauses */
 }
 
 /*
