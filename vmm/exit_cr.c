@@ -28,7 +28,7 @@ static bool in_64bit_mode(void)
 	return (vmread(GUEST_IA32_EFER) & EFER_LMA) && (vmread(GUEST_CS_AR_BYTES) & CS_AR_L);
 }
 
-/* 29.4.1 / Vol. 3A 4.4.1: with PAE paging and EPT, the CPU takes PDPTEs from the VMCS, so an
+/* Vol. 3A 4.4.1 and Vol. 3C chapter 29: with PAE paging and EPT, the CPU takes PDPTEs from the VMCS, so an
  * emulated write that enables or changes PAE paging loads them from CR3 as MOV to CR would. */
 static void load_pdptes(struct vcpu *v, u64 cr0, u64 cr4)
 {

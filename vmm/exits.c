@@ -5,16 +5,9 @@
 #include "arch/x86/lapic.h"
 #include "lib/log.h"
 
-/*
- * SDM section numbers in vmm/ follow the 2023+ editions of Vol. 3C (chapter 25
- * VMCS, 26 VMX non-root operation, 27 VM entries, 28 VM exits, 29 EPT, 30 APIC
- * virtualization, 31 VMX instructions); editions before 2022 number each one
- * lower.
- */
-
 bool exits_test_host_fault;       /* set from the command line (crash=vmexit): test-aid hypercalls */
 
-/* 26.3.1.5 / 27.3.1.5: STI and MOV-SS blocking cover only the next instruction, so an
+/* 25.4.2 (interruptibility state): STI and MOV-SS blocking cover only the next instruction, so an
  * emulated instruction ends them ("sti; hlt" wakes right after HLT). */
 void exit_skip_instruction(void)
 {
@@ -24,7 +17,7 @@ void exit_skip_instruction(void)
 		vmwrite(GUEST_INTERRUPTIBILITY_INFO, irq & ~3ULL);
 }
 
-/* 27.6.1: #GP(0) delivered through the guest's IDT at the next entry. */
+/* VM-entry event injection (chapter 27): #GP(0) through the guest's IDT at the next entry. */
 void exit_inject_gp(void)
 {
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | VEC_GP |

@@ -108,7 +108,7 @@ bool exit_ept_violation(struct vcpu *v)
 }
 
 /*
- * 30.4.4: an access to the APIC-access page that the virtual-APIC page does
+ * 30.4: an access to the APIC-access page that the virtual-APIC page does
  * not serve (the timer's current count) is a fault-like APIC-access exit;
  * the xAPIC window's model is a range like any other.
  */

@@ -1,4 +1,10 @@
-/* VMCS field encodings, control bits, exit reasons and VMX MSRs (Intel SDM Vol. 3 appendices A-C, chapters 25-28). */
+/* VMCS field encodings, control bits, exit reasons and VMX MSRs (Intel SDM Vol. 3C/3D appendices A-C, chapters 25-29). */
+/*
+ * Section numbers in vmm/ follow the SDM editions from 2023 on (Vol. 3C chapter
+ * 24 VMX introduction, 25 VMCS, 26 VMX non-root operation, 27 VM entries, 28 VM
+ * exits, 29 EPT, 30 APIC virtualization, 31 VMX instructions); the editions
+ * before 2022 number each of these chapters one lower.
+ */
 #ifndef PASSAGE_VMM_VMCS_FIELDS_H
 #define PASSAGE_VMM_VMCS_FIELDS_H
 
@@ -230,7 +236,7 @@
 #define EXIT_REASON_MAX 70
 #define EXIT_REASON_FAILED_ENTRY BIT(31)
 
-/* 28.3.2: EPT paging-structure entries */
+/* 29.3.2: EPT paging-structure entries */
 #define EPT_R BIT(0)
 #define EPT_W BIT(1)
 #define EPT_X BIT(2)

@@ -111,7 +111,7 @@ status_t vmx_cpu_init(void)
 	u64 region = pmm_alloc_pages(1, 0);
 	if (!v || !region)
 		return E_NOMEM;
-	*(u32 *)(uintptr_t)region = vmx_caps.revision; /* SDM 24.11.5: VMXON region header */
+	*(u32 *)(uintptr_t)region = vmx_caps.revision; /* SDM 25.11.5: VMXON region header */
 	/* SDM 24.8: CR0 and CR4 must honour the VMX fixed bits before VMXON. */
 	write_cr0((read_cr0() | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1);
 	/* CR4.OSXSAVE lets the host execute XSETBV on a guest's behalf (SDM 13.3). */
