@@ -131,7 +131,7 @@ status_t exits_init(void)
 {
 	status_t st;
 	if ((st = ept_global_init()) || (st = vuart_register()) || (st = vports_register()) ||
-	    (st = mmio_register_apic()))
+	    (st = mmio_register_apic()) || (exits_test_host_fault && (st = vtestdev_register())))
 		LOG("vmx", "device models not registered: %s", status_str(st));
 	return st;
 }

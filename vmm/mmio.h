@@ -23,4 +23,7 @@ status_t mmio_register(struct domain *d, const char *name, u64 base, u64 size, m
 /* The xAPIC window model behind the APIC-access page (reads the timer's current count). */
 status_t mmio_register_apic(void) __attribute__((warn_unused_result));
 
+/* Test aid (vtestdev.c, only with crash=vmexit): a scratch page at 0xfeb00000 in every domain. */
+status_t vtestdev_register(void) __attribute__((warn_unused_result));
+
 #endif
