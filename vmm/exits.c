@@ -5,7 +5,7 @@
 #include "arch/x86/lapic.h"
 #include "lib/log.h"
 
-bool exits_test_host_fault;       /* set from the command line (crash=vmexit): test-aid hypercalls */
+bool exits_test_aids;       /* set from the command line (crash=vmexit): test-aid hypercalls */
 
 /* 25.4.2 (interruptibility state): STI and MOV-SS blocking cover only the next instruction, so an
  * emulated instruction ends them ("sti; hlt" wakes right after HLT). */
@@ -131,7 +131,7 @@ status_t exits_init(void)
 {
 	status_t st;
 	if ((st = ept_global_init()) || (st = vuart_register()) || (st = vports_register()) ||
-	    (st = mmio_register_apic()) || (exits_test_host_fault && (st = vtestdev_register())))
+	    (st = mmio_register_apic()) || (exits_test_aids && (st = vtestdev_register())))
 		LOG("vmx", "device models not registered: %s", status_str(st));
 	return st;
 }

@@ -6,7 +6,7 @@
 #define HC_CONSOLE_WRITE 1        /* EAX=1: EBX guest-physical string, ECX length -> EAX 0 or -1 */
 #define HC_EXIT 2                 /* EAX=2: exit with code EBX */
 #define HC_MAX_WRITE 4096
-/* Test aids, only with crash=vmexit (exits_test_host_fault): */
+/* Test aids, only with crash=vmexit (exits_test_aids): */
 #define HC_TEST_HOST_FAULT 0xc0de /* the handler itself faults: recovery must contain it */
 #define HC_TEST_NMI 0xc0df        /* an NMI IPI to every other CPU -> EAX NMIs they handled so far */
 
@@ -47,12 +47,12 @@ bool exit_vmcall(struct vcpu *v)
 		domain_stop(d, (int)v->regs.rbx, "guest called exit(%d)", (int)v->regs.rbx);
 		return false;
 	case HC_TEST_HOST_FAULT:
-		if (exits_test_host_fault)
+		if (exits_test_aids)
 			__asm__ volatile("ud2"); /* a hypervisor bug, on purpose: recovery must contain it */
 		v->regs.rax = (u64)-1;
 		break;
 	case HC_TEST_NMI:
-		v->regs.rax = exits_test_host_fault ? test_nmi() : (u64)-1;
+		v->regs.rax = exits_test_aids ? test_nmi() : (u64)-1;
 		break;
 	default:
 		v->regs.rax = (u64)-1; /* unknown hypercall */

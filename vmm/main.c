@@ -216,7 +216,7 @@ void hv_main(struct boot_info *bi)
 	u32 found = 0;
 	for (u32 i = 0; i < acpi.nr_cpus; i++)
 		found += acpi.cpus[i].enabled;
-	exits_test_host_fault = opts.crash == CRASH_VMEXIT; /* test-aid hypercalls and devices */
+	exits_test_aids = opts.crash == CRASH_VMEXIT; /* test-aid hypercalls and devices */
 	if (vmx_global_init() == OK && exits_init() != OK)
 		vmx_caps.usable = false; /* no device models: no guests */
 	u32 online = opts.nosmp ? 1 : smp_start(&acpi, opts.max_cpus, ap_main);

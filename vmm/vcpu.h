@@ -83,7 +83,7 @@ void vcpu_stats(struct vcpu *v);
 bool vmexit_handle(struct vcpu *v, u32 reason);
 /* Once on the boot CPU after vmx_global_init: the device models register their ports and ranges. */
 status_t exits_init(void) __attribute__((warn_unused_result));
-extern bool exits_test_host_fault;
+extern bool exits_test_aids;
 /* Routes an ICR write (x2APIC layout: destination in bits 63:32) within the domain. */
 void vcpu_send_ipi(struct vcpu *v, u64 icr);
 /* Makes the CPU running v leave the guest so it notices new work. */
