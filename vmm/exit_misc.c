@@ -3,10 +3,9 @@
 #include "console.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/nmi.h"
 #include "arch/x86/tsc.h"
 #include "lib/log.h"
-
-#define VEC_NMI 2
 
 /* INVD would drop other domains' dirty lines: both become WBINVD. */
 bool exit_wbinvd(struct vcpu *v)
@@ -85,18 +84,37 @@ bool exit_hlt(struct vcpu *v)
 	return wait_for_interrupt(v);
 }
 
+/* IRET to the next instruction: ends any NMI blocking (SDM Vol. 3A 6.7.1) without going through
+ * the IDT, so a pending NMI is then delivered normally, with hardware blocking NMIs meanwhile. */
+static void unblock_nmis(void)
+{
+	__asm__ volatile("mov %%rsp, %%rdx\n\t"
+			 "mov %%ss, %%eax\n\t"
+			 "push %%rax\n\t"          /* SS */
+			 "push %%rdx\n\t"          /* RSP before these pushes */
+			 "pushfq\n\t"
+			 "mov %%cs, %%eax\n\t"
+			 "push %%rax\n\t"          /* CS */
+			 "lea 1f(%%rip), %%rax\n\t"
+			 "push %%rax\n\t"          /* RIP */
+			 "iretq\n"
+			 "1:" ::: "rax", "rdx", "cc", "memory");
+}
+
 /*
  * Exception or NMI exit (28.2.2: VM_EXIT_INTR_INFO). With "NMI exiting" an
- * NMI that arrives in guest mode exits instead of reaching the host's IDT;
- * INT 2 runs the host's own NMI handler through IDT gate 2, whose IRET ends
- * any NMI blocking, and the guest resumes. The exception bitmap is 0, so no
- * guest exception exits.
+ * NMI that arrives in guest mode exits instead of reaching the host's IDT:
+ * the host's NMI handler runs here, directly (INT 2 would run it on the NMI's
+ * IST stack while NMIs may be unblocked, so a second NMI could overwrite its
+ * frame), then an IRET ends any NMI blocking and the guest resumes. The
+ * exception bitmap is 0, so no guest exception exits.
  */
 bool exit_exception_nmi(struct vcpu *v)
 {
 	u32 info = (u32)vmread(VM_EXIT_INTR_INFO);
 	if ((info & INTR_INFO_VALID) && (info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
-		__asm__ volatile("int %0" ::"i"(VEC_NMI) : "memory");
+		nmi_handle();
+		unblock_nmis();
 		return true;
 	}
 	vcpu_dump(v);
