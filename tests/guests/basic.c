@@ -296,6 +296,10 @@ static void check_cr_illegal(void)
 	uint32_t cr0 = read_cr0(), cr4 = read_cr4();
 	struct cpuid_regs l7 = cpuid(0, 0).eax >= 7 ? cpuid(7, 0) : (struct cpuid_regs){ 0, 0, 0, 0 };
 
+	/* Only where a hypervisor must do the checking: bare QEMU TCG (10.0) takes PG without PE
+	 * and then crashes, and hangs on a reserved CR4 bit. */
+	if (!need_hv("cr-illegal-gp"))
+		return;
 	expect_cr_gp("cr0-pg-without-pe-gp", 0, (cr0 | X86_CR0_NE | X86_CR0_PG) & ~X86_CR0_PE);
 	expect_cr_gp("cr0-nw-without-cd-gp", 0, (cr0 | X86_CR0_NE | X86_CR0_NW) & ~X86_CR0_CD);
 	write_cr0(cr0 | X86_CR0_NE);                /* legal: must take effect */
@@ -314,8 +318,7 @@ static void check_cr_illegal(void)
 		skip("cr4-umip-absent-gp", "the CPU has UMIP");
 	else
 		expect_cr_gp("cr4-umip-absent-gp", 4, cr4 | X86_CR4_UMIP);
-	if (need_hv("cr4-vmxe-gp"))                 /* VMX is hidden from guests */
-		expect_cr_gp("cr4-vmxe-gp", 4, cr4 | X86_CR4_VMXE);
+	expect_cr_gp("cr4-vmxe-gp", 4, cr4 | X86_CR4_VMXE); /* VMX is hidden from guests */
 }
 
 /* Expects #GP(0) from XSETBV(0, val) with XCR0 unchanged. */
