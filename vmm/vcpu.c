@@ -200,6 +200,11 @@ status_t vcpu_setup(struct vcpu *v)
 	setup_guest_state(v);
 	vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
 	v->apic_base = 0xfee00000 | BIT(11) | BIT(10) | (v->id ? 0 : BIT(8)); /* x2APIC, enabled */
+	/* Power-up values of the emulated MSRs (SDM Vol. 3A 9.1 table 9-1; Vol. 4 table 2-2): the
+	 * TSC starts at the host's (offset 0, adjust 0), no BTS/PEBS, no MTRRs enabled. */
+	v->msr.tsc_adjust = 0;
+	v->msr.misc_enable = MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_BTS_UNAVAILABLE | MISC_ENABLE_PEBS_UNAVAILABLE;
+	v->msr.mtrr_def_type = 0;
 	/* 29.4.3: no translations this CPU cached for the EPTP or VPID survive. */
 	v->ept_gen = __atomic_load_n(&v->dom->ept_gen, __ATOMIC_ACQUIRE);
 	if ((v->vpid && (st = invvpid_single(v->vpid))) || (st = invept_single(v->dom->eptp))) {

@@ -62,6 +62,11 @@ struct vcpu {
 	u64 entry_cr3;            /* GUEST_MODE_LONG64: identity page tables built by the loader */
 	u64 entry_gdt;            /* GUEST_MODE_LONG64: GDT with __BOOT_CS 0x10, __BOOT_DS 0x18 */
 	u64 apic_base;            /* IA32_APIC_BASE as the guest sees it */
+	struct {                  /* emulated MSRs kept per vCPU (cpu_policy.c, exit_msr.c) */
+		u64 tsc_adjust;   /* IA32_TSC_ADJUST */
+		u64 misc_enable;  /* IA32_MISC_ENABLE */
+		u64 mtrr_def_type; /* IA32_MTRR_DEF_TYPE */
+	} msr;
 	struct vlapic apic;
 	u8 *vapic_page;           /* virtual-APIC page (SDM 29.1): xAPIC registers as the guest reads them */
 	u64 halted;               /* HLT exits that waited */

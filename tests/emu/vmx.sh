@@ -170,3 +170,18 @@ ept=$(log_get 'stats: testaid vCPU 0: +EPT violation +\(48\) [0-9]+' | awk '{pri
 [ "$ept" = 10 ] || fail "testaid's EPT-violation exits ${ept:-missing}, want 10 (one per MMIO access)"
 log_has 'exception: vector' && fail "the host dumped an exception"
 finish emu/vmx-testaid
+
+# vCPU fidelity (issue 10): for every feature bit with MSRs behind it that CPUID advertises, the
+# MSRs behave (read, write back, checks of their own); IA32_MISC_ENABLE's writable bits; TSC and
+# IA32_TSC_ADJUST writes through the TSC offset.
+img vmx-fidelity "$C/fidelity.cfg" "$G/fidelity.elf"
+run_bochs vmx-fidelity 240 "$T/vmx-fidelity.iso" 1
+guest_results fidelity emu/vmx-fidelity
+expect '\] fidelity: [0-9]+ passed, 0 failed' "fidelity guest reported failures"
+for check in tsc tsc-adjust sep pat lm; do
+    expect "fidelity: PASS cpuid-msr-$check\$" "cpuid-msr-$check did not pass"
+done
+expect 'fidelity: PASS msr-misc-enable' "IA32_MISC_ENABLE writable bits not kept"
+expect 'domain: fidelity stopped: guest wrote 0 to port 0xf4' "fidelity guest did not finish"
+finish emu/vmx-fidelity
+
