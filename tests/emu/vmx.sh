@@ -185,3 +185,16 @@ expect 'fidelity: PASS msr-misc-enable' "IA32_MISC_ENABLE writable bits not kept
 expect 'domain: fidelity stopped: guest wrote 0 to port 0xf4' "fidelity guest did not finish"
 finish emu/vmx-fidelity
 
+# Multiboot1 loader (issue 10): a guest linked at 0x8000 keeps its image (the boot information goes
+# after it), its module does not overlap either, and both guests find the RSDP -> XSDT -> MADT.
+img vmx-mb1 "$C/mb1-placement.cfg" "$G/mb1info.elf" "$G/mb1low.elf" "$G/compute.elf"
+run_bochs vmx-mb1 240 "$T/vmx-mb1.iso" 2
+guest_results mb1info emu/vmx-mb1/high
+guest_results mb1low emu/vmx-mb1/low
+for dom in mb1info mb1low; do
+    expect "\] $dom: 5 passed, 0 failed" "$dom did not pass its 5 checks"
+    expect "domain: $dom stopped: guest wrote 0 to port 0xf4" "$dom did not finish"
+done
+expect 'domain: mb1low: image 0x8000-0x[0-9a-f]+ covers 0x8000: multiboot information at 0x[0-9a-f]+' \
+    "the loader did not report moving the boot information"
+finish emu/vmx-mb1
