@@ -3,6 +3,7 @@
 #include "cpu_policy.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/tsc.h"
 
 typedef bool (*msr_read_fn)(struct vcpu *v, u32 msr, u64 *val);
 typedef bool (*msr_write_fn)(struct vcpu *v, u32 msr, u64 val);
@@ -104,6 +105,11 @@ static bool wr_apic_base(struct vcpu *v, u32 msr, u64 val)
 	if ((val & 0xfffff000ULL) != GUEST_APIC_GPA)
 		return false;                                  /* Passage does not move the APIC */
 	v->apic_base = (old & APIC_BASE_BSP) | (val & (APIC_BASE_EN | APIC_BASE_EXTD)) | GUEST_APIC_GPA;
+	/* 11.12.5.1: no APIC register state survives a change of mode, except the ID: leaving or
+	 * entering the disabled state puts the vLAPIC back in its power-up state. */
+	if ((old ^ v->apic_base) & APIC_BASE_EN)
+		vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
+	vcpu_apic_mode_changed(v);
 	return true;
 }
 

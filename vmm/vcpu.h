@@ -94,6 +94,8 @@ _Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "domains.c allocates one page p
 
 /* vcpu.c */
 status_t vcpu_setup(struct vcpu *v) __attribute__((warn_unused_result));
+/* After a write to IA32_APIC_BASE: the xAPIC page is an APIC only in xAPIC mode. */
+void vcpu_apic_mode_changed(struct vcpu *v);
 /* After INIT and SIPI: the guest state of a processor reset into real mode at the SIPI vector. */
 void vcpu_reset_to_sipi(struct vcpu *v);
 /* Runs the vCPU on this CPU until its domain stops. */

@@ -173,7 +173,8 @@ finish emu/vmx-testaid
 
 # vCPU fidelity (issue 10): for every feature bit with MSRs behind it that CPUID advertises, the
 # MSRs behave (read, write back, checks of their own); IA32_MISC_ENABLE's writable bits; TSC and
-# IA32_TSC_ADJUST writes through the TSC offset.
+# IA32_TSC_ADJUST writes through the TSC offset; the APIC's reset state (xAPIC) and its disable /
+# re-enable through IA32_APIC_BASE from xAPIC and from x2APIC mode.
 img vmx-fidelity "$C/fidelity.cfg" "$G/fidelity.elf"
 run_bochs vmx-fidelity 240 "$T/vmx-fidelity.iso" 1
 guest_results fidelity emu/vmx-fidelity
@@ -182,6 +183,10 @@ for check in tsc tsc-adjust sep pat lm; do
     expect "fidelity: PASS cpuid-msr-$check\$" "cpuid-msr-$check did not pass"
 done
 expect 'fidelity: PASS msr-misc-enable' "IA32_MISC_ENABLE writable bits not kept"
+for check in apic-reset-xapic apic-disable-xapic apic-reenable-xapic apic-x2apic-cycle apic-disable-x2apic \
+             apic-reenable-after-x2apic; do
+    expect "fidelity: PASS $check\$" "$check did not pass (local APIC reset state, IA32_APIC_BASE)"
+done
 expect 'domain: fidelity stopped: guest wrote 0 to port 0xf4' "fidelity guest did not finish"
 finish emu/vmx-fidelity
 

@@ -254,10 +254,105 @@ static void check_misc_enable(void)
 		pass("msr-misc-enable");
 }
 
+/*
+ * Local APIC reset state and IA32_APIC_BASE transitions (SDM Vol. 3A 11.4.3, 11.12.5.1 figure
+ * 11-27): a multiboot1 guest starts as after RESET, in xAPIC mode; a disabled APIC clears
+ * CPUID.1:EDX.APIC and its page is no APIC; it can be enabled again, in its power-up state.
+ */
+#define MSR_APIC_BASE 0x1bu
+#define APIC_BSP (1u << 8)
+#define APIC_EXTD (1u << 10)
+#define APIC_EN (1u << 11)
+#define APIC_PAGE 0xfee00000u
+#define APIC_ID_REG 0x20u
+#define APIC_VER_REG 0x30u
+#define APIC_SVR_REG 0xf0u
+#define MSR_X2APIC_VERSION 0x803u
+#define VEC_GP 13
+
+static uint32_t mmio(uint32_t off) { return *(volatile uint32_t *)(uintptr_t)(APIC_PAGE + off); }
+static void mmio_write(uint32_t off, uint32_t v) { *(volatile uint32_t *)(uintptr_t)(APIC_PAGE + off) = v; }
+static bool cpuid_apic(void) { return cpuid(1, 0).edx & (1u << 9); }
+static bool version_ok(uint32_t v) { return (v & 0xff) >= 0x10 && (v & 0xff) < 0x20; } /* integrated APIC */
+
+static void check_apic_reset(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE), val;
+	gprintf("INFO IA32_APIC_BASE 0x%llx at entry\n", base);
+	if ((base & 0xfffff000u) != APIC_PAGE || (base & (APIC_EN | APIC_EXTD | APIC_BSP)) != (APIC_EN | APIC_BSP))
+		fail("apic-reset-xapic", "IA32_APIC_BASE 0x%llx, want 0xfee00000 | EN | BSP, EXTD clear", base);
+	else if (!version_ok(mmio(APIC_VER_REG)) || mmio(APIC_ID_REG) >> 24 != 0)
+		fail("apic-reset-xapic", "xAPIC page: version 0x%x, ID 0x%x", mmio(APIC_VER_REG), mmio(APIC_ID_REG));
+	else if (rd_safe(MSR_X2APIC_VERSION, &val) != VEC_GP)
+		fail("apic-reset-xapic", "x2APIC MSR readable in xAPIC mode");
+	else
+		pass("apic-reset-xapic");
+}
+
+static void check_apic_disable(const char *name, uint64_t from)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE), val;
+	int vec = wr_safe(MSR_APIC_BASE, base & ~(uint64_t)(APIC_EN | APIC_EXTD));
+	if (vec != TRAP_NONE) {
+		fail(name, "disabling from 0x%llx took vector %d", from, vec);
+		return;
+	}
+	if (cpuid_apic())
+		fail(name, "CPUID.1:EDX.APIC still set with the APIC disabled");
+	else if (mmio(APIC_VER_REG) != 0xffffffffu)
+		fail(name, "the APIC page still answers (version 0x%x) with the APIC disabled", mmio(APIC_VER_REG));
+	else if (rd_safe(MSR_X2APIC_VERSION, &val) != VEC_GP)
+		fail(name, "x2APIC MSR readable with the APIC disabled");
+	else
+		pass(name);
+}
+
+static void check_apic_reenable(const char *name)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	int vec = wr_safe(MSR_APIC_BASE, base | APIC_EN);
+	if (vec != TRAP_NONE)
+		fail(name, "enabling took vector %d", vec);
+	else if (!cpuid_apic())
+		fail(name, "CPUID.1:EDX.APIC clear after enabling");
+	else if (!version_ok(mmio(APIC_VER_REG)))
+		fail(name, "xAPIC version 0x%x after enabling", mmio(APIC_VER_REG));
+	else if (mmio(APIC_SVR_REG) != 0xff)
+		fail(name, "SVR 0x%x after enabling, want its power-up 0xff", mmio(APIC_SVR_REG));
+	else
+		pass(name);
+}
+
+static void check_apic_modes(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE), val;
+	check_apic_reset();
+	mmio_write(APIC_SVR_REG, 0x1ff);                /* software-enable: power-up state is 0xff */
+	check_apic_disable("apic-disable-xapic", base);
+	check_apic_reenable("apic-reenable-xapic");
+	if (!(cpuid(1, 0).ecx & (1u << 21))) {
+		skip("apic-x2apic-cycle", "no x2APIC");
+		return;
+	}
+	base = rdmsr(MSR_APIC_BASE);
+	if (wr_safe(MSR_APIC_BASE, base | APIC_EXTD) != TRAP_NONE || rd_safe(MSR_X2APIC_VERSION, &val) != TRAP_NONE ||
+	    !version_ok((uint32_t)val))
+		fail("apic-x2apic-cycle", "entering x2APIC mode failed");
+	else if (mmio(APIC_VER_REG) != 0xffffffffu)
+		fail("apic-x2apic-cycle", "the xAPIC page answers in x2APIC mode (0x%x)", mmio(APIC_VER_REG));
+	else if (wr_safe(MSR_APIC_BASE, base & ~(uint64_t)APIC_EXTD) != VEC_GP)
+		fail("apic-x2apic-cycle", "x2APIC -> xAPIC directly did not #GP");
+	else
+		pass("apic-x2apic-cycle");
+	check_apic_disable("apic-disable-x2apic", base | APIC_EXTD);
+	check_apic_reenable("apic-reenable-after-x2apic");
+}
+
 int guest_main(void)
 {
 	for (uint32_t i = 0; i < sizeof features / sizeof features[0]; i++)
 		check_feature(&features[i]);
 	check_misc_enable();
+	check_apic_modes();
 	return report_summary();
 }
