@@ -131,6 +131,7 @@
 #define GUEST_RIP 0x681e
 #define GUEST_RFLAGS 0x6820
 #define GUEST_PENDING_DBG_EXCEPTIONS 0x6822
+#define PENDING_DBG_BS BIT(14)                  /* 25.4.2 pending debug exceptions: single step */
 #define GUEST_SYSENTER_ESP 0x6824
 #define GUEST_SYSENTER_EIP 0x6826
 #define HOST_CR0 0x6c00

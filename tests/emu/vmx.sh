@@ -174,10 +174,11 @@ finish emu/vmx-testaid
 # vCPU fidelity (issue 10): for every feature bit with MSRs behind it that CPUID advertises, the
 # MSRs behave (read, write back, checks of their own); IA32_MISC_ENABLE's writable bits; TSC and
 # IA32_TSC_ADJUST writes through the TSC offset; the APIC's reset state (xAPIC) and its disable /
-# re-enable through IA32_APIC_BASE from xAPIC and from x2APIC mode.
-img vmx-fidelity "$C/fidelity.cfg" "$G/fidelity.elf"
-run_bochs vmx-fidelity 240 "$T/vmx-fidelity.iso" 1
+# re-enable through IA32_APIC_BASE from xAPIC and from x2APIC mode. On CPU 1, the events guest.
+img vmx-fidelity "$C/fidelity.cfg" "$G/fidelity.elf" "$G/events.elf"
+run_bochs vmx-fidelity 240 "$T/vmx-fidelity.iso" 2
 guest_results fidelity emu/vmx-fidelity
+guest_results events emu/vmx-fidelity/events
 expect '\] fidelity: [0-9]+ passed, 0 failed' "fidelity guest reported failures"
 for check in tsc tsc-adjust sep pat lm; do
     expect "fidelity: PASS cpuid-msr-$check\$" "cpuid-msr-$check did not pass"
@@ -188,6 +189,10 @@ for check in apic-reset-xapic apic-disable-xapic apic-reenable-xapic apic-x2apic
     expect "fidelity: PASS $check\$" "$check did not pass (local APIC reset state, IA32_APIC_BASE)"
 done
 expect 'domain: fidelity stopped: guest wrote 0 to port 0xf4' "fidelity guest did not finish"
+# Events around emulated instructions (events guest, CPU 1): RF in the #GP Passage injects, and the
+# single-step #DB right after each instruction Passage emulates (not one instruction later).
+expect '\] events: 6 passed, 0 failed' "events guest did not pass its 6 checks"
+expect 'domain: events stopped: guest wrote 0 to port 0xf4' "events guest did not finish"
 finish emu/vmx-fidelity
 
 # Multiboot1 loader (issue 10): a guest linked at 0x8000 keeps its image (the boot information goes

@@ -16,7 +16,7 @@ struct trap_frame {
 };
 void trap_handler(struct trap_frame *f);
 
-volatile uint32_t trap_last_vector, trap_last_error, trap_last_eip;
+volatile uint32_t trap_last_vector, trap_last_error, trap_last_eip, trap_last_eflags;
 static struct trap_jmp *volatile trap_armed;
 
 const char *cmdline(void)
@@ -92,6 +92,7 @@ void trap_handler(struct trap_frame *f)
 	trap_last_vector = f->vector;
 	trap_last_error = f->error;
 	trap_last_eip = f->eip;
+	trap_last_eflags = f->eflags;
 	if (j)
 		trap_longjmp(j, 1);     /* abandon the exception frame; IF stays 0 as it was */
 	gprintf("FAIL exception: unexpected vector %u error 0x%x at eip 0x%x\n",
