@@ -22,7 +22,8 @@ static bool wait_for_interrupt(struct vcpu *v)
 	v->halted++;
 	for (;;) {
 		u64 next = vlapic_poll_timer(&v->apic, rdtsc());
-		if (vlapic_pending(&v->apic) >= 0 || v->dom->state != DOM_RUNNING)
+		if (vlapic_pending(&v->apic) >= 0 || __atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) ||
+		    v->dom->state != DOM_RUNNING)
 			return v->dom->state == DOM_RUNNING;
 		/* Idle until the virtual timer's deadline or a kick (another vCPU's IPI, a stop),
 		 * serving host work (console, snapshots) meanwhile. */

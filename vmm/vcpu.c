@@ -304,6 +304,7 @@ static const char *exit_name(u32 r)
 	case EXIT_REASON_EXTERNAL_INTERRUPT: return "external interrupt";
 	case EXIT_REASON_TRIPLE_FAULT: return "triple fault";
 	case EXIT_REASON_INTERRUPT_WINDOW: return "interrupt window";
+	case EXIT_REASON_NMI_WINDOW: return "NMI window";
 	case EXIT_REASON_CPUID: return "CPUID";
 	case EXIT_REASON_HLT: return "HLT";
 	case EXIT_REASON_INVD: return "INVD";

@@ -72,6 +72,7 @@ struct vcpu {
 	u64 halted;               /* HLT exits that waited */
 	volatile u32 sipi_vector; /* set by the SIPI that starts this vCPU (bit 31 = received) */
 	volatile bool init_pending;
+	volatile bool nmi_pending;   /* an NMI IPI from a vCPU of the domain, not yet injected */
 	u32 proc_ctl;             /* primary processor-based controls as last written */
 	u32 tpr_threshold;        /* as last written */
 	bool preempt_idle;        /* the preemption timer holds its maximum (no deadline armed) */

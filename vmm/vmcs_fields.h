@@ -208,6 +208,8 @@
 #define INTR_TYPE_EXT_INTR (0u << 8)
 #define INTR_TYPE_NMI (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
+#define VEC_NMI 2                            /* the NMI's vector */
+#define GUEST_INTR_BLOCKING_NMI BIT(3)        /* 25.4.2 interruptibility state: blocking by NMI */
 #define INTR_TYPE_MASK (7u << 8)             /* 28.2.2: the same layout in VM_EXIT_INTR_INFO */
 
 /* Appendix C: basic exit reasons */
@@ -217,6 +219,7 @@
 #define EXIT_REASON_INIT 3
 #define EXIT_REASON_SIPI 4
 #define EXIT_REASON_INTERRUPT_WINDOW 7
+#define EXIT_REASON_NMI_WINDOW 8
 #define EXIT_REASON_CPUID 10
 #define EXIT_REASON_HLT 12
 #define EXIT_REASON_INVD 13

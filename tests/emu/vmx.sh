@@ -189,10 +189,12 @@ for check in apic-reset-xapic apic-disable-xapic apic-reenable-xapic apic-x2apic
     expect "fidelity: PASS $check\$" "$check did not pass (local APIC reset state, IA32_APIC_BASE)"
 done
 expect 'domain: fidelity stopped: guest wrote 0 to port 0xf4' "fidelity guest did not finish"
-# Events around emulated instructions (events guest, CPU 1): RF in the #GP Passage injects, and the
-# single-step #DB right after each instruction Passage emulates (not one instruction later).
-expect '\] events: 6 passed, 0 failed' "events guest did not pass its 6 checks"
+# Events around emulated instructions (events guest, CPU 1): RF in the #GP Passage injects, the
+# single-step #DB right after each instruction Passage emulates (not one instruction later), and an
+# NMI IPI to itself delivered as an NMI, a second one held by NMI blocking until the handler's IRET.
+expect '\] events: 8 passed, 0 failed' "events guest did not pass its 8 checks"
 expect 'domain: events stopped: guest wrote 0 to port 0xf4' "events guest did not finish"
+expect 'stats: events vCPU 0: +NMI window +\( 8\) [1-9]' "the held NMI did not come through an NMI-window exit"
 finish emu/vmx-fidelity
 
 # Multiboot1 loader (issue 10): a guest linked at 0x8000 keeps its image (the boot information goes

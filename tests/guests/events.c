@@ -62,9 +62,75 @@ static void check_rf_injected_gp(void)
 		pass("rf-in-injected-gp");
 }
 
+/*
+ * NMI IPIs within the domain (SDM Vol. 3A 6.7.1 NMI handling, 11.6.1 ICR delivery mode 100b): a
+ * vCPU sends one to its own APIC ID (physical destination; the self shorthand is not valid for
+ * NMIs). The handler sends a second NMI and keeps running for several exits: NMI blocking must hold
+ * it until the handler's IRET, and then deliver it before the code after the first WRMSR runs.
+ */
+#define MSR_APIC_BASE 0x1bu
+#define APIC_EXTD (1u << 10)
+#define X2APIC_ID 0x802u
+#define X2APIC_ICR 0x830u
+#define ICR_NMI ((4u << 8) | (1u << 14))  /* delivery mode NMI, level assert, physical */
+
+volatile uint32_t nmi_count, nmi_depth, nmi_max_depth, nmi_dest;
+void nmi_entry(void);
+__asm__(".text\n.globl nmi_entry\nnmi_entry:\n"
+	"pusha\n"
+	"incl nmi_depth\n"
+	"mov nmi_depth, %eax\n"
+	"cmp nmi_max_depth, %eax\n"
+	"jbe 1f\n"
+	"mov %eax, nmi_max_depth\n"
+	"1: incl nmi_count\n"
+	"cmpl $1, nmi_count\n"
+	"jne 2f\n"
+	"mov $0x830, %ecx\n"                 /* first NMI: send the second from inside the handler */
+	"mov $0x4400, %eax\n"
+	"mov nmi_dest, %edx\n"
+	"wrmsr\n"
+	"mov $8, %esi\n"                      /* and take several exits while still in the handler */
+	"3: xor %eax, %eax\nxor %ecx, %ecx\ncpuid\ndec %esi\njnz 3b\n"
+	"2: decl nmi_depth\n"
+	"popa\n"
+	"iret\n");
+
+static void set_gate(uint32_t vec, void (*fn)(void))
+{
+	struct __attribute__((packed)) { uint16_t limit; uint32_t base; } idtr;
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	uint16_t *g = (uint16_t *)(uintptr_t)(idtr.base + vec * 8);
+	uint32_t off = (uint32_t)(uintptr_t)fn;
+	g[0] = (uint16_t)off;
+	g[3] = (uint16_t)(off >> 16);
+}
+
+static void check_self_nmi(void)
+{
+	if (!(cpuid(1, 0).ecx & (1u << 21))) {
+		skip("nmi-self", "no x2APIC");
+		return;
+	}
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_EXTD);
+	nmi_dest = (uint32_t)rdmsr(X2APIC_ID);
+	set_gate(2, nmi_entry);
+	wrmsr(X2APIC_ICR, ((uint64_t)nmi_dest << 32) | ICR_NMI);
+	uint32_t count = nmi_count, depth = nmi_max_depth;
+	if (count == 0)
+		fail("nmi-self", "an NMI IPI to its own APIC ID was not delivered");
+	else
+		pass("nmi-self");
+	if (count != 2 || depth != 1)
+		fail("nmi-blocking", "%u NMIs right after the first IPI, deepest nesting %u: want 2 and 1", count, depth);
+	else
+		pass("nmi-blocking");
+}
+
 int guest_main(void)
 {
 	check_rf_injected_gp();
+	check_self_nmi();
 	check_single_step("tf-after-cpuid", tf_cpuid, tf_cpuid_next);
 	check_single_step("tf-after-rdmsr", tf_rdmsr, tf_rdmsr_next);
 	check_single_step("tf-after-out", tf_out, tf_out_next);
