@@ -198,6 +198,31 @@ static void test_source_id(void)
 }
 
 /*
+ * Another device that sends edu 0's handle (a forged remappable MSI) is
+ * blocked by the entry's default source validation, and the fault names it.
+ */
+static void test_forged_handle(void)
+{
+	char why[160] = "";
+	if (t.nr_edu < 2) {
+		LOG("selftest", "SKIP ir/forged-handle: needs two edu devices");
+		return;
+	}
+	struct edu *b = &t.edu[1];
+	u64 faults = (iommu_poll_faults(), iommu_fault_total());
+	u32 all = total();
+	bool ok = program_remapped(b, &t.irq) == OK;
+	raise(b);
+	bool arrived = wait_total(all + 1, WAIT_US);
+	ok = ok && !arrived && fault_is(faults, t.alias[1], 0x26, t.irq.index, why, sizeof why);
+	if (arrived)
+		snprintf(why, sizeof why, "edu %02x:%02x.%u reached vector 0x%x through edu 0's entry",
+			 b->bus, b->dev, b->fn, t.v1);
+	msi_disable(b->seg, b->bus, b->dev, b->fn);
+	result("forged-handle", ok, why);
+}
+
+/*
  * The device interrupts from its own thread (edu factorial completion) while
  * this CPU rewrites the live entry between two vectors: every interrupt
  * arrives exactly once, and none on the replaced vector after the update's
@@ -321,6 +346,7 @@ void selftest_ir(u32 rounds)
 	test_delivery();
 	test_compat_blocked();
 	test_source_id();
+	test_forged_handle();
 	test_vector_change(rounds);
 	test_bridge();
 	msi_disable(t.edu[0].seg, t.edu[0].bus, t.edu[0].dev, t.edu[0].fn);
