@@ -3,6 +3,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/tsc.h"
 #include "drivers/edu.h"
 #include "drivers/msi.h"
@@ -135,6 +136,38 @@ static void test_delivery(void)
 	else if (iommu_fault_total() != faults)
 		ok = false, snprintf(why, sizeof why, "unexpected fault");
 	result("remapped-delivery", ok, why);
+}
+
+/*
+ * The entry's destination decides the CPU: aimed at another online CPU (which
+ * sits with interrupts off), the interrupt never reaches this one. With a
+ * mis-encoded DST (xAPIC: ID in DST[15:8]) it would land on APIC 0, here.
+ */
+static void test_destination(void)
+{
+	char why[160] = "";
+	u32 other = t.apic;
+	for (u32 i = 0; i < MAX_CPUS && other == t.apic; i++)
+		if (cpus[i] && cpus[i]->online && cpus[i]->apic_id != t.apic)
+			other = cpus[i]->apic_id;
+	if (other == t.apic) {
+		LOG("selftest", "SKIP ir/destination: needs a second CPU");
+		return;
+	}
+	u64 faults = (iommu_poll_faults(), iommu_fault_total());
+	u32 all = total();
+	bool ok = iommu_irq_remap(&t.irq, t.v1, other) == OK;
+	raise(&t.edu[0]);
+	bool here = wait_total(all + 1, WAIT_US);
+	iommu_poll_faults();
+	ok = ok && !here && iommu_fault_total() == faults;
+	if (here)
+		snprintf(why, sizeof why, "aimed at APIC 0x%x, the interrupt arrived on APIC 0x%x", other,
+			 t.apic);
+	else if (!ok)
+		snprintf(why, sizeof why, "programming failed or the unit faulted");
+	iommu_irq_remap(&t.irq, t.v1, t.apic);
+	result("destination", ok, why);
 }
 
 /* The same device sending a compatibility-format MSI is blocked: no interrupt, fault 0x25. */
@@ -344,6 +377,7 @@ void selftest_ir(u32 rounds)
 	LOG("selftest", "ir: edu %02x:%02x.%u uses entry %u (vectors 0x%x/0x%x, APIC 0x%x)",
 	    t.edu[0].bus, t.edu[0].dev, t.edu[0].fn, t.irq.index, t.v1, t.v2, t.apic);
 	test_delivery();
+	test_destination();
 	test_compat_blocked();
 	test_source_id();
 	test_forged_handle();
