@@ -477,8 +477,8 @@ static status_t unit_start(struct vtd_unit *u)
 		return st;
 	/* IR hook (lead: re-apply in the unit start-up file after the iommu split). A unit whose
 	 * remapping cannot start keeps DMA remapping; its devices get no interrupt entries. */
-	if (io.ir)
-		(void)vtd_irt_start(u);
+	if (io.ir && vtd_irt_start(u) != OK)
+		LOG("vtd", "unit %u: DMA remapping continues without interrupt remapping", u->index);
 	return OK;
 }
 

@@ -68,6 +68,8 @@ void iommu_irq_msi(const struct iommu_irq *h, u64 *addr, u32 *data)
 
 status_t iommu_irq_free(struct iommu_irq *h)
 {
+	if (!h->irt)
+		return E_INVAL;
 	status_t st = vtd_irt_free(h->irt, h->index);
 	if (!st)
 		h->irt = NULL;

@@ -98,13 +98,14 @@ status_t vtd_irt_start(struct vtd_unit *u)
 		return E_NOTSUP;
 	u32 sources, entries = table_entries(u->segment, &sources);
 	u64 pages = ALIGN_UP((u64)entries * sizeof(struct vtd_irte), PAGE_SIZE) / PAGE_SIZE;
+	u64 use_pages = ALIGN_UP(entries, PAGE_SIZE) / PAGE_SIZE;
 	struct vtd_irt *t = (void *)(uintptr_t)pmm_alloc_pages(1, 0);
 	u64 table = pmm_alloc_pages(pages, 0);
-	u8 *in_use = (u8 *)(uintptr_t)pmm_alloc_pages(ALIGN_UP(entries, PAGE_SIZE) / PAGE_SIZE, 0);
+	u8 *in_use = (u8 *)(uintptr_t)pmm_alloc_pages(use_pages, 0);
 	if (!t || !table || !in_use) {
 		LOG("vtd", "unit %u: no memory for a %u-entry interrupt-remapping table", u->index,
 		    entries);
-		return E_NOMEM;
+		goto err_free;
 	}
 	bool x2apic = lapic_x2apic();
 	*t = (struct vtd_irt){ .u = u, .table = (struct vtd_irte *)(uintptr_t)table,
@@ -124,7 +125,7 @@ status_t vtd_irt_start(struct vtd_unit *u)
 	if (st) {
 		LOG("vtd", "unit %u: interrupt remapping could not be enabled (%s)", u->index,
 		    status_str(st));
-		return st; /* the pages stay allocated: the unit may still hold the pointer */
+		return st; /* nothing freed: the unit may still hold the table pointer */
 	}
 	t->next = irts;
 	irts = t;
@@ -132,6 +133,15 @@ status_t vtd_irt_start(struct vtd_unit *u)
 		   "%s destinations, compatibility format blocked", u->index, entries,
 	    pages * PAGE_SIZE / KiB, sources, t->eime ? "x2APIC (EIME)" : "xAPIC");
 	return OK;
+
+err_free:
+	if (in_use)
+		pmm_free_pages((u64)(uintptr_t)in_use, use_pages);
+	if (table)
+		pmm_free_pages(table, pages);
+	if (t)
+		pmm_free_pages((u64)(uintptr_t)t, 1);
+	return E_NOMEM;
 }
 
 status_t vtd_irt_alloc(struct vtd_irt *t, u16 *index)
