@@ -14,8 +14,10 @@ TESTS="remapped-delivery destination compat-blocked source-id forged-handle vect
 DEVS="-M q35 -smp 2 -icount shift=0,sleep=off -device edu -device edu -device edu,addr=0x6 \
  -device pcie-pci-bridge,id=br1,bus=pcie.0,addr=0x5 -device edu,bus=br1,addr=0x1"
 
-tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/ir.iso" "selftest=ir test_exit" \
-    >>"$LOGS/test-images.txt" 2>&1 || echo "FAIL emu/ir-images: ir.iso not built"
+mk() { tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/$1.iso" "$2" \
+       >>"$LOGS/test-images.txt" 2>&1 || echo "FAIL emu/ir-images: $1.iso not built"; }
+mk ir "selftest=ir test_exit"
+mk ir-noqi "selftest=ir vtd=noqi test_exit"
 
 # selftest NAME QEMU-ARGS...: boots and turns each self-test line into a result.
 selftest() {
@@ -73,3 +75,13 @@ expect 'vtd: unit 0: no interrupt remapping \(ECAP.IR=0\): its devices.* can for
     "missing IR not reported"
 expect 'selftest: FAIL ir/setup: interrupt remapping is not on' "self-test did not refuse"
 finish emu/ir-absent
+
+# Interrupt remapping needs queued invalidation (the entry cache has no register interface).
+run_qemu ir-noqi 120 $DEVS -device intel-iommu,intremap=on -cdrom "$T/ir-noqi.iso"
+[ "$RUN_STATUS" = 1 ] || fail "QEMU exit status $RUN_STATUS, expected 1"
+expect 'vtd: unit 0: interrupt remapping needs queued invalidation, which is off; interrupts not remapped' \
+    "missing QI not reported"
+expect 'vtd: unit 0: DMA remapping continues without interrupt remapping' "unit did not carry on"
+expect 'vtd: unit 0: DMA remapping enabled' "DMA remapping did not start"
+expect 'selftest: FAIL ir/setup: interrupt remapping is not on' "self-test did not refuse"
+finish emu/ir-noqi
