@@ -86,3 +86,22 @@ expect 'vtd: unit 0: DMA remapping enabled' "DMA remapping did not start"
 expect 'selftest: FAIL ir/setup: interrupt remapping is not on' "self-test did not refuse"
 finish emu/ir-noqi
 
+
+# The project's Bochs VT-d platform (part 1: ECAP.IR = 0): the same clear refusal there.
+prefix=$(tests/platforms/bochs-vtd/prefix.sh)
+if [ ! -x "${BOCHS_CHROOT}${BOCHS_VTD_PREFIX:-$prefix}/bin/bochs" ]; then
+    echo "FAIL bochs-vtd/ir-absent: patched Bochs missing at $BOCHS_CHROOT$prefix (run tools/setup.sh)"
+    exit 0
+fi
+tests/platforms/bochs-vtd/mkdmar.sh "$T/dmar48.dat" 48 2 &&
+    ACPI_TABLES="$T/dmar48.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" \
+        "$T/bochs-ir.iso" "selftest=ir test_exit" >>"$LOGS/test-images.txt" 2>&1 ||
+    echo "FAIL bochs-vtd/images: bochs-ir.iso not built"
+BOCHS_VTD_AW=48 run_bochs_vtd bochs-ir-absent 240 "$T/bochs-ir.iso" 1
+[ "$RUN_STATUS" = 124 ] && fail "timed out"
+expect 'vtd: unit 0 at 0xfed90000 seg 0: VT-d 1.0, .*QI yes, IR no' "unit summary does not say IR no"
+expect 'vtd: unit 0: no interrupt remapping \(ECAP.IR=0\): its devices.* can forge any interrupt' \
+    "missing IR not reported"
+expect 'vtd: unit 0: DMA remapping enabled' "DMA remapping did not start"
+expect 'selftest: FAIL ir/setup: interrupt remapping is not on' "self-test did not refuse"
+finish bochs-vtd/ir-absent
