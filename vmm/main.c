@@ -218,12 +218,12 @@ void hv_main(struct boot_info *bi)
 	u32 found = 0;
 	for (u32 i = 0; i < acpi.nr_cpus; i++)
 		found += acpi.cpus[i].enabled;
-	vmx_global_init();
+	exits_test_aids = opts.crash == CRASH_VMEXIT; /* test-aid hypercalls and devices */
+	if (vmx_global_init() == OK && exits_init() != OK)
+		vmx_caps.usable = false; /* no device models: no guests */
 	u32 online = opts.nosmp ? 1 : smp_start(&acpi, opts.max_cpus, ap_main);
 	LOG("smp", "%u CPUs found, %u online", found ? found : 1, online);
-	if (opts.crash == CRASH_VMEXIT)
-		exits_test_host_fault = true;
-	else if (opts.crash)
+	if (opts.crash && opts.crash != CRASH_VMEXIT)
 		exceptions_selftest(opts.crash);
 	if (opts.selftest_dma) {
 		if (iommu_up)
