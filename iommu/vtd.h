@@ -8,6 +8,7 @@
 
 #define VTD_TIMEOUT_US 100000     /* bound on every hardware wait: 100 ms */
 #define VTD_QI_ENTRIES 256        /* one 4 KiB page of 128-bit descriptors (QS = 0) */
+#define VTD_IQE_LIMIT 3           /* invalidation queue errors before the unit is stopped */
 
 struct vtd_unit {
 	u32 index;
@@ -27,6 +28,8 @@ struct vtd_unit {
 	u32 qi_tail;              /* next free descriptor index */
 	volatile u32 *qi_status;  /* wait-descriptor status word */
 	u32 qi_seq;
+	u32 iqe_count;            /* invalidation queue errors recovered from */
+	bool failed;              /* stopped: invalidation no longer trusted, every request fails */
 
 	u8 fault_vector;
 	u64 faults;               /* primary fault records handled */
@@ -34,7 +37,14 @@ struct vtd_unit {
 	u64 inv_descs;            /* invalidation descriptors (or register commands) issued */
 };
 
-/* Register access. */
+/*
+ * Register access. In the hypervisor u->reg is the identity-mapped, uncached
+ * register page. Host unit tests point u->reg at a buffer and see every write
+ * through vtd_fake_write (tests/common/vtd_fake.h), which plays the hardware.
+ */
+#ifdef PASSAGE_HOST
+void vtd_fake_write(const struct vtd_unit *u, u32 off, u64 v, u32 bytes);
+#endif
 static inline u32 vtd_read32(const struct vtd_unit *u, u32 off)
 {
 	return *(volatile u32 *)(uintptr_t)(u->reg + off);
@@ -45,11 +55,39 @@ static inline u64 vtd_read64(const struct vtd_unit *u, u32 off)
 }
 static inline void vtd_write32(const struct vtd_unit *u, u32 off, u32 v)
 {
+#ifdef PASSAGE_HOST
+	vtd_fake_write(u, off, v, 4);
+#else
 	*(volatile u32 *)(uintptr_t)(u->reg + off) = v;
+#endif
 }
 static inline void vtd_write64(const struct vtd_unit *u, u32 off, u64 v)
 {
+#ifdef PASSAGE_HOST
+	vtd_fake_write(u, off, v, 8);
+#else
 	*(volatile u64 *)(uintptr_t)(u->reg + off) = v;
+#endif
+}
+
+/* The unit lock; the fault interrupt takes it too, so interrupts stay off while held. */
+static inline u64 vtd_lock(struct vtd_unit *u)
+{
+#ifdef PASSAGE_HOST
+	spin_lock(&u->lock); /* host tests run in user mode: no cli */
+	return 0;
+#else
+	return spin_lock_irqsave(&u->lock);
+#endif
+}
+static inline void vtd_unlock(struct vtd_unit *u, u64 flags)
+{
+#ifdef PASSAGE_HOST
+	(void)flags;
+	spin_unlock(&u->lock);
+#else
+	spin_unlock_irqrestore(&u->lock, flags);
+#endif
 }
 
 /* vtd_unit.c */

@@ -57,7 +57,7 @@ static void report(struct vtd_unit *u, u64 lo, u64 hi)
 u32 vtd_fault_poll(struct vtd_unit *u)
 {
 	u32 handled = 0;
-	u64 f = spin_lock_irqsave(&u->lock);
+	u64 f = vtd_lock(u);
 	u32 fsts = vtd_read32(u, FSTS_REG);
 	u32 idx = FSTS_FRI(fsts) % u->nr_frcd;
 	for (u32 k = 0; k < u->nr_frcd && (fsts & FSTS_PPF); k++, idx = (idx + 1) % u->nr_frcd) {
@@ -70,15 +70,15 @@ u32 vtd_fault_poll(struct vtd_unit *u)
 		vtd_write32(u, off + 12, (u32)(FRCD_HI_F >> 32));
 		u->faults++;
 		handled++;
-		spin_unlock_irqrestore(&u->lock, f);
+		vtd_unlock(u, f);
 		report(u, lo, hi);
-		f = spin_lock_irqsave(&u->lock);
+		f = vtd_lock(u);
 	}
 	fsts = vtd_read32(u, FSTS_REG);
 	if (fsts & FSTS_PFO) {
 		u->overflows++;
 		vtd_write32(u, FSTS_REG, FSTS_PFO);
-		spin_unlock_irqrestore(&u->lock, f);
+		vtd_unlock(u, f);
 		iommu_fault_overflow(u->index);
 		if (u->overflows <= LOG_FIRST_PER_SOURCE || u->overflows % LOG_EVERY == 0)
 			LOG("vtd", "unit %u: fault overflow (FSTS.PFO): faults were lost while all %u "
@@ -86,7 +86,7 @@ u32 vtd_fault_poll(struct vtd_unit *u)
 			    u->overflows);
 		return handled;
 	}
-	spin_unlock_irqrestore(&u->lock, f);
+	vtd_unlock(u, f);
 	return handled;
 }
 

@@ -1,6 +1,7 @@
 /* Second-level page tables: 512-entry tables, 4 KiB leaves, 2 MiB / 1 GiB superpages (VT-d spec 9.8, 3.7). */
 #include "vtd_slpt.h"
 #include "vtd_regs.h"
+#include "vtd_cache.h"
 #include "lib/pmm.h"
 #include "lib/string.h"
 
@@ -23,10 +24,7 @@ static u64 *table(u64 entry)
 
 static void flush(const struct slpt *t, const void *p, u64 len)
 {
-	if (t->coherent)
-		return;
-	for (u64 a = (u64)(uintptr_t)p & ~63ULL; a < (u64)(uintptr_t)p + len; a += 64)
-		__asm__ volatile("clflush (%0)" ::"r"(a) : "memory");
+	vtd_cache_flush(p, len, t->coherent);
 }
 
 static u64 *new_table(struct slpt *t)

@@ -1,19 +1,16 @@
 /* One VT-d remapping unit: capabilities, taking it over from firmware, root table, translation enable. */
 #include "vtd.h"
+#include "vtd_cache.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/tsc.h"
 #include "lib/log.h"
 #include "lib/pmm.h"
 #include "lib/string.h"
 
-/* Flushes CPU cache lines holding table entries the unit reads, when its walks do not snoop. */
+/* Flushes CPU cache lines holding structures the unit reads (vtd_cache.h states the rule). */
 void vtd_flush_cache(const void *p, u64 len, const struct vtd_unit *u)
 {
-	if (u->ecap & ECAP_C) /* 11.4.3: Page-walk Coherency */
-		return;
-	for (u64 a = (u64)(uintptr_t)p & ~63ULL; a < (u64)(uintptr_t)p + len; a += 64)
-		__asm__ volatile("clflush (%0)" ::"r"(a) : "memory");
-	__asm__ volatile("mfence" ::: "memory");
+	vtd_cache_flush(p, len, (u->ecap & ECAP_C) != 0);
 }
 
 static status_t wait_gsts(struct vtd_unit *u, u32 bit, bool set)
