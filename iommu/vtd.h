@@ -35,6 +35,7 @@ struct vtd_unit {
 	u64 faults;               /* primary fault records handled */
 	u64 overflows;            /* FSTS.PFO seen */
 	u64 inv_descs;            /* invalidation descriptors (or register commands) issued */
+	u64 inv_page, inv_domain; /* IOTLB invalidations issued page-selective / domain-selective */
 };
 
 /*
@@ -96,6 +97,7 @@ status_t vtd_unit_take_ownership(struct vtd_unit *u);
 status_t vtd_unit_set_root(struct vtd_unit *u);
 status_t vtd_unit_enable_translation(struct vtd_unit *u);
 status_t vtd_gcmd(struct vtd_unit *u, u32 bit, bool on);
+status_t vtd_write_buffer_flush(struct vtd_unit *u);
 status_t vtd_simulate_firmware(struct vtd_unit *u);
 void vtd_flush_cache(const void *p, u64 len, const struct vtd_unit *u);
 u32 vtd_agaw_bits(u64 cap, u32 want_levels);

@@ -163,6 +163,7 @@ status_t vtd_inv_iotlb_global(struct vtd_unit *u)
 
 status_t vtd_inv_iotlb_domain(struct vtd_unit *u, u16 did)
 {
+	u->inv_domain++;
 	struct vtd_inv_desc d = { INV_IOTLB | INV_IOTLB_G_DOMAIN | INV_IOTLB_DR | INV_IOTLB_DW |
 				  INV_IOTLB_DID(did), 0 };
 	return u->qi ? qi_submit(u, &d, 1) : reg_iotlb(u, IOTLB_IIRG_DOMAIN | IOTLB_DID(did), false, 0);
@@ -182,6 +183,7 @@ status_t vtd_inv_iotlb_range(struct vtd_unit *u, u16 did, u64 iova, u64 size)
 	bool aligned = (iova & (((1ULL << am) * PAGE_SIZE) - 1)) == 0;
 	if (!(u->cap & CAP_PSI) || am > CAP_MAMV(u->cap) || !aligned)
 		return vtd_inv_iotlb_domain(u, did);
+	u->inv_page++;
 	struct vtd_inv_desc d = { INV_IOTLB | INV_IOTLB_G_PAGE | INV_IOTLB_DR | INV_IOTLB_DW |
 				  INV_IOTLB_DID(did), (iova & ~0xfffULL) | INV_IOTLB_AM(am) };
 	return u->qi ? qi_submit(u, &d, 1)

@@ -177,14 +177,29 @@ status_t vtd_unit_set_root(struct vtd_unit *u)
 	return st;
 }
 
+/*
+ * 6.8: on units with CAP.RWBF=1 the chipset may hold writes to remapping
+ * structures in a write buffer; software flushes it after every update of
+ * root, context or paging entries, before any invalidation or enable that
+ * relies on the update. Units with RWBF=0 need nothing.
+ */
+status_t vtd_write_buffer_flush(struct vtd_unit *u)
+{
+	if (!(u->cap & CAP_RWBF))
+		return OK;
+	u64 f = vtd_lock(u);
+	vtd_write32(u, GCMD_REG, (vtd_read32(u, GSTS_REG) & GSTS_PERSISTENT) | GCMD_WBF);
+	status_t st = wait_gsts(u, GSTS_WBFS, false); /* WBFS clears when the flush is done */
+	vtd_unlock(u, f);
+	if (st)
+		LOG("vtd", "unit %u: write-buffer flush did not complete", u->index);
+	return st;
+}
+
 status_t vtd_unit_enable_translation(struct vtd_unit *u)
 {
-	if (u->cap & CAP_RWBF) { /* 6.8: flush the write buffer before the unit walks new tables */
-		vtd_write32(u, GCMD_REG, (vtd_read32(u, GSTS_REG) & GSTS_PERSISTENT) | GCMD_WBF);
-		if (wait_gsts(u, GSTS_WBFS, false)) /* WBFS clears when the flush is done */
-			LOG("vtd", "unit %u: write-buffer flush did not complete", u->index);
-	}
-	return vtd_gcmd(u, GCMD_TE, true);
+	status_t st = vtd_write_buffer_flush(u);
+	return st ? st : vtd_gcmd(u, GCMD_TE, true);
 }
 
 /*

@@ -50,7 +50,7 @@ static struct {
 	struct fake_event ev[FAKE_MAX_EVENTS];
 	u32 nr_ev;
 	u64 now_us;
-	char log[64][256];
+	char log[512][256];
 	u32 nr_log;
 	struct pci_dev pci[FAKE_MAX_PCI];
 	u16 pci_cmd[FAKE_MAX_PCI];
@@ -230,7 +230,7 @@ void log_msg(const char *subsys, const char *fmt, ...)
 	va_end(ap);
 	if (getenv("FAKE_LOG"))
 		fprintf(stderr, "%s\n", line);
-	if (fake.nr_log < 64)
+	if (fake.nr_log < 512)
 		strcpy(fake.log[fake.nr_log++], line);
 }
 

@@ -1,5 +1,5 @@
 /* Unit tests of VT-d invalidation (iommu/vtd_inv.c) against a fake register page: encodings, IVA, IQE recovery. */
-/* host-srcs: iommu/vtd_inv.c iommu/vtd_unit.c iommu/vtd_fault.c iommu/vtd_slpt.c iommu/iommu.c lib/status.c */
+/* host-srcs: iommu/vtd_inv.c iommu/vtd_unit.c iommu/vtd_fault.c iommu/vtd_slpt.c iommu/iommu.c iommu/iommu_dev.c iommu/iommu_domain.c lib/status.c */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,0 +1,24 @@
+/* Self-test-only hooks into the IOMMU (selftest/ uses them; the VMM never does). */
+#ifndef PASSAGE_IOMMU_IOMMU_TEST_H
+#define PASSAGE_IOMMU_IOMMU_TEST_H
+
+#include "iommu.h"
+
+/*
+ * Rewrites the leaf entries of [iova, iova+size) to hpa without invalidating,
+ * to show that the hardware caches translations.
+ */
+status_t iommu_remap_no_invalidate(struct iommu_domain *d, u64 iova, u64 hpa, u64 size, u32 perm)
+	IOMMU_MUST_CHECK;
+/* While held, fault interrupts leave the records full (to provoke overflow). */
+void iommu_fault_hold(bool hold);
+/* A domain whose tables use at most 2 MiB pages (page-table figures). */
+struct iommu_domain *iommu_domain_create_2m(const char *name);
+/* Invalidates the IOTLB for a range of the domain on every unit. */
+status_t iommu_flush_range(struct iommu_domain *d, u64 iova, u64 size) IOMMU_MUST_CHECK;
+/* Kinds of IOTLB invalidation issued so far on every unit: page-selective and domain-selective. */
+void iommu_inv_kinds(u64 *page, u64 *domain);
+/* The PCI command register of a device, read back (0xffff if absent). */
+u16 iommu_device_command(u16 seg, u16 sid);
+
+#endif
