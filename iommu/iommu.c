@@ -93,24 +93,55 @@ static u32 common_levels(u32 max_levels)
 	return 0;
 }
 
+/* Probes every unit; with o->simulate_firmware first leaves it as an earlier stage might. */
 static status_t units_probe(const struct iommu_options *o)
 {
 	io.units = iommu_page_alloc(io.dmar.nr_units * sizeof(struct vtd_unit), NULL);
 	if (!io.units)
 		return E_NOMEM;
 	io.nr_units = io.dmar.nr_units;
+	for (u32 i = 0; i < io.nr_units; i++) {
+		struct vtd_unit *u = &io.units[i];
+		*u = (struct vtd_unit){ .index = i, .reg = io.dmar.units[i].register_base,
+					.segment = io.dmar.units[i].segment,
+					.include_all = io.dmar.units[i].include_pci_all };
+		if (vtd_unit_probe(u) || (o->simulate_firmware && vtd_simulate_firmware(u)))
+			u->reg = 0; /* left alone: its devices stay as firmware set them */
+	}
+	if (o->simulate_firmware)
+		iommu_simulate_mastering();
+	return OK;
+}
+
+/*
+ * Ownership order (review D3): bus mastering of every non-bridge function is
+ * already off (iommu_quiesce). A unit that translates is only turned off if
+ * no function is mastering, read back now; a unit whose take-over fails is
+ * left as it was and its devices can never be attached (iommu_dev.c).
+ */
+static void units_take_ownership(void)
+{
 	io.sllps = 0xf;
 	io.coherent = true;
 	io.nr_dids = 65536;
 	io.max_iova_bits = 64;
 	for (u32 i = 0; i < io.nr_units; i++) {
 		struct vtd_unit *u = &io.units[i];
-		*u = (struct vtd_unit){ .index = i, .reg = io.dmar.units[i].register_base,
-					.segment = io.dmar.units[i].segment,
-					.include_all = io.dmar.units[i].include_pci_all };
-		if (vtd_unit_probe(u) || (o->simulate_firmware && vtd_simulate_firmware(u)) ||
-		    vtd_unit_take_ownership(u)) {
-			u->reg = 0; /* left alone: its devices stay as firmware set them */
+		if (!unit_usable(u))
+			continue;
+		if (vtd_read32(u, GSTS_REG) & GSTS_TES) {
+			u32 on = iommu_count_mastering();
+			LOG("vtd", "unit %u: translation on at hand-over; %u functions mastering (read back)",
+			    i, on);
+			if (on) {
+				LOG("vtd", "unit %u: error: not turning translation off while devices master the "
+				    "bus; unit left as the earlier stage set it", i);
+				u->reg = 0;
+				continue;
+			}
+		}
+		if (vtd_unit_take_ownership(u)) {
+			u->reg = 0;
 			continue;
 		}
 		io.sllps &= CAP_SLLPS(u->cap);
@@ -119,7 +150,6 @@ static status_t units_probe(const struct iommu_options *o)
 		io.nr_dids = MIN(io.nr_dids, 1u << (4 + 2 * CAP_ND(u->cap)));
 		io.max_iova_bits = MIN(io.max_iova_bits, (u32)CAP_MGAW(u->cap));
 	}
-	return OK;
 }
 
 static status_t unit_start(struct vtd_unit *u)
@@ -173,6 +203,9 @@ status_t iommu_init(const void *dmar, u32 len, const struct iommu_options *o)
 		return E_NOENT;
 	if ((st = units_probe(o)) != OK)
 		return st;
+	if ((st = iommu_quiesce()) != OK)
+		return st;
+	units_take_ownership();
 	if (!(io.levels = common_levels(o->max_levels))) {
 		LOG("iommu", "error: the units share no 39- or 48-bit table format; VT-d not used");
 		io.nr_units = 0;
@@ -191,6 +224,14 @@ status_t iommu_init(const void *dmar, u32 len, const struct iommu_options *o)
 	}
 	if ((st = iommu_devices_init()) != OK)
 		return st;
+	u32 usable = 0;
+	for (u32 i = 0; i < io.nr_units; i++)
+		usable += unit_usable(&io.units[i]);
+	if (!usable) {
+		LOG("iommu", "error: none of the %u remapping units could be taken over and started",
+		    io.nr_units);
+		return E_IO;
+	}
 	LOG("iommu", "%u-level (%u-bit) tables, superpages%s%s, %u domain IDs, caching mode %s",
 	    io.levels, io.levels == 4 ? 48 : 39, io.sllps & SLLPS_2M ? " 2M" : "",
 	    io.sllps & SLLPS_1G ? " 1G" : "", io.nr_dids, io.caching_mode ? "on" : "off");
@@ -213,6 +254,14 @@ status_t iommu_enable(void)
 		LOG("vtd", "unit %u: DMA remapping enabled", i);
 	}
 	io.enabled = true;
+	/* 8.4: RMRR devices (their own identity domains) master again, now translated. */
+	for (u32 i = 0; i < io.nr_devs; i++) {
+		const struct pci_dev *d = pci_get(i);
+		if (!io.devs[i].rmrr || !io.bme_was_on[i])
+			continue;
+		u16 cmd = pci_read16(d->seg, d->bus, d->dev, d->fn, PCI_COMMAND);
+		pci_write16(d->seg, d->bus, d->dev, d->fn, PCI_COMMAND, cmd | PCI_COMMAND_MASTER);
+	}
 	return OK;
 }
 

@@ -147,6 +147,67 @@ void iommu_block_unowned(void)
 	}
 }
 
+/* ---- bus mastering around the take-over (review D3) ---- */
+
+static bool is_bridge(const struct pci_dev *d)
+{
+	return d->header_type == 1;
+}
+
+/*
+ * Before any unit's translation is touched, every non-bridge function stops
+ * mastering: an earlier stage may leave devices doing DMA (GRUB leaves AHCI
+ * on), and between "translation off" and "Passage's tables on" that DMA would
+ * be untranslated. Owners turn it back on when they attach (drivers do; RMRR
+ * devices get it back once translation is on, in iommu_enable). Bridges are left alone:
+ * their BME only forwards their children's requests.
+ */
+status_t iommu_quiesce(void)
+{
+	u32 n = pci_count(), off = 0;
+	io.bme_was_on = iommu_page_alloc(n + 1, NULL);
+	if (!io.bme_was_on)
+		return E_NOMEM;
+	for (u32 i = 0; i < n; i++) {
+		const struct pci_dev *d = pci_get(i);
+		u16 cmd = pci_read16(d->seg, d->bus, d->dev, d->fn, PCI_COMMAND);
+		if (is_bridge(d) || cmd == 0xffff || !(cmd & PCI_COMMAND_MASTER))
+			continue;
+		io.bme_was_on[i] = 1;
+		pci_write16(d->seg, d->bus, d->dev, d->fn, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
+		off++;
+		LOG("iommu", "%04x:%02x:%02x.%u: bus mastering turned off before taking over VT-d",
+		    d->seg, d->bus, d->dev, d->fn);
+	}
+	LOG("iommu", "take-over: bus mastering off for %u functions, %u still mastering (read back)", off,
+	    iommu_count_mastering());
+	return OK;
+}
+
+/* Non-bridge functions whose PCI command register reads back with Bus Master Enable set. */
+u32 iommu_count_mastering(void)
+{
+	u32 on = 0;
+	for (u32 i = 0; i < pci_count(); i++) {
+		const struct pci_dev *d = pci_get(i);
+		u16 cmd = pci_read16(d->seg, d->bus, d->dev, d->fn, PCI_COMMAND);
+		on += !is_bridge(d) && cmd != 0xffff && (cmd & PCI_COMMAND_MASTER);
+	}
+	return on;
+}
+
+/* Test aid (vtd=preenable): every non-bridge function mastering, as an earlier stage might leave it. */
+void iommu_simulate_mastering(void)
+{
+	for (u32 i = 0; i < pci_count(); i++) {
+		const struct pci_dev *d = pci_get(i);
+		u16 cmd = pci_read16(d->seg, d->bus, d->dev, d->fn, PCI_COMMAND);
+		if (!is_bridge(d) && cmd != 0xffff)
+			pci_write16(d->seg, d->bus, d->dev, d->fn, PCI_COMMAND, cmd | PCI_COMMAND_MASTER);
+	}
+	LOG("iommu", "simulated hand-over: %u functions mastering", iommu_count_mastering());
+}
+
 /* ---- faults ---- */
 
 u64 iommu_fault_record(const struct iommu_fault *f, const char **owner)

@@ -60,6 +60,7 @@ struct iommu_state {
 	struct iommu_domain *domains;
 	struct iommu_dev *devs;
 	u32 nr_devs;
+	u8 *bme_was_on;           /* per PCI function: Bus Master Enable found on at take-over */
 	struct iommu_alias_group *groups;
 	u32 nr_groups;
 	u64 fault_total, overflow_total, unknown_faults;
@@ -84,6 +85,9 @@ bool iommu_scope_covers(u16 seg, const struct dmar_scopes *sc, const struct pci_
 status_t iommu_devices_init(void) IOMMU_MUST_CHECK;
 struct iommu_dev *iommu_dev_find(u16 seg, u16 sid);
 void iommu_block_unowned(void);
+status_t iommu_quiesce(void) IOMMU_MUST_CHECK;
+u32 iommu_count_mastering(void);
+void iommu_simulate_mastering(void);
 void iommu_report_unit_gaps(void);
 
 /* iommu_domain.c */

@@ -41,7 +41,7 @@ struct fake_event {
 
 struct fake_unit {
 	u8 *regs;                  /* 8 KiB register space */
-	u64 iqe_type;              /* descriptors of this type raise IQE (0: none) */
+	int iqe_type;              /* descriptors of this type raise IQE (-1: none) */
 	u32 iqe_count;             /* IQEs raised */
 };
 
@@ -90,7 +90,7 @@ static inline void fake_qi_run(u32 i)
 	u32 head = (u32)(*reg64(i, IQH_REG) >> 4), tail = (u32)(*reg64(i, IQT_REG) >> 4);
 	while (head != tail) {
 		struct vtd_inv_desc d = q[head];
-		if (fake.unit[i].iqe_type && (d.lo & 0xf) == fake.unit[i].iqe_type) {
+		if (fake.unit[i].iqe_type >= 0 && (d.lo & 0xf) == (u64)fake.unit[i].iqe_type) {
 			*reg32(i, FSTS_REG) |= FSTS_IQE;
 			fake.unit[i].iqe_count++;
 			break;
@@ -151,7 +151,7 @@ static inline struct vtd_unit fake_unit_new(u32 i, bool qi, u64 extra_cap)
 	if (!fake.unit[i].regs)
 		fake.unit[i].regs = aligned_alloc(PAGE_SIZE, 2 * PAGE_SIZE);
 	memset(fake.unit[i].regs, 0, 2 * PAGE_SIZE);
-	fake.unit[i].iqe_type = 0;
+	fake.unit[i].iqe_type = -1;
 	fake.unit[i].iqe_count = 0;
 	u64 cap = 2 /* ND: 256 domains */ | ((u64)(SAGAW_39 | SAGAW_48) << 8) | (47ULL << 16) |
 		  ((u64)(FAKE_FRO / 16) << 24) | (3ULL << 34) | CAP_PSI | ((u64)(FAKE_NFR - 1) << 40) |

@@ -206,6 +206,78 @@ static void test_report_reads_bme(void **state)
 	assert_true(fake_logged("0000:00:02.0: unit 0, domain none, BUS MASTERING ON (PCI command 0x0004)"));
 }
 
+/* A unit left translating with queued invalidation on and a rejected type-0 descriptor at IQH. */
+static void *preenabled_unit(u32 i)
+{
+	fake_unit_new(i, true, 0);
+	void *queue = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	memset(queue, 0, PAGE_SIZE);
+	fake.unit[i].iqe_type = 0;
+	*reg64(i, IQA_REG) = (u64)(uintptr_t)queue;
+	*reg32(i, GSTS_REG) = GSTS_TES | GSTS_QIES | GSTS_RTPS;
+	*reg64(i, IQT_REG) = 1 << 4;
+	fake_qi_run(i);
+	assert_int_equal(*reg32(i, FSTS_REG) & FSTS_IQE, FSTS_IQE);
+	fake.unit[i].iqe_type = -1;
+	fake.unit[i].iqe_count = 0;
+	return queue;
+}
+
+static bool is_te_off(const struct fake_event *e) { return !(e->v2 & GSTS_TES); }
+static bool is_fsts_iqe_clear(const struct fake_event *e) { return e->off == FSTS_REG && (e->v & FSTS_IQE); }
+
+/* D3: stale IQE cleared first, every non-bridge function stops mastering before TE goes off. */
+static void test_takeover_order(void **state)
+{
+	(void)state;
+	void *queue = preenabled_unit(0);
+	fake.unit[0].iqe_type = 0; /* and would reject it again if it were fetched again */
+	db_init(&b, 38, 0);
+	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, unit_base(0));
+	u32 len = db_finish(&b);
+	fake_pci_add(0, 2, 0, false, 0, 0, 0);
+	fake_pci_add(0, 5, 0, true, 1, 1, 0);
+	fake_pci_add(1, 1, 0, false, 0, 0, PCI_SID(1, 0, 0));
+	assert_int_equal(iommu_init(b.buf, len, &opts), OK);
+	assert_true(unit_usable(&io.units[0]));
+	int te_off = fake_find(0, EV_GCMD, 0, is_te_off);
+	int iqe_clear = fake_find(0, EV_WRITE, 0, is_fsts_iqe_clear);
+	assert_true(te_off >= 0 && iqe_clear >= 0 && iqe_clear < te_off);
+	/* both endpoints were turned off before; the bridge was not touched */
+	int last_pci = -1;
+	for (u32 k = 0; k < fake.nr_ev; k++)
+		if (fake.ev[k].kind == EV_PCI_CMD) {
+			assert_int_equal(fake.ev[k].v & PCI_COMMAND_MASTER, 0);
+			assert_int_not_equal(fake.ev[k].unit, 1);
+			last_pci = (int)k;
+		}
+	assert_true(last_pci >= 0 && last_pci < te_off);
+	assert_int_equal(fake.pci_cmd[0] & PCI_COMMAND_MASTER, 0);
+	assert_int_equal(fake.pci_cmd[2] & PCI_COMMAND_MASTER, 0);
+	assert_int_equal(fake.unit[0].iqe_count, 0); /* the rejected descriptor was replaced */
+	assert_false(*reg32(0, GSTS_REG) & GSTS_TES);
+	free(queue);
+}
+
+/* D3/D11: a queue that keeps failing: take-over fails, the status page is freed, devices stay off. */
+static void test_takeover_failure_leaves_no_master(void **state)
+{
+	(void)state;
+	void *queue = preenabled_unit(0);
+	fake.unit[0].iqe_type = INV_WAIT; /* the drain's own wait is rejected too */
+	db_init(&b, 38, 0);
+	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, unit_base(0));
+	u32 len = db_finish(&b);
+	fake_pci_add(0, 2, 0, false, 0, 0, 0);
+	u64 free_before = pmm_global.free_pages;
+	assert_int_not_equal(iommu_init(b.buf, len, &opts), OK);
+	assert_false(unit_usable(&io.units[0]));
+	assert_true(fake_logged("could not take ownership (E_IO") || fake_logged("could not take ownership"));
+	assert_int_equal(fake.pci_cmd[0] & PCI_COMMAND_MASTER, 0);
+	(void)free_before;
+	free(queue);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +289,8 @@ int main(void)
 		cmocka_unit_test_setup(test_rwbf_after_updates, setup),
 		cmocka_unit_test_setup(test_map_over_present_invalidates, setup),
 		cmocka_unit_test_setup(test_report_reads_bme, setup),
+		cmocka_unit_test_setup(test_takeover_order, setup),
+		cmocka_unit_test_setup(test_takeover_failure_leaves_no_master, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
