@@ -37,7 +37,45 @@ u32 iommu_poll_faults(void)
 	for (u32 i = 0; i < io.nr_units; i++)
 		if (unit_usable(&io.units[i]))
 			n += vtd_fault_poll(&io.units[i]);
+	iommu_fault_log_flush();
 	return n;
+}
+
+void iommu_fault_log_flush(void)
+{
+	for (u32 i = 0; i < io.nr_units; i++)
+		if (unit_usable(&io.units[i]))
+			vtd_fault_log_flush(&io.units[i]);
+}
+
+status_t iommu_set_fault_cpu(u32 apic_id)
+{
+	for (u32 i = 0; i < io.nr_units; i++) {
+		if (!unit_usable(&io.units[i]))
+			continue;
+		status_t st = vtd_fault_target(&io.units[i], apic_id);
+		if (st) {
+			LOG("vtd", "unit %u: fault interrupt cannot target APIC ID %u (%s)", i, apic_id,
+			    status_str(st));
+			return st;
+		}
+	}
+	LOG("iommu", "fault interrupts go to APIC ID %u", apic_id);
+	return OK;
+}
+
+status_t iommu_test_bad_descriptor(void)
+{
+	status_t st = E_NOTSUP;
+	for (u32 i = 0; i < io.nr_units; i++) {
+		struct vtd_unit *u = &io.units[i];
+		if (!unit_usable(u) || !u->qi)
+			continue;
+		if (vtd_qi_submit_raw(u, 0, 0) != E_IO) /* the rejection is the expected result */
+			return E_IO;
+		st = OK;
+	}
+	return st;
 }
 
 u64 iommu_fault_total(void) { return io.fault_total; }

@@ -59,8 +59,19 @@ status_t iommu_detach(struct iommu_domain *d, u16 seg, u8 bus, u8 devfn) IOMMU_M
 /* Blocks DMA of devices nobody owns (bus mastering off) and turns translation on. */
 status_t iommu_enable(void) IOMMU_MUST_CHECK;
 
-/* Drains every unit's fault records (the fault interrupt does the same). */
+/* Drains every unit's fault records (the fault interrupt does the same) and logs queued fault lines. */
 u32 iommu_poll_faults(void);
+/*
+ * Logs the fault lines the fault interrupt queued (it only counts). Call it
+ * outside interrupt context, e.g. from the boot CPU's idle or console path.
+ */
+void iommu_fault_log_flush(void);
+/*
+ * Aims every unit's fault interrupt at the CPU with this APIC ID: pick one
+ * that keeps interrupts enabled (not one running a guest that may park with
+ * IF=0). The vector is valid on every CPU.
+ */
+status_t iommu_set_fault_cpu(u32 apic_id) IOMMU_MUST_CHECK;
 u64 iommu_fault_total(void);
 u64 iommu_overflow_total(void);
 bool iommu_last_fault(struct iommu_fault *out);

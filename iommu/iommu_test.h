@@ -18,6 +18,12 @@ struct iommu_domain *iommu_domain_create_2m(const char *name);
 status_t iommu_flush_range(struct iommu_domain *d, u64 iova, u64 size) IOMMU_MUST_CHECK;
 /* Kinds of IOTLB invalidation issued so far on every unit: page-selective and domain-selective. */
 void iommu_inv_kinds(u64 *page, u64 *domain);
+/*
+ * Submits a descriptor of type 0 (none is defined) on every unit using queued
+ * invalidation. OK if every such unit rejected it (IQE) and recovered;
+ * E_NOTSUP if no unit uses the queue.
+ */
+status_t iommu_test_bad_descriptor(void) IOMMU_MUST_CHECK;
 /* The PCI command register of a device, read back (0xffff if absent). */
 u16 iommu_device_command(u16 seg, u16 sid);
 

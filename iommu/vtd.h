@@ -5,10 +5,21 @@
 #include "vtd_regs.h"
 #include "lib/spinlock.h"
 #include "lib/status.h"
+#include "iommu.h"
 
 #define VTD_TIMEOUT_US 100000     /* bound on every hardware wait: 100 ms */
 #define VTD_QI_ENTRIES 256        /* one 4 KiB page of 128-bit descriptors (QS = 0) */
 #define VTD_IQE_LIMIT 3           /* invalidation queue errors before the unit is stopped */
+
+#define VTD_FAULT_IRQ_PASSES 2    /* passes over the fault records per fault interrupt (bounded work) */
+#define VTD_FAULT_LOG_RING 16     /* fault lines kept for logging outside interrupt context */
+
+/* A fault line waiting to be logged (the interrupt handler only counts and queues). */
+struct vtd_fault_line {
+	struct iommu_fault f;
+	u64 n;                    /* the source's fault count when it happened */
+	char owner[32];
+};
 
 struct vtd_unit {
 	u32 index;
@@ -32,6 +43,10 @@ struct vtd_unit {
 	bool failed;              /* stopped: invalidation no longer trusted, every request fails */
 
 	u8 fault_vector;
+	u32 fault_dest;           /* APIC ID the fault event message targets */
+	struct vtd_fault_line log[VTD_FAULT_LOG_RING];
+	u32 log_head, log_tail;   /* ring of lines to log; under lock */
+	u64 log_dropped;          /* lines that did not fit the ring */
 	u64 faults;               /* primary fault records handled */
 	u64 overflows;            /* FSTS.PFO seen */
 	u64 inv_descs;            /* invalidation descriptors (or register commands) issued */
@@ -110,11 +125,15 @@ status_t vtd_inv_iotlb_global(struct vtd_unit *u);
 status_t vtd_inv_iotlb_domain(struct vtd_unit *u, u16 did);
 status_t vtd_inv_iotlb_range(struct vtd_unit *u, u16 did, u64 iova, u64 size);
 status_t vtd_inv_iec_global(struct vtd_unit *u);
+/* Test aid: submits one raw descriptor (and a wait) to the queue. */
+status_t vtd_qi_submit_raw(struct vtd_unit *u, u64 lo, u64 hi);
 
 /* vtd_fault.c */
 status_t vtd_fault_init(struct vtd_unit *u);
 void vtd_fault_clear_all(struct vtd_unit *u);
 u32 vtd_fault_poll(struct vtd_unit *u);
+void vtd_fault_log_flush(struct vtd_unit *u);
+status_t vtd_fault_target(struct vtd_unit *u, u32 apic_id);
 const char *vtd_fault_reason(u32 fr);
 
 #endif

@@ -190,6 +190,12 @@ status_t vtd_inv_iotlb_range(struct vtd_unit *u, u16 did, u64 iova, u64 size)
 		     : reg_iotlb(u, IOTLB_IIRG_PAGE | IOTLB_DID(did), true, (iova & ~0xfffULL) | am);
 }
 
+status_t vtd_qi_submit_raw(struct vtd_unit *u, u64 lo, u64 hi)
+{
+	struct vtd_inv_desc d = { lo, hi };
+	return u->qi ? qi_submit(u, &d, 1) : E_NOTSUP;
+}
+
 status_t vtd_inv_iec_global(struct vtd_unit *u)
 {
 	struct vtd_inv_desc d = { INV_IEC, 0 };

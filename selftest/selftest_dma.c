@@ -273,6 +273,34 @@ static void test_bridge(struct dma_test *t)
 	result(t, "bridge", ok, why);
 }
 
+/* D6: a descriptor the unit rejects (IQE) is replaced; the queue then keeps working. */
+static void test_iqe(struct dma_test *t)
+{
+	char why[160] = "";
+	struct iommu_domain *a = t->dom[0];
+	status_t st = iommu_test_bad_descriptor();
+	if (st == E_NOTSUP) {
+		LOG("selftest", "SKIP vtd/iqe-recovery: no unit uses queued invalidation");
+		return;
+	}
+	fill_pattern(t->src, 17);
+	memset(t->x1, 0, PAGE_SIZE);
+	memset(t->x2, 0, PAGE_SIZE);
+	/* move IOVA_REMAP to x2 the normal way: unmap (invalidates through the queue), map */
+	bool ok = st == OK && iommu_unmap(a, IOVA_REMAP, PAGE_SIZE) == OK &&
+		  iommu_map(a, IOVA_REMAP, pa(t->x2), PAGE_SIZE, IOMMU_READ | IOMMU_WRITE) == OK &&
+		  !edu_dma_from_ram(&t->edu[0], IOVA_SRC, 0, PAGE_SIZE) &&
+		  !edu_dma_to_ram(&t->edu[0], 0, IOVA_REMAP, PAGE_SIZE) && matches_pattern(t->x2, 17) &&
+		  all_bytes(t->x1, PAGE_SIZE, 0);
+	snprintf(why, sizeof why, "bad descriptor %s, queue afterwards %s",
+		 st == OK ? "rejected and replaced" : "NOT rejected", ok ? "works" : "FAILED");
+	/* back to x1 for the tests after this one */
+	if (iommu_unmap(a, IOVA_REMAP, PAGE_SIZE) != OK ||
+	    iommu_map(a, IOVA_REMAP, pa(t->x1), PAGE_SIZE, IOMMU_READ | IOMMU_WRITE) != OK)
+		ok = false;
+	result(t, "iqe-recovery", ok, why);
+}
+
 /*
  * A device no domain owns: translation start-up turned its bus mastering off,
  * and when a (misbehaving) driver turns it back on, its DMA faults for want of
@@ -477,6 +505,7 @@ static const struct {
 	{ "remap-invalidate", test_remap },
 	{ "bridge", test_bridge },
 	{ "blocked", test_blocked },
+	{ "iqe-recovery", test_iqe },
 	{ "fault-overflow", test_overflow },
 	{ "fault-flood", test_flood },
 };

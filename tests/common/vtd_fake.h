@@ -42,6 +42,7 @@ struct fake_event {
 struct fake_unit {
 	u8 *regs;                  /* 8 KiB register space */
 	int iqe_type;              /* descriptors of this type raise IQE (-1: none) */
+	u32 storm;                 /* a record whose F is cleared is refilled this many more times */
 	u32 iqe_count;             /* IQEs raised */
 };
 
@@ -135,6 +136,10 @@ void vtd_fake_write(const struct vtd_unit *u, u32 off, u64 v, u32 bytes)
 	}
 	if (off >= FAKE_FRO && off < FAKE_FRO + 16 * FAKE_NFR && (off & 15) == 12) {
 		*reg32(i, off) &= ~((u32)v & 0x80000000u); /* F is RW1C */
+		if (fake.unit[i].storm && (v & 0x80000000u)) { /* a device keeps faulting */
+			fake.unit[i].storm--;
+			*reg32(i, off) |= 0x80000000u;
+		}
 		return;
 	}
 	if (bytes == 8)
@@ -153,6 +158,7 @@ static inline struct vtd_unit fake_unit_new(u32 i, bool qi, u64 extra_cap)
 	memset(fake.unit[i].regs, 0, 2 * PAGE_SIZE);
 	fake.unit[i].iqe_type = -1;
 	fake.unit[i].iqe_count = 0;
+	fake.unit[i].storm = 0;
 	u64 cap = 2 /* ND: 256 domains */ | ((u64)(SAGAW_39 | SAGAW_48) << 8) | (47ULL << 16) |
 		  ((u64)(FAKE_FRO / 16) << 24) | (3ULL << 34) | CAP_PSI | ((u64)(FAKE_NFR - 1) << 40) |
 		  (9ULL << 48) | extra_cap;
@@ -209,9 +215,12 @@ status_t paging_map(u64 base, u64 len, int type)
 	return OK;
 }
 
+static void (*fake_irq_handler)(u8, void *);
+static void *fake_irq_ctx;
+
 u8 irq_alloc(void (*handler)(u8, void *), void *ctx)
 {
-	(void)handler, (void)ctx;
+	fake_irq_handler = handler, fake_irq_ctx = ctx; /* the last one: one unit per test */
 	return 0x40;
 }
 

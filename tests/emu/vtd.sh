@@ -32,6 +32,8 @@ selftest() {
     for t in $list; do
         if log_has "selftest: PASS vtd/$t\$"; then
             echo "PASS emu/$name/$t"
+        elif [ "$t" = iqe-recovery ] && [ "$iso" = dma-noqi ] && log_has "selftest: SKIP vtd/$t: "; then
+            echo "SKIP emu/$name/$t: register-based invalidation has no queue"
         else
             local why
             why=$(log_get "selftest: FAIL vtd/$t: .*" | sed 's/^selftest: FAIL vtd\/[^:]*: //')
@@ -39,7 +41,9 @@ selftest() {
         fi
     done
     [ "$RUN_STATUS" = 1 ] || fail "QEMU exit status $RUN_STATUS, expected 1"
-    expect "selftest: vtd: ${n:-?} passed, 0 failed" "self-test summary is not ${n:-?} passed, 0 failed"
+    local want=${n:-?}
+    [ "$iso" = dma-noqi ] && [ -n "$n" ] && want=$((n - 1))   # iqe-recovery skipped
+    expect "selftest: vtd: $want passed, 0 failed" "self-test summary is not $want passed, 0 failed"
     expect "flood: $FLOOD faulting DMAs: $FLOOD faults recorded" "flood count wrong"
     expect 'iommu: 0000:01:01.0 \(DMA as 01:00.0\): unit 0, domain selftest-a' \
         "bridged device alias not reported"
@@ -49,6 +53,8 @@ selftest() {
 }
 
 selftest vtd-aw48 dma ",aw-bits=48"
+expect 'vtd: unit 0: descriptor [0-9]+ \(0x0 0x0\) rejected \(IQE\); replaced, queue resumed' \
+    "QEMU's IQE for the bad descriptor not seen"
 expect 'vtd: unit 0 at 0xfed90000 seg 0: VT-d [0-9.]+, SAGAW 0x6, MGAW 48' "unit summary wrong"
 expect 'iommu: 4-level \(48-bit\) tables' "not 4-level"
 expect 'figures: 2 MiB range: 0 invalidation descriptors to map, 1 to unmap' \
@@ -75,7 +81,18 @@ expect 'figures: 2 MiB range: 1 invalidation descriptors to map, 1 to unmap' \
 finish emu/vtd-caching-mode
 
 selftest vtd-preenabled dma-preenable ""
-expect 'unit 0: simulated firmware hand-over: TE on, QIE on' "hand-over not simulated"
+expect 'unit 0: simulated firmware hand-over: TE on, QIE on, stale IQE yes' "hand-over not simulated"
+expect 'iommu: simulated hand-over: [1-9][0-9]* functions mastering' "no device mastering at hand-over"
+expect 'iommu: take-over: bus mastering off for [1-9][0-9]* functions, 0 still mastering \(read back\)' \
+    "bus mastering not turned off before the take-over"
+expect "vtd: unit 0: the earlier stage's descriptor 0 \(0x0 0x0\) was rejected \(IQE\); replaced" \
+    "stale IQE descriptor not replaced"
+# D3 order, read back from the devices: no function masters when translation goes off
+off_line=$(clean_log "$RUN_LOG" | grep -n 'unit 0: translation on at hand-over; 0 functions mastering' | head -n1 | cut -d: -f1)
+te_line=$(clean_log "$RUN_LOG" | grep -n 'unit 0: translation was enabled by an earlier stage; disabling' | head -n1 | cut -d: -f1)
+[ -n "$off_line" ] && [ -n "$te_line" ] && (( off_line < te_line )) ||
+    fail "translation turned off without 0 functions mastering read back first"
+log_has 'could not take ownership' && fail "take-over failed"
 expect 'unit 0: translation was enabled by an earlier stage; disabling' "TE not taken over"
 expect 'unit 0: queued invalidation was enabled by an earlier stage; disabling' "QIE not taken over"
 finish emu/vtd-preenabled

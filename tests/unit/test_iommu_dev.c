@@ -278,6 +278,39 @@ static void test_takeover_failure_leaves_no_master(void **state)
 	free(queue);
 }
 
+/* D10: a fault storm costs the interrupt a bounded number of records and no log line. */
+static void test_fault_irq_bounded_no_logging(void **state)
+{
+	(void)state;
+	one_unit_bridge();
+	for (u32 r = 0; r < FAKE_NFR; r++)
+		fake_fault(0, r, PCI_SID(0, 2, 0), 0x30000 + r * PAGE_SIZE, true, 5);
+	fake.unit[0].storm = 100000;
+	u32 lines = fake.nr_log;
+	u64 before = iommu_fault_total();
+	fake_irq_handler(0x40, fake_irq_ctx);
+	assert_int_equal(iommu_fault_total() - before, VTD_FAULT_IRQ_PASSES * FAKE_NFR);
+	assert_int_equal(fake.nr_log, lines); /* nothing logged in interrupt context */
+	fake.unit[0].storm = 0;
+	iommu_fault_log_flush();
+	assert_true(fake_logged("fault: 0000:00:02.0 (domain none, blocked) write 0x30000: reason 0x5"));
+}
+
+/* D10: the fault event message can be aimed at another CPU, x2APIC IDs only with ECAP.EIM. */
+static void test_fault_target(void **state)
+{
+	(void)state;
+	one_unit_bridge();
+	assert_int_equal(iommu_set_fault_cpu(3), OK);
+	assert_int_equal(*reg32(0, FEADDR_REG), 0xfee03000u);
+	assert_int_equal(*reg32(0, FECTL_REG), 0); /* unmasked again */
+	assert_int_equal(iommu_set_fault_cpu(0x1234), E_RANGE);
+	io.units[0].ecap |= ECAP_EIM;
+	assert_int_equal(iommu_set_fault_cpu(0x1234), OK);
+	assert_int_equal(*reg32(0, FEADDR_REG), 0xfee34000u);
+	assert_int_equal(*reg32(0, FEUADDR_REG), 0x1200u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +323,8 @@ int main(void)
 		cmocka_unit_test_setup(test_map_over_present_invalidates, setup),
 		cmocka_unit_test_setup(test_report_reads_bme, setup),
 		cmocka_unit_test_setup(test_takeover_order, setup),
+		cmocka_unit_test_setup(test_fault_irq_bounded_no_logging, setup),
+		cmocka_unit_test_setup(test_fault_target, setup),
 		cmocka_unit_test_setup(test_takeover_failure_leaves_no_master, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
