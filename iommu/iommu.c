@@ -230,6 +230,37 @@ static void rmrr_domains(void)
 	}
 }
 
+/*
+ * DRHDs with Register Base Address 0 are firmware facts the parser skips:
+ * firmware that turned VT-d off (the only unit has base 0) or half-disabled it
+ * (an INCLUDE_PCI_ALL unit with base 0 beside valid units). Found by walking
+ * the table's structures with the dmar.h layouts; the parser has already
+ * checked the header and the structure lengths.
+ */
+static u32 zero_base_units(const void *dmar, u32 len)
+{
+	u32 n = 0;
+	const u8 *t = dmar;
+	for (u32 off = sizeof(struct dmar_table_hdr); off + sizeof(struct dmar_struct_hdr) <= len;) {
+		struct dmar_struct_hdr h;
+		memcpy(&h, t + off, sizeof h);
+		if (h.length < sizeof h || h.length > len - off)
+			break;
+		struct dmar_drhd d;
+		if (h.type == DMAR_TYPE_DRHD && h.length >= sizeof d) {
+			memcpy(&d, t + off, sizeof d);
+			if (!d.register_base) {
+				n++;
+				if ((d.flags & DMAR_DRHD_INCLUDE_PCI_ALL) &&
+				    io.lost_segments < ARRAY_SIZE(io.lost_segment))
+					io.lost_segment[io.lost_segments++] = d.segment;
+			}
+		}
+		off += h.length;
+	}
+	return n;
+}
+
 status_t iommu_init(const void *dmar, u32 len, const struct iommu_options *o)
 {
 	io.no_qi = o->no_qi;
@@ -237,6 +268,12 @@ status_t iommu_init(const void *dmar, u32 len, const struct iommu_options *o)
 	log_dmar();
 	if (st)
 		return st;
+	u32 zero = zero_base_units(dmar, len);
+	if (!io.dmar.nr_units && zero) {
+		LOG("iommu", "the firmware turned VT-d off (its DMAR table lists only a unit with register "
+		    "base 0): DMA is not remapped");
+		return E_NOTSUP;
+	}
 	if (!io.dmar.nr_units)
 		return E_NOENT;
 	if ((st = units_probe(o)) != OK)
@@ -262,6 +299,7 @@ status_t iommu_init(const void *dmar, u32 len, const struct iommu_options *o)
 	}
 	if ((st = iommu_devices_init()) != OK)
 		return st;
+	iommu_report_unit_gaps();
 	u32 usable = 0;
 	for (u32 i = 0; i < io.nr_units; i++)
 		usable += unit_usable(&io.units[i]);
@@ -317,10 +355,12 @@ void iommu_report(void)
 		if (dev->alias != dev->sid)
 			snprintf(alias, sizeof alias, " (DMA as %02x:%02x.%u)", dev->alias >> 8,
 				 (dev->alias >> 3) & 31, dev->alias & 7);
-		char unit[12] = "none";
+		char unit[64] = "none";
 		if (dev->unit)
 			snprintf(unit, sizeof unit, "%u", dev->unit->index);
-		char dom[64];
+		else
+			snprintf(unit, sizeof unit, "none (no DMA remapping: its DMA is untranslated)");
+		char dom[80];
 		if (dev->dom) {
 			snprintf(dom, sizeof dom, "%s", dev->dom->name);
 		} else {

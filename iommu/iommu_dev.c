@@ -113,6 +113,8 @@ status_t iommu_devices_init(void)
 			dev->group = group_for(dev->seg, dev->alias);
 			dev->group->members++;
 		}
+		for (u32 k = 0; !dev->unit && dev->listed_unit < 0 && k < io.lost_segments; k++)
+			dev->lost_catch_all |= io.lost_segment[k] == dev->seg;
 		if (!dev->unit && dev->listed_unit >= 0)
 			LOG("iommu", "%04x:%02x:%02x.%u: its unit %d (0x%lx) failed to start: no DMA "
 			    "remapping for it; it cannot be given to a domain", d->seg, d->bus, d->dev, d->fn,
@@ -144,6 +146,26 @@ void iommu_block_unowned(void)
 			LOG("iommu", "%04x:%02x:%02x.%u has no domain: bus mastering turned off", d->seg,
 			    d->bus, d->dev, d->fn);
 		}
+	}
+}
+
+/*
+ * Firmware that half-disabled VT-d: an INCLUDE_PCI_ALL unit with register base
+ * 0 beside valid units. Every device of that segment no valid unit lists has
+ * no remapping at all; say so once per segment, with the count. Such devices
+ * are refused by iommu_attach and keep bus mastering off (iommu_block_unowned),
+ * but a driver that turns it on again would DMA untranslated: the report says so.
+ */
+void iommu_report_unit_gaps(void)
+{
+	for (u32 k = 0; k < io.lost_segments; k++) {
+		u32 n = 0;
+		for (u32 i = 0; i < io.nr_devs; i++)
+			n += io.devs[i].lost_catch_all && io.devs[i].seg == io.lost_segment[k];
+		LOG("iommu", "error: segment %u's INCLUDE_PCI_ALL unit has register base 0 (firmware "
+		    "half-disabled VT-d): %u devices of segment %u have no remapping unit, cannot be given "
+		    "to a domain, and are not isolated if they master", io.lost_segment[k], n,
+		    io.lost_segment[k]);
 	}
 }
 

@@ -211,6 +211,9 @@ static status_t refuse_no_unit(const struct iommu_dev *dev)
 	if (dev->listed_unit >= 0)
 		LOG("iommu", "error: %04x:%02x:%02x.%u: its remapping unit %d failed to start; refused",
 		    dev->seg, BDF(dev->sid), dev->listed_unit);
+	else if (dev->lost_catch_all)
+		LOG("iommu", "error: %04x:%02x:%02x.%u: its segment's INCLUDE_PCI_ALL unit has register "
+		    "base 0, so nothing remaps its DMA; refused", dev->seg, BDF(dev->sid));
 	else
 		LOG("iommu", "error: %04x:%02x:%02x.%u: no remapping unit covers it; refused", dev->seg,
 		    BDF(dev->sid));

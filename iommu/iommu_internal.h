@@ -41,6 +41,7 @@ struct iommu_dev {
 	u16 alias;                /* requester ID the unit sees (differs behind PCIe-to-PCI bridges) */
 	struct vtd_unit *unit;    /* NULL: no usable unit serves it (see listed_unit) */
 	s32 listed_unit;          /* unit whose scope lists it though that unit failed, else -1 */
+	bool lost_catch_all;      /* no unit: its segment's INCLUDE_PCI_ALL unit has register base 0 */
 	struct iommu_alias_group *group; /* NULL unless the alias differs from sid */
 	struct iommu_domain *dom;
 	u64 faults;
