@@ -132,7 +132,7 @@ static u32 common_levels(u32 max_levels)
 }
 
 /* Probes every unit; with o->simulate_firmware first leaves it as an earlier stage might. */
-static status_t units_probe(const struct iommu_options *o)
+static IOMMU_MUST_CHECK status_t units_probe(const struct iommu_options *o)
 {
 	io.units = iommu_page_alloc(io.dmar.nr_units * sizeof(struct vtd_unit), NULL);
 	if (!io.units)
@@ -190,7 +190,7 @@ static void units_take_ownership(void)
 	}
 }
 
-static status_t unit_start(struct vtd_unit *u)
+static IOMMU_MUST_CHECK status_t unit_start(struct vtd_unit *u)
 {
 	status_t st = io.no_qi ? E_NOTSUP : vtd_qi_enable(u);
 	if (st == E_NOTSUP)

@@ -206,7 +206,7 @@ status_t iommu_remap_no_invalidate(struct iommu_domain *d, u64 iova, u64 hpa, u6
 
 /* ---- attach / detach, alias groups kept in one domain ---- */
 
-static status_t refuse_no_unit(const struct iommu_dev *dev)
+static IOMMU_MUST_CHECK status_t refuse_no_unit(const struct iommu_dev *dev)
 {
 	if (dev->listed_unit >= 0)
 		LOG("iommu", "error: %04x:%02x:%02x.%u: its remapping unit %d failed to start; refused",

@@ -107,33 +107,33 @@ static inline void vtd_unlock(struct vtd_unit *u, u64 flags)
 }
 
 /* vtd_unit.c */
-status_t vtd_unit_probe(struct vtd_unit *u);
-status_t vtd_unit_take_ownership(struct vtd_unit *u);
-status_t vtd_unit_set_root(struct vtd_unit *u);
-status_t vtd_unit_enable_translation(struct vtd_unit *u);
-status_t vtd_gcmd(struct vtd_unit *u, u32 bit, bool on);
-status_t vtd_write_buffer_flush(struct vtd_unit *u);
-status_t vtd_simulate_firmware(struct vtd_unit *u);
+status_t vtd_unit_probe(struct vtd_unit *u) IOMMU_MUST_CHECK;
+status_t vtd_unit_take_ownership(struct vtd_unit *u) IOMMU_MUST_CHECK;
+status_t vtd_unit_set_root(struct vtd_unit *u) IOMMU_MUST_CHECK;
+status_t vtd_unit_enable_translation(struct vtd_unit *u) IOMMU_MUST_CHECK;
+status_t vtd_gcmd(struct vtd_unit *u, u32 bit, bool on) IOMMU_MUST_CHECK;
+status_t vtd_write_buffer_flush(struct vtd_unit *u) IOMMU_MUST_CHECK;
+status_t vtd_simulate_firmware(struct vtd_unit *u) IOMMU_MUST_CHECK;
 void vtd_flush_cache(const void *p, u64 len, const struct vtd_unit *u);
 u32 vtd_agaw_bits(u64 cap, u32 want_levels);
 
 /* vtd_inv.c: queued invalidation, or register-based when QI is absent */
-status_t vtd_qi_enable(struct vtd_unit *u);
-status_t vtd_inv_context_global(struct vtd_unit *u);
-status_t vtd_inv_context_device(struct vtd_unit *u, u16 did, u16 sid);
-status_t vtd_inv_iotlb_global(struct vtd_unit *u);
-status_t vtd_inv_iotlb_domain(struct vtd_unit *u, u16 did);
-status_t vtd_inv_iotlb_range(struct vtd_unit *u, u16 did, u64 iova, u64 size);
-status_t vtd_inv_iec_global(struct vtd_unit *u);
+status_t vtd_qi_enable(struct vtd_unit *u) IOMMU_MUST_CHECK;
+status_t vtd_inv_context_global(struct vtd_unit *u) IOMMU_MUST_CHECK;
+status_t vtd_inv_context_device(struct vtd_unit *u, u16 did, u16 sid) IOMMU_MUST_CHECK;
+status_t vtd_inv_iotlb_global(struct vtd_unit *u) IOMMU_MUST_CHECK;
+status_t vtd_inv_iotlb_domain(struct vtd_unit *u, u16 did) IOMMU_MUST_CHECK;
+status_t vtd_inv_iotlb_range(struct vtd_unit *u, u16 did, u64 iova, u64 size) IOMMU_MUST_CHECK;
+status_t vtd_inv_iec_global(struct vtd_unit *u) IOMMU_MUST_CHECK;
 /* Test aid: submits one raw descriptor (and a wait) to the queue. */
-status_t vtd_qi_submit_raw(struct vtd_unit *u, u64 lo, u64 hi);
+status_t vtd_qi_submit_raw(struct vtd_unit *u, u64 lo, u64 hi) IOMMU_MUST_CHECK;
 
 /* vtd_fault.c */
-status_t vtd_fault_init(struct vtd_unit *u);
+status_t vtd_fault_init(struct vtd_unit *u) IOMMU_MUST_CHECK;
 void vtd_fault_clear_all(struct vtd_unit *u);
 u32 vtd_fault_poll(struct vtd_unit *u);
 void vtd_fault_log_flush(struct vtd_unit *u);
-status_t vtd_fault_target(struct vtd_unit *u, u32 apic_id);
+status_t vtd_fault_target(struct vtd_unit *u, u32 apic_id) IOMMU_MUST_CHECK;
 const char *vtd_fault_reason(u32 fr);
 
 #endif

@@ -56,7 +56,7 @@ static void qi_recover_iqe(struct vtd_unit *u)
 }
 
 /* 11.4.9: reports and clears (write-1-to-clear, only these bits) invalidation errors. */
-static status_t qi_errors(struct vtd_unit *u)
+static IOMMU_MUST_CHECK status_t qi_errors(struct vtd_unit *u)
 {
 	u32 fsts = vtd_read32(u, FSTS_REG) & (FSTS_IQE | FSTS_ICE | FSTS_ITE);
 	if (!fsts)
@@ -72,7 +72,7 @@ static status_t qi_errors(struct vtd_unit *u)
 }
 
 /* Appends descriptors plus a wait descriptor and waits for its status write. */
-static status_t qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, u32 n)
+static IOMMU_MUST_CHECK status_t qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, u32 n)
 {
 	u64 f = vtd_lock(u);
 	if (u->failed) {
@@ -110,7 +110,7 @@ static status_t qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, u32 
 	return st;
 }
 
-static status_t reg_wait(struct vtd_unit *u, u32 off, u64 busy_bit)
+static IOMMU_MUST_CHECK status_t reg_wait(struct vtd_unit *u, u32 off, u64 busy_bit)
 {
 	u64 end = tsc_now_us() + VTD_TIMEOUT_US;
 	while (vtd_read64(u, off) & busy_bit)
@@ -119,7 +119,7 @@ static status_t reg_wait(struct vtd_unit *u, u32 off, u64 busy_bit)
 	return OK;
 }
 
-static status_t reg_context(struct vtd_unit *u, u64 cmd)
+static IOMMU_MUST_CHECK status_t reg_context(struct vtd_unit *u, u64 cmd)
 {
 	u64 f = vtd_lock(u);
 	u->inv_descs++;
@@ -130,7 +130,7 @@ static status_t reg_context(struct vtd_unit *u, u64 cmd)
 }
 
 /* 11.4.8: a page-selective request takes its address and AM from IVA_REG (written even for 0). */
-static status_t reg_iotlb(struct vtd_unit *u, u64 cmd, bool page, u64 iva)
+static IOMMU_MUST_CHECK status_t reg_iotlb(struct vtd_unit *u, u64 cmd, bool page, u64 iva)
 {
 	u64 f = vtd_lock(u);
 	u->inv_descs++;

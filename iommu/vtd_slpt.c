@@ -64,7 +64,7 @@ static u32 leaf_level(const struct slpt *t, u64 iova, u64 hpa, u64 remaining)
 }
 
 /* Replaces a superpage entry by a table of the next level holding the same mapping. */
-static status_t split(struct slpt *t, u64 *entry, u32 level)
+static __attribute__((warn_unused_result)) status_t split(struct slpt *t, u64 *entry, u32 level)
 {
 	u64 *sub = new_table(t);
 	if (!sub)

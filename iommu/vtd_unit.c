@@ -13,7 +13,7 @@ void vtd_flush_cache(const void *p, u64 len, const struct vtd_unit *u)
 	vtd_cache_flush(p, len, (u->ecap & ECAP_C) != 0);
 }
 
-static status_t wait_gsts(struct vtd_unit *u, u32 bit, bool set)
+static IOMMU_MUST_CHECK status_t wait_gsts(struct vtd_unit *u, u32 bit, bool set)
 {
 	u64 end = tsc_now_us() + VTD_TIMEOUT_US;
 	while (((vtd_read32(u, GSTS_REG) & bit) != 0) != set)
@@ -85,7 +85,7 @@ status_t vtd_unit_probe(struct vtd_unit *u)
 }
 
 /* 10.4.16: protected memory regions block DMA to their ranges even with translation off. */
-static status_t disable_pmr(struct vtd_unit *u)
+static IOMMU_MUST_CHECK status_t disable_pmr(struct vtd_unit *u)
 {
 	if (!(u->cap & (CAP_PLMR | CAP_PHMR)) || !(vtd_read32(u, PMEN_REG) & PMEN_EPM))
 		return OK;
@@ -137,7 +137,7 @@ static void replace_foreign_head(struct vtd_unit *u, const struct foreign_queue 
  * completed; an Invalidation Wait with Fence, appended to the queue the earlier
  * stage left, proves it.
  */
-static status_t drain_foreign_queue(struct vtd_unit *u, const struct foreign_queue *q)
+static IOMMU_MUST_CHECK status_t drain_foreign_queue(struct vtd_unit *u, const struct foreign_queue *q)
 {
 	u32 tail = (u32)(vtd_read64(u, IQT_REG) >> q->shift) % q->entries;
 	foreign_wait(u, q, tail, 1, 0);
