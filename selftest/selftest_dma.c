@@ -538,6 +538,9 @@ void selftest_dma(u32 flood)
 		tests[i].run(&t);
 	cli();
 	stop_tick();
+	u32 lvt = lapic_read(LAPIC_LVT_TIMER), ccr = lapic_read(LAPIC_TIMER_CCR);
+	LOG("selftest", "wake-up tick stopped: LVT timer 0x%x (masked %s), current count %u", lvt,
+	    lvt & BIT(16) ? "yes" : "no", ccr);
 	if ((st = figures()) != OK)
 		LOG("selftest", "figures: %s", status_str(st));
 	for (u32 i = 0; i < 2 && i < t.nr_edu; i++) {

@@ -45,6 +45,9 @@ selftest() {
     [ "$iso" = dma-noqi ] && [ -n "$n" ] && want=$((n - 1))   # iqe-recovery skipped
     expect "selftest: vtd: $want passed, 0 failed" "self-test summary is not $want passed, 0 failed"
     expect "flood: $FLOOD faulting DMAs: $FLOOD faults recorded" "flood count wrong"
+    # D21: the self-test's periodic wake-up timer does not outlive it (read back from the LAPIC)
+    expect 'selftest: wake-up tick stopped: LVT timer 0x[0-9a-f]+ \(masked yes\), current count 0$' \
+        "the self-test's periodic timer still runs"
     expect 'iommu: 0000:01:01.0 \(DMA as 01:00.0\): unit 0, domain selftest-a' \
         "bridged device alias not reported"
     # read back from AHCI's PCI command register by the report (QEMU q35 puts AHCI at 00:1f.2)
