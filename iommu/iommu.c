@@ -230,37 +230,6 @@ static void rmrr_domains(void)
 	}
 }
 
-/*
- * DRHDs with Register Base Address 0 are firmware facts the parser skips:
- * firmware that turned VT-d off (the only unit has base 0) or half-disabled it
- * (an INCLUDE_PCI_ALL unit with base 0 beside valid units). Found by walking
- * the table's structures with the dmar.h layouts; the parser has already
- * checked the header and the structure lengths.
- */
-static u32 zero_base_units(const void *dmar, u32 len)
-{
-	u32 n = 0;
-	const u8 *t = dmar;
-	for (u32 off = sizeof(struct dmar_table_hdr); off + sizeof(struct dmar_struct_hdr) <= len;) {
-		struct dmar_struct_hdr h;
-		memcpy(&h, t + off, sizeof h);
-		if (h.length < sizeof h || h.length > len - off)
-			break;
-		struct dmar_drhd d;
-		if (h.type == DMAR_TYPE_DRHD && h.length >= sizeof d) {
-			memcpy(&d, t + off, sizeof d);
-			if (!d.register_base) {
-				n++;
-				if ((d.flags & DMAR_DRHD_INCLUDE_PCI_ALL) &&
-				    io.lost_segments < ARRAY_SIZE(io.lost_segment))
-					io.lost_segment[io.lost_segments++] = d.segment;
-			}
-		}
-		off += h.length;
-	}
-	return n;
-}
-
 status_t iommu_init(const void *dmar, u32 len, const struct iommu_options *o)
 {
 	io.no_qi = o->no_qi;
@@ -268,9 +237,9 @@ status_t iommu_init(const void *dmar, u32 len, const struct iommu_options *o)
 	log_dmar();
 	if (st)
 		return st;
-	u32 zero = zero_base_units(dmar, len);
-	if (!io.dmar.nr_units && zero) {
-		LOG("iommu", "the firmware turned VT-d off (its DMAR table lists only a unit with register "
+	/* Firmware facts from the parser (dmar.h): "VT-d off" placeholder, units at base 0. */
+	if (io.dmar.facts & DMAR_FACT_VTD_OFF) {
+		LOG("iommu", "the firmware turned VT-d off (its DMAR table lists only units with register "
 		    "base 0): DMA is not remapped");
 		return E_NOTSUP;
 	}

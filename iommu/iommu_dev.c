@@ -76,6 +76,18 @@ static struct vtd_unit *unit_for(const struct pci_dev *d, s32 *listed_failed)
 	return all;
 }
 
+/* The DRHD at an unusable register base (dmar_info.unusable) whose scope lists d, or NULL. */
+static const struct dmar_unit *listed_unusable(const struct pci_dev *d)
+{
+	for (u32 i = 0; i < io.dmar.nr_unusable; i++) {
+		const struct dmar_unit *du = &io.dmar.unusable[i];
+		if (du->segment == d->seg && !du->include_pci_all &&
+		    iommu_scope_covers(d->seg, &du->scopes, d))
+			return du;
+	}
+	return NULL;
+}
+
 struct iommu_dev *iommu_dev_find(u16 seg, u16 sid)
 {
 	for (u32 i = 0; i < io.nr_devs; i++)
@@ -108,13 +120,16 @@ status_t iommu_devices_init(void)
 		struct iommu_dev *dev = &io.devs[i];
 		*dev = (struct iommu_dev){ .seg = d->seg, .sid = PCI_SID(d->bus, d->dev, d->fn),
 					   .alias = pci_dma_alias(i) };
-		dev->unit = unit_for(d, &dev->listed_unit);
+		/* 8.3: a device a DRHD lists is that unit's, even when its base is unusable */
+		const struct dmar_unit *lost = listed_unusable(d);
+		dev->listed_unit = -1;
+		dev->unit = lost ? NULL : unit_for(d, &dev->listed_unit);
 		if (dev->alias != dev->sid) {
 			dev->group = group_for(dev->seg, dev->alias);
 			dev->group->members++;
 		}
-		for (u32 k = 0; !dev->unit && dev->listed_unit < 0 && k < io.lost_segments; k++)
-			dev->lost_catch_all |= io.lost_segment[k] == dev->seg;
+		if (!dev->unit && dev->listed_unit < 0)
+			dev->lost = lost ? lost : dmar_include_all_unusable(&io.dmar, d->seg);
 		if (!dev->unit && dev->listed_unit >= 0)
 			LOG("iommu", "%04x:%02x:%02x.%u: its unit %d (0x%lx) failed to start: no DMA "
 			    "remapping for it; it cannot be given to a domain", d->seg, d->bus, d->dev, d->fn,
@@ -150,22 +165,26 @@ void iommu_block_unowned(void)
 }
 
 /*
- * Firmware that half-disabled VT-d: an INCLUDE_PCI_ALL unit with register base
- * 0 beside valid units. Every device of that segment no valid unit lists has
- * no remapping at all; say so once per segment, with the count. Such devices
+ * Firmware that half-disabled VT-d: a DRHD with an unusable register base
+ * (base 0) beside valid units. Every device it lists, or (INCLUDE_PCI_ALL)
+ * every device of its segment no valid unit lists, has no remapping at all;
+ * say so once per such unit, with the count. Such devices
  * are refused by iommu_attach and keep bus mastering off (iommu_block_unowned),
  * but a driver that turns it on again would DMA untranslated: the report says so.
  */
 void iommu_report_unit_gaps(void)
 {
-	for (u32 k = 0; k < io.lost_segments; k++) {
+	for (u32 k = 0; k < io.dmar.nr_unusable; k++) {
+		const struct dmar_unit *du = &io.dmar.unusable[k];
 		u32 n = 0;
 		for (u32 i = 0; i < io.nr_devs; i++)
-			n += io.devs[i].lost_catch_all && io.devs[i].seg == io.lost_segment[k];
-		LOG("iommu", "error: segment %u's INCLUDE_PCI_ALL unit has register base 0 (firmware "
+			n += io.devs[i].lost == du;
+		if (!n && !du->include_pci_all)
+			continue;
+		LOG("iommu", "error: segment %u: %s unit at register base 0x%lx is unusable (firmware "
 		    "half-disabled VT-d): %u devices of segment %u have no remapping unit, cannot be given "
-		    "to a domain, and are not isolated if they master", io.lost_segment[k], n,
-		    io.lost_segment[k]);
+		    "to a domain, and are not isolated if they master", du->segment,
+		    du->include_pci_all ? "the INCLUDE_PCI_ALL" : "a", du->register_base, n, du->segment);
 	}
 }
 

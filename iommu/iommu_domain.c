@@ -211,9 +211,10 @@ static IOMMU_MUST_CHECK status_t refuse_no_unit(const struct iommu_dev *dev)
 	if (dev->listed_unit >= 0)
 		LOG("iommu", "error: %04x:%02x:%02x.%u: its remapping unit %d failed to start; refused",
 		    dev->seg, BDF(dev->sid), dev->listed_unit);
-	else if (dev->lost_catch_all)
-		LOG("iommu", "error: %04x:%02x:%02x.%u: its segment's INCLUDE_PCI_ALL unit has register "
-		    "base 0, so nothing remaps its DMA; refused", dev->seg, BDF(dev->sid));
+	else if (dev->lost)
+		LOG("iommu", "error: %04x:%02x:%02x.%u: its %sunit has register base 0x%lx (unusable), "
+		    "so nothing remaps its DMA; refused", dev->seg, BDF(dev->sid),
+		    dev->lost->include_pci_all ? "segment's INCLUDE_PCI_ALL " : "", dev->lost->register_base);
 	else
 		LOG("iommu", "error: %04x:%02x:%02x.%u: no remapping unit covers it; refused", dev->seg,
 		    BDF(dev->sid));

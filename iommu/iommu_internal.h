@@ -41,7 +41,7 @@ struct iommu_dev {
 	u16 alias;                /* requester ID the unit sees (differs behind PCIe-to-PCI bridges) */
 	struct vtd_unit *unit;    /* NULL: no usable unit serves it (see listed_unit) */
 	s32 listed_unit;          /* unit whose scope lists it though that unit failed, else -1 */
-	bool lost_catch_all;      /* no unit: its segment's INCLUDE_PCI_ALL unit has register base 0 */
+	const struct dmar_unit *lost; /* no unit: listed by (or, INCLUDE_PCI_ALL, left to) a DRHD at an unusable base */
 	struct iommu_alias_group *group; /* NULL unless the alias differs from sid */
 	struct iommu_domain *dom;
 	u64 faults;
@@ -67,8 +67,6 @@ struct iommu_state {
 	u64 fault_total, overflow_total, unknown_faults;
 	struct iommu_fault last;
 	bool have_last, enabled, hold_faults;
-	u32 lost_segments;        /* segments whose INCLUDE_PCI_ALL unit has register base 0 */
-	u16 lost_segment[8];
 };
 
 extern struct iommu_state io;

@@ -333,17 +333,38 @@ static void test_zero_base_catch_all_beside_valid_unit(void **state)
 	fake_pci_add(0, 3, 0, false, 0, 0, 0);
 	fake_pci_add(0, 4, 0, false, 0, 0, 0);
 	assert_int_equal(iommu_init(b.buf, len, &opts), OK);
-	assert_int_equal(lines_with("segment 0's INCLUDE_PCI_ALL unit has register base 0 (firmware "
-				    "half-disabled VT-d): 2 devices of segment 0 have no remapping unit"), 1);
+	assert_int_equal(lines_with("segment 0: the INCLUDE_PCI_ALL unit at register base 0x0 is unusable "
+				    "(firmware half-disabled VT-d): 2 devices of segment 0 have no remapping unit"), 1);
 	struct iommu_domain *d = iommu_domain_create("d");
 	assert_int_equal(iommu_attach(d, 0, 0, PCI_SID(0, 3, 0)), E_NOTSUP);
-	assert_true(fake_logged("0000:00:03.0: its segment's INCLUDE_PCI_ALL unit has register base 0"));
+	assert_true(fake_logged("0000:00:03.0: its segment's INCLUDE_PCI_ALL unit has register base 0x0 "
+				"(unusable)"));
 	assert_int_equal(iommu_attach(d, 0, 0, PCI_SID(0, 2, 0)), OK);
 	assert_int_equal(iommu_enable(), OK);
 	assert_int_equal(fake.pci_cmd[1] & PCI_COMMAND_MASTER, 0);
 	iommu_report();
 	assert_true(fake_logged("0000:00:03.0: unit none (no DMA remapping: its DMA is untranslated), "
 				"domain none, bus mastering off"));
+}
+
+/* A device listed under a DRHD at base 0 never falls through to the valid INCLUDE_PCI_ALL unit. */
+static void test_device_under_zero_base_unit_refused(void **state)
+{
+	(void)state;
+	fake_unit_new(0, true, 0);
+	db_init(&b, 38, 0);
+	db_drhd(&b, 0, 0, 0, 0);
+	db_scope(&b, DMAR_SCOPE_PCI_ENDPOINT, 0, 0, 1, 2, 0);
+	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, unit_base(0));
+	u32 len = db_finish(&b);
+	fake_pci_add(0, 2, 0, false, 0, 0, 0);
+	fake_pci_add(0, 3, 0, false, 0, 0, 0);
+	assert_int_equal(iommu_init(b.buf, len, &opts), OK);
+	struct iommu_domain *d = iommu_domain_create("d");
+	assert_int_equal(iommu_attach(d, 0, 0, PCI_SID(0, 2, 0)), E_NOTSUP);
+	assert_null(ctx_of(0, PCI_SID(0, 2, 0)));
+	assert_int_equal(lines_with("segment 0: a unit at register base 0x0 is unusable"), 1);
+	assert_int_equal(iommu_attach(d, 0, 0, PCI_SID(0, 3, 0)), OK);
 }
 
 /* The usual "VT-d off" placeholder: one DRHD with base 0. VT-d stays off, said once. */
@@ -374,6 +395,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fault_irq_bounded_no_logging, setup),
 		cmocka_unit_test_setup(test_fault_target, setup),
 		cmocka_unit_test_setup(test_zero_base_catch_all_beside_valid_unit, setup),
+		cmocka_unit_test_setup(test_device_under_zero_base_unit_refused, setup),
 		cmocka_unit_test_setup(test_vtd_off_placeholder, setup),
 		cmocka_unit_test_setup(test_takeover_failure_leaves_no_master, setup),
 	};
