@@ -288,8 +288,3 @@ u64 iommu_device_faults(u16 seg, u16 sid)
 		return 0;
 	return dev->faults + (dev->group ? dev->group->faults : 0);
 }
-
-u16 iommu_device_command(u16 seg, u16 sid)
-{
-	return pci_read16(seg, (u8)(sid >> 8), (sid >> 3) & 31, sid & 7, PCI_COMMAND);
-}

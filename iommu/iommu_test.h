@@ -24,7 +24,5 @@ void iommu_inv_kinds(u64 *page, u64 *domain);
  * E_NOTSUP if no unit uses the queue.
  */
 status_t iommu_test_bad_descriptor(void) IOMMU_MUST_CHECK;
-/* The PCI command register of a device, read back (0xffff if absent). */
-u16 iommu_device_command(u16 seg, u16 sid);
 
 #endif
