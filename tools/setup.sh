@@ -89,6 +89,20 @@ install_guest_kernel() {
     sudo_ rm -rf "$dir" && sudo_ mv "$dir.tmp" "$dir"
 }
 
+# Headers of exactly that kernel, for the project's edu test module (tests/linux-edu).
+install_guest_headers() {
+    local k ver
+    k=$(compgen -G "$CACHE/linux/vmlinuz-*" | head -n1) || true
+    [ -n "$k" ] || return 0
+    ver=${k##*/vmlinuz-}
+    [ -f "/usr/src/linux-headers-$ver/Makefile" ] && return 0
+    log "installing linux-headers-$ver for the edu test module"
+    sudo_ apt-get update -qq
+    sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "linux-headers-$ver" make gcc >/dev/null
+}
+
 install_packages
 install_bochs
 install_guest_kernel
+install_guest_headers

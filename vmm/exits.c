@@ -210,8 +210,6 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 {
 	if (x2apic_msr(msr) && !(v->apic_base & BIT(10)))
 		return false; /* x2APIC MSRs #GP outside x2APIC mode (SDM 11.12.1.2) */
-	if (msr == 0x808 && v->vapic_page) /* TPR: the virtual-APIC page holds the live copy */
-		*(volatile u32 *)(v->vapic_page + 0x80) = (u32)val & 0xff;
 	switch (msr) {
 	case MSR_IA32_EFER: return write_efer(val);
 	case MSR_IA32_APIC_BASE: return write_apic_base(v, val);
@@ -340,7 +338,7 @@ static bool park(struct vcpu *v)
 		return false;
 	}
 	while (d->state == DOM_RUNNING)
-		cpu_relax();
+		vcpu_idle(v, 0);
 	return false;
 }
 
@@ -402,10 +400,8 @@ static bool wait_for_interrupt(struct vcpu *v)
 		u64 next = vlapic_poll_timer(&v->apic, rdtsc());
 		if (vlapic_pending(&v->apic) >= 0 || v->dom->state != DOM_RUNNING)
 			return v->dom->state == DOM_RUNNING;
-		if (v->cpu == 0)
-			console_poll();
 		/* Idle until the virtual timer's deadline or a kick (another vCPU's IPI, a stop). */
-		lapic_idle_until(next);
+		vcpu_idle(v, next);
 	}
 }
 
@@ -463,7 +459,7 @@ bool vmexit_handle(struct vcpu *v, u32 reason)
 	case EXIT_REASON_INTERRUPT_WINDOW:
 	case EXIT_REASON_PREEMPTION_TIMER:
 	case EXIT_REASON_TPR_BELOW_THRESHOLD:
-		return true; /* vcpu_prepare_entry injects what is pending */
+		return true; /* vintr_prepare_entry injects what is pending */
 	case EXIT_REASON_TRIPLE_FAULT:
 		vcpu_dump(v);
 		domain_stop(v->dom, -1, "triple fault at guest RIP 0x%lx", vmread(GUEST_RIP));

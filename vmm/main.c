@@ -231,6 +231,8 @@ void hv_main(struct boot_info *bi)
 	}
 	if (vmx_caps.usable && vmx_cpu_init() != OK)
 		LOG("vmx", "VMXON failed on the boot CPU: no guests here");
+	if (vmx_caps.usable && vcpu_kick_init() != OK)
+		LOG("vmx", "guests run without kicks");
 	u32 doms = vmx_caps.usable ? domains_start(bi, online, opts.uart_port) : 0;
 	domains_set_done_hook(all_domains_stopped);
 	LOG("passage", "ready");

@@ -8,6 +8,8 @@
 #include "lib/pmm.h"
 #include "lib/string.h"
 #include "console.h"
+#include "vintr.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86/tsc.h"
 
 int vmx_enter(struct guest_regs *regs);
@@ -193,7 +195,7 @@ status_t vcpu_setup(struct vcpu *v)
 	setup_controls(v);
 	setup_host_state();
 	setup_guest_state(v);
-	vlapic_init(&v->apic, v->id, tsc_khz());
+	vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
 	v->apic_base = 0xfee00000 | BIT(11) | BIT(10) | (v->id ? 0 : BIT(8)); /* x2APIC, enabled */
 	if (v->vpid)
 		invvpid_single(v->vpid);
@@ -280,48 +282,81 @@ void vcpu_stats(struct vcpu *v)
 			    v->exits[r]);
 }
 
-/*
- * Before each entry: expire the virtual timer, inject the highest pending
- * interrupt when the guest can take it (SDM 26.3.1.5: IF=1, no STI/MOV-SS
- * blocking), else ask for an interrupt-window exit; arm the preemption timer
- * for the next virtual deadline.
- */
-void vcpu_prepare_entry(struct vcpu *v)
+#define CONSOLE_POLL_MS 10         /* the boot CPU looks at its console at least this often */
+/* Other CPUs leave their guest at least this often to answer requests. A kick should make them
+ * exit at once, but Bochs 3.0 takes no external-interrupt exit while the guest runs with IF=0
+ * (seen with the compute guest; its VM entry evaluates interrupt masking before it marks the
+ * CPU as in a guest), so the VMX-preemption timer is the fallback. */
+#define REQUEST_POLL_MS 50
+
+static bool serves_console(void)
+{
+	return this_cpu()->cpu == 0;
+}
+
+static void fill_snapshot(struct vcpu *v, struct vcpu_snapshot *s)
+{
+	s->rip = vmread(GUEST_RIP), s->rsp = vmread(GUEST_RSP), s->rflags = vmread(GUEST_RFLAGS);
+	s->cr0 = vmread(CR0_READ_SHADOW), s->cr3 = vmread(GUEST_CR3), s->cr4 = vmread(CR4_READ_SHADOW);
+	s->efer = vmread(GUEST_IA32_EFER), s->cs = vmread(GUEST_CS_SELECTOR);
+	s->activity = vmread(GUEST_ACTIVITY_STATE);
+	s->interruptibility = vmread(GUEST_INTERRUPTIBILITY_INFO);
+	s->exits_total = v->exits_total, s->halted = v->halted, s->interrupts = v->apic.interrupts;
+	s->tsc_in_guest = v->tsc_in_guest;
+	s->tpr = vlapic_get(&v->apic, APIC_TPR), s->ppr = vlapic_ppr(&v->apic);
+	s->irr = vlapic_highest_irr(&v->apic), s->isr = vlapic_highest_isr(&v->apic);
+	s->taken_on_cpu = this_cpu()->cpu;
+}
+
+void vcpu_service_requests(struct vcpu *v)
+{
+	u32 asked = __atomic_load_n(&v->snap_asked, __ATOMIC_ACQUIRE);
+	if (asked == v->snap_served)
+		return;
+	fill_snapshot(v, &v->snap);
+	__atomic_store_n(&v->snap_served, asked, __ATOMIC_RELEASE);
+}
+
+/* One requester at a time: the console, on the boot CPU. */
+status_t vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *out, u32 timeout_ms)
+{
+	if (!__atomic_load_n(&v->on_cpu, __ATOMIC_ACQUIRE))
+		return E_NOENT;
+	u32 seq = __atomic_add_fetch(&v->snap_asked, 1, __ATOMIC_SEQ_CST);
+	if (v->cpu == this_cpu()->cpu) {
+		vcpu_service_requests(v); /* called from v's own run loop: its VMCS is current */
+	} else {
+		vcpu_kick(v);
+		u64 end = rdtsc() + tsc_khz() * timeout_ms;
+		while (__atomic_load_n(&v->snap_served, __ATOMIC_ACQUIRE) != seq)
+			if (rdtsc() > end || !__atomic_load_n(&v->on_cpu, __ATOMIC_ACQUIRE))
+				return E_TIMEDOUT;
+			else
+				cpu_relax();
+	}
+	*out = v->snap;
+	return OK;
+}
+
+/* The CPU's own duties between guest instructions: other CPUs' requests, the console. */
+static u64 next_console_poll;
+
+static void host_work(struct vcpu *v, u64 now)
+{
+	vcpu_service_requests(v);
+	if (serves_console() && now >= next_console_poll) {
+		next_console_poll = now + tsc_khz() * CONSOLE_POLL_MS;
+		console_poll();
+	}
+}
+
+void vcpu_idle(struct vcpu *v, u64 next)
 {
 	u64 now = rdtsc();
-	if (v->vapic_page) { /* the CPU keeps the guest's TPR writes in the virtual-APIC page */
-		u32 tpr = *(volatile u32 *)(v->vapic_page + 0x80);
-		if (tpr != v->apic.tpr)
-			v->apic.tpr = tpr, v->apic.dirty = true;
-	}
-	u64 next = vlapic_poll_timer(&v->apic, now);
-	u32 proc = v->proc_ctl & ~CPU_INTR_WINDOW_EXITING;
-	int vec = vlapic_pending(&v->apic);
-	if (vec >= 0 && !(vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)) {
-		bool open = (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(vmread(GUEST_INTERRUPTIBILITY_INFO) & 3);
-		if (open) {
-			vlapic_accept(&v->apic, (u8)vec);
-			vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (u32)vec);
-		} else {
-			proc |= CPU_INTR_WINDOW_EXITING;
-		}
-	}
-	if (proc != v->proc_ctl)
-		vmwrite(CPU_BASED_VM_EXEC_CONTROL, v->proc_ctl = proc);
-	if (v->vapic_page && v->apic.dirty) {
-		vlapic_to_page(&v->apic, v->vapic_page);
-		/* 29.1.2: a guest TPR write below the pending class exits, so it gets delivered;
-		 * 26.2.1.1: the threshold may not exceed VTPR[7:4]. */
-		int irr = vlapic_highest_irr(&v->apic);
-		u32 th = irr >= 0 ? MIN((u32)irr >> 4, (v->apic.tpr >> 4) & 0xf) : 0;
-		if (th != v->tpr_threshold)
-			vmwrite(TPR_THRESHOLD, v->tpr_threshold = th);
-	}
-	if (!(vmx_caps.pin & PIN_PREEMPTION_TIMER) || (!next && v->preempt_idle))
-		return;
-	u64 ticks = next ? (next > now ? (next - now) >> vmx_caps.preempt_shift : 0) : 0xffffffffULL;
-	vmwrite(VMX_PREEMPTION_TIMER_VALUE, MIN(ticks, 0xffffffffULL));
-	v->preempt_idle = !next;
+	host_work(v, now);
+	if (v->max_run_tsc && (!next || next > now + v->max_run_tsc))
+		next = now + v->max_run_tsc; /* wake for host work even when the guest waits for ever */
+	lapic_idle_until(next);
 }
 
 /* An application vCPU waits here for the guest's INIT and start-up IPIs. */
@@ -357,8 +392,12 @@ void vcpu_run(struct vcpu *v)
 		goto out;
 	}
 	exceptions_set_recovery(&recovery);
+	/* A guest that never exits must still leave the CPU every few milliseconds (the
+	 * VMX-preemption timer, see vintr.c): the boot CPU serves the console, every CPU requests. */
+	v->max_run_tsc = tsc_khz() * (serves_console() ? CONSOLE_POLL_MS : REQUEST_POLL_MS);
+	__atomic_store_n(&v->on_cpu, true, __ATOMIC_RELEASE);
 	while (d->state == DOM_RUNNING) {
-		vcpu_prepare_entry(v);
+		vintr_prepare_entry(v);
 		u64 t0 = rdtsc();
 		int r = vmx_enter(&v->regs);
 		v->tsc_in_guest += rdtsc() - t0;
@@ -383,12 +422,12 @@ void vcpu_run(struct vcpu *v)
 		v->exits_total++;
 		if (reason < EXIT_REASON_MAX)
 			v->exits[reason]++;
+		host_work(v, rdtsc());
 		if (!vmexit_handle(v, reason))
 			break;
-		if (v->cpu == 0 && (v->exits_total & 63) == 0) /* the boot CPU serves the console too */
-			console_poll();
 	}
 out:
+	__atomic_store_n(&v->on_cpu, false, __ATOMIC_RELEASE);
 	exceptions_set_recovery(NULL);
 	vcpu_stats(v);
 	if (v->vmcs)

@@ -39,6 +39,18 @@ struct domain {
 	struct vcpu *vcpus[8];
 };
 
+/* What the console shows of a vCPU; VMCS fields can only be read on the vCPU's own CPU. */
+struct vcpu_snapshot {
+	u64 rip, rsp, rflags, cr0, cr3, cr4, efer;
+	u64 cs;
+	u64 activity, interruptibility;
+	u64 exits_total, halted, interrupts;
+	u64 tsc_in_guest;
+	u32 tpr, ppr;
+	int irr, isr;             /* highest vector, -1 = none */
+	u32 taken_on_cpu;         /* the CPU whose VMREADs filled it */
+};
+
 struct vcpu {
 	struct domain *dom;
 	u32 id;
@@ -62,7 +74,14 @@ struct vcpu {
 	u32 proc_ctl;             /* primary processor-based controls as last written */
 	u32 tpr_threshold;        /* as last written */
 	bool preempt_idle;        /* the preemption timer holds its maximum (no deadline armed) */
+	u64 max_run_tsc;          /* leave the guest at least this often (0 = only when needed) */
+	volatile bool on_cpu;     /* its VMCS is current on its CPU and the run loop is running */
+	volatile u32 snap_asked;  /* snapshot requests: asked by the console, served by the owner */
+	volatile u32 snap_served;
+	struct vcpu_snapshot snap;
 };
+
+_Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "domains.c allocates one page per vCPU");
 
 #define GUEST_MODE_PROTECTED32 1  /* multiboot1: 32-bit protected mode, paging off */
 #define GUEST_MODE_LONG64 2       /* Linux 64-bit boot protocol */
@@ -84,8 +103,15 @@ status_t vcpu_setup(struct vcpu *v);
 void vcpu_run(struct vcpu *v);
 void domain_stop(struct domain *d, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void vcpu_dump(struct vcpu *v);
-void vcpu_prepare_entry(struct vcpu *v);
 void vcpu_stats(struct vcpu *v);
+/* A snapshot of v, taken by the CPU that runs it: asked through a request flag and a kick,
+ * answered at its next exit or idle wake-up; waits at most timeout_ms. E_NOENT: not running. */
+status_t vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *out, u32 timeout_ms);
+/* On v's own CPU with its VMCS current: answers requests from other CPUs. */
+void vcpu_service_requests(struct vcpu *v);
+/* HLT with IF=1 (exits.c): waits on v's CPU until the virtual deadline next (0 = none), a kick,
+ * or host work of this CPU (requests, the console) is due. */
+void vcpu_idle(struct vcpu *v, u64 next);
 
 /* exits.c: returns true to resume the guest, false when the domain stopped. */
 bool vmexit_handle(struct vcpu *v, u32 reason);
@@ -95,6 +121,8 @@ void guest_console_putc(struct domain *d, char c);
 void vcpu_send_ipi(struct vcpu *v, u64 icr);
 /* Makes the CPU running v leave the guest so it notices new work. */
 void vcpu_kick(struct vcpu *v);
+/* Reserves the kick vector; once at start-up, before any guest runs. */
+status_t vcpu_kick_init(void);
 
 /* Called when a domain stops (all domains stopped: test harness hook). */
 void domains_on_stop(void);

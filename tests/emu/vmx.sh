@@ -87,17 +87,61 @@ expect '\] ipi: [0-9]+ passed, 0 failed' "ipi guest reported failures"
 expect '\[cpu1\] domain: ipi vCPU 1 starting at 0x8000 on CPU 1' "vCPU 1 not started by SIPI"
 finish emu/vmx-irq-ipi
 
-# Statistics on request: 's' typed on the console while compute runs prints every vCPU's counts.
-run_bochs_console vmx-console-stats 240 "$T/vmx-two.iso" 2 'compute: round 2/5' 's' \
-    'domain: summary: escape'
+# text_range ELF: "START END" of the guest's code (.text), guest-physical = linear (paging off).
+text_range() {
+    local size vma
+    read -r size vma < <(objdump -h "$1" | awk '$2==".text"{print $3, $4}')
+    echo $(( 16#$vma )) $(( 16#$vma + 16#$size ))
+}
+
+# check_snapshots DOMAIN ELF CPU MIN: at least MIN "vcpu DOMAIN 0" snapshots, each read on CPU,
+# with RIP inside the guest's code and exit counts strictly increasing (every request is an exit).
+check_snapshots() {
+    local dom=$1 elf=$2 cpu=$3 min=$4 lo hi n=0 last=-1 rip exits
+    read -r lo hi < <(text_range "$elf")
+    while read -r rip; do
+        (( 16#$rip >= lo && 16#$rip < hi )) || fail "$dom snapshot RIP 0x$rip outside its code [$lo, $hi)"
+        n=$((n + 1))
+    done < <(clean_log "$RUN_LOG" |
+             sed -n "s/^.*console: vcpu $dom 0 on CPU $cpu (read on CPU $cpu): RIP 0x\([0-9a-f]*\) .*/\1/p")
+    (( n >= min )) || fail "$n snapshots of $dom vCPU 0 read on CPU $cpu, expected $min"
+    while read -r exits; do
+        (( exits > last )) || fail "$dom exit count not increasing between snapshots ($last then $exits)"
+        last=$exits
+    done < <(clean_log "$RUN_LOG" | sed -n "s/^.*console: vcpu $dom 0: exits \([0-9]*\),.*/\1/p")
+}
+
+# Console: whole-line commands typed while compute runs on CPU 1 and CPU 0 (its guest, escape,
+# stopped) serves the console: statistics (long and one-letter form) and two snapshots of
+# compute's vCPU, which only CPU 1 can read (VMREAD works on the CPU that owns the VMCS).
+run_bochs_console vmx-console-stats 240 "$T/vmx-two.iso" 2 'compute: round 1/5' \
+    'stats;vcpu compute 0;s;vcpu compute;vcpu nosuch;help' 'console: +vcpu +DOMAIN \[N\] '
 [ "$RUN_STATUS" = 0 ] || fail "console session did not reach the end (status $RUN_STATUS)"
 expect '\[cpu0\] stats: domain compute: running' "no statistics printed on request while compute ran"
 expect '\[cpu0\] stats: compute vCPU 0 on CPU 1: [0-9]+ exits' "compute's vCPU statistics missing"
-line_req=$(clean_log "$RUN_LOG" | grep -n 'stats: domain compute: running' | head -n1 | cut -d: -f1)
+n=$(clean_log "$RUN_LOG" | grep -c 'stats: domain compute: ')
+(( n >= 2 )) || fail "'stats' and 's' should each print the statistics, saw $n"
+check_snapshots compute "$G/compute.elf" 1 2
+expect "console: no vCPU 0 in a domain named 'nosuch'" "unknown domain not reported"
+expect 'console: +vcpu +DOMAIN \[N\]' "help does not list the vcpu command"
+line_req=$(clean_log "$RUN_LOG" | grep -n 'console: vcpu compute 0 on CPU 1' | head -n1 | cut -d: -f1)
 line_end=$(clean_log "$RUN_LOG" | grep -n 'PASS compute:' | head -n1 | cut -d: -f1)
-[ -n "$line_req" ] && [ -n "$line_end" ] && (( line_req < line_end )) ||
-    fail "statistics were not printed while the domain was still running"
+[ -n "$line_req" ] && { [ -z "$line_end" ] || (( line_req < line_end )); } ||
+    fail "snapshots were not taken while the domain was still running"
 finish emu/vmx-console-stats
+
+# A guest on CPU 0 that never exits (spin) must not make the console deaf: the boot CPU leaves it
+# every few milliseconds (VMX-preemption timer). Its own vCPU is read in place, compute's on CPU 1.
+img console-busy "$C/console-busy.cfg" "$G/spin.elf" "$G/compute.elf"
+run_bochs_console vmx-console-busy 240 "$T/console-busy.iso" 2 'compute: round 2/40' \
+    'stats;vcpu spin;vcpu compute 0;vcpu compute 0;help' 'console: +vcpu +DOMAIN \[N\] '
+[ "$RUN_STATUS" = 0 ] || fail "console did not answer while spin ran on CPU 0 (status $RUN_STATUS)"
+expect '\[cpu0\] stats: domain spin: running' "no statistics while spin ran on CPU 0"
+expect 'spin: INFO spin: spinning without exits' "spin did not start"
+check_snapshots spin "$G/spin.elf" 0 1
+check_snapshots compute "$G/compute.elf" 1 2
+log_has 'domain: spin stopped' && fail "spin stopped"
+finish emu/vmx-console-busy
 
 # A fault inside the hypervisor while handling one domain's VM exit stops that domain only.
 run_bochs vmx-host-fault 240 "$T/vmx-hostfault.iso" 2
