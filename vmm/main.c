@@ -18,7 +18,8 @@
 #include "drivers/pci.h"
 #include "drivers/uart16550.h"
 #include "iommu/iommu.h"
-#include "selftest.h"
+#include "selftest/selftest.h"
+#include "selftest/selftest_ir.h"
 #include "domains.h"
 #include "vmx.h"
 #include "vcpu.h"
@@ -165,7 +166,8 @@ static void iommu_start(bool *up)
 		return;
 	}
 	struct iommu_options io = { .simulate_firmware = opts.vtd_preenable,
-				    .max_levels = opts.vtd_levels, .no_qi = opts.vtd_noqi };
+				    .max_levels = opts.vtd_levels, .no_qi = opts.vtd_noqi,
+				    .ir = opts.vtd_ir || opts.selftest_ir };
 	status_t st = iommu_init((const void *)(uintptr_t)acpi.dmar_phys, acpi.dmar_length, &io);
 	if (st) {
 		LOG("iommu", "VT-d not in use: %s", status_str(st));
@@ -229,6 +231,8 @@ void hv_main(struct boot_info *bi)
 		else
 			LOG("selftest", "FAIL vtd/setup: no usable VT-d unit");
 	}
+	if (opts.selftest_ir)
+		selftest_ir(200);
 	if (vmx_caps.usable && vmx_cpu_init() != OK)
 		LOG("vmx", "VMXON failed on the boot CPU: no guests here");
 	if (vmx_caps.usable && vcpu_kick_init() != OK)
