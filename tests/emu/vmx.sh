@@ -210,3 +210,13 @@ done
 expect 'domain: mb1low: image 0x8000-0x[0-9a-f]+ covers 0x8000: multiboot information at 0x[0-9a-f]+' \
     "the loader did not report moving the boot information"
 finish emu/vmx-mb1
+
+# NMIs between the vCPUs of one domain (issue 10): vCPU 0 sends an NMI to vCPU 1 waiting in HLT,
+# which takes it as an NMI (not dropped, not on vCPU 0) and leaves HLT; then vCPU 0 to itself.
+img vmx-nmi2 "$C/nmi2.cfg" "$G/nmi2.elf"
+run_bochs vmx-nmi2 240 "$T/vmx-nmi2.iso" 2
+guest_results nmi2 emu/vmx-nmi2
+expect '\] nmi2: 3 passed, 0 failed' "nmi2 guest did not pass its 3 checks"
+expect 'domain: nmi2 stopped: guest wrote 0 to port 0xf4' "nmi2 guest did not finish"
+log_has 'IPI delivery mode 4 not supported' && fail "an NMI IPI was dropped"
+finish emu/vmx-nmi2

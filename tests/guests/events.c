@@ -96,16 +96,6 @@ __asm__(".text\n.globl nmi_entry\nnmi_entry:\n"
 	"popa\n"
 	"iret\n");
 
-static void set_gate(uint32_t vec, void (*fn)(void))
-{
-	struct __attribute__((packed)) { uint16_t limit; uint32_t base; } idtr;
-	__asm__ volatile("sidt %0" : "=m"(idtr));
-	uint16_t *g = (uint16_t *)(uintptr_t)(idtr.base + vec * 8);
-	uint32_t off = (uint32_t)(uintptr_t)fn;
-	g[0] = (uint16_t)off;
-	g[3] = (uint16_t)(off >> 16);
-}
-
 static void check_self_nmi(void)
 {
 	if (!(cpuid(1, 0).ecx & (1u << 21))) {
@@ -114,7 +104,7 @@ static void check_self_nmi(void)
 	}
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_EXTD);
 	nmi_dest = (uint32_t)rdmsr(X2APIC_ID);
-	set_gate(2, nmi_entry);
+	idt_set_gate(2, nmi_entry);
 	wrmsr(X2APIC_ICR, ((uint64_t)nmi_dest << 32) | ICR_NMI);
 	uint32_t count = nmi_count, depth = nmi_max_depth;
 	if (count == 0)
