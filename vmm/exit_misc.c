@@ -40,8 +40,9 @@ static void idle_a_while(struct vcpu *v)
 }
 
 /*
- * HLT with IF=0: only INIT (or NMI, which Passage does not inject) wakes the
- * vCPU; Linux parks CPUs like this when it takes them offline. The CPU idles
+ * HLT with IF=0: only INIT wakes the vCPU here (on hardware an NMI would too;
+ * Passage does not wake a parked vCPU for one yet); Linux parks CPUs like this
+ * when it takes them offline. The CPU idles
  * with its own interrupts open (the host's fault and kick interrupts still
  * run). INIT puts the vCPU in wait-for-SIPI (SDM Vol. 3A 9.4, 11.6.1); a
  * start-up IPI then restarts it in real mode at its vector, as Linux does to
