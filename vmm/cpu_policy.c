@@ -148,18 +148,44 @@ const struct msr_rule *cpu_policy_msr(u32 msr)
 	return NULL;
 }
 
-/* Leaf 1 and 80000001H ignore ECX; leaf 7's feature flags are sub-leaf 0's. */
+/* The registers the feature table governs; their masks are computed once (a CPUID exit must
+ * not walk the table). Leaf 1 and 80000001H ignore ECX; leaf 7's feature flags are sub-leaf 0's. */
+static const struct { u32 leaf; u32 reg; } governed_regs[] = {
+	{ L1, CPUID_ECX }, { L1, CPUID_EDX }, { L7, CPUID_EBX }, { L7, CPUID_ECX }, { L7, CPUID_EDX },
+	{ LX, CPUID_ECX }, { LX, CPUID_EDX },
+};
+static u32 masks[ARRAY_SIZE(governed_regs)];
+static bool masks_ready;
+
+/* Idempotent: CPUs that race here write the same values. */
+static void build_masks(void)
+{
+	for (u32 g = 0; g < ARRAY_SIZE(governed_regs); g++) {
+		u32 mask = 0;
+		for (u32 i = 0; i < ARRAY_SIZE(cpu_features); i++) {
+			const struct cpuid_feature *f = &cpu_features[i];
+			if (f->leaf == governed_regs[g].leaf && f->reg == governed_regs[g].reg && f->expose)
+				mask |= 1u << f->bit;
+		}
+		masks[g] = mask;
+	}
+	__atomic_store_n(&masks_ready, true, __ATOMIC_RELEASE);
+}
+
 u32 cpu_policy_mask(u32 leaf, u32 sub, u32 reg, bool *governed)
 {
-	*governed = (leaf == L1 || leaf == LX || (leaf == L7 && sub == 0)) && reg != CPUID_EAX &&
-		    !(leaf != L7 && reg == CPUID_EBX);
-	u32 mask = 0;
-	for (u32 i = 0; *governed && i < ARRAY_SIZE(cpu_features); i++) {
-		const struct cpuid_feature *f = &cpu_features[i];
-		if (f->leaf == leaf && f->reg == reg && f->expose)
-			mask |= 1u << f->bit;
+	*governed = false;
+	if (leaf == L7 && sub != 0)
+		return 0;
+	for (u32 g = 0; g < ARRAY_SIZE(governed_regs); g++) {
+		if (governed_regs[g].leaf != leaf || governed_regs[g].reg != reg)
+			continue;
+		if (!__atomic_load_n(&masks_ready, __ATOMIC_ACQUIRE))
+			build_masks();
+		*governed = true;
+		return masks[g];
 	}
-	return mask;
+	return 0;
 }
 
 /* SDM 25.6.9: read bitmap for 0-0x1fff at 0, for 0xc0000000-0xc0001fff at 1 KiB; writes at +2 KiB. */

@@ -36,17 +36,25 @@ static void apply_policy(u32 leaf, u32 sub, struct cpuid_regs *r)
 	}
 }
 
+/* CR4 as the guest sees it: the read shadow for the bits Passage owns, the real bits for the rest. */
+static u64 guest_cr4(void)
+{
+	return (vmread(CR4_READ_SHADOW) & vmread(CR4_GUEST_HOST_MASK)) |
+	       (vmread(GUEST_CR4) & ~vmread(CR4_GUEST_HOST_MASK));
+}
+
 /* Bits whose value follows guest state or a VMX control. */
 static void dynamic_bits(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 {
-	u64 cr4 = vmread(CR4_READ_SHADOW) | (vmread(GUEST_CR4) & ~vmread(CR4_GUEST_HOST_MASK));
 	if (leaf == 1) {
+		u64 cr4 = guest_cr4();
 		r->ecx |= CPUID1_ECX_HYPERVISOR;
 		r->ecx = (cr4 & CR4_OSXSAVE) ? r->ecx | CPUID1_ECX_OSXSAVE : r->ecx & ~CPUID1_ECX_OSXSAVE;
 		if (!(v->apic_base & APIC_BASE_EN))
 			r->edx &= ~CPUID1_EDX_APIC;   /* 11.4.3: a disabled APIC clears CPUID.1:EDX.APIC */
 		r->ebx = (r->ebx & 0x00ffffff) | (v->id << 24); /* initial APIC ID of this vCPU */
 	} else if (leaf == 7 && sub == 0) {
+		u64 cr4 = guest_cr4();
 		r->eax = 0;                           /* sub-leaf 0 is the only one */
 		if (!(vmx_caps.proc2 & SEC_ENABLE_INVPCID))
 			r->ebx &= ~CPUID7_EBX_INVPCID;
