@@ -91,7 +91,7 @@ static bool xlate_setup(int levels)
 	return gcmd(GCMD_TE, true);
 }
 
-static u64 opt_aw, opt_nfr, opt_cm, opt_ir, opt_pt, opt_sllps;
+static u64 opt_aw, opt_nfr, opt_cm, opt_ir, opt_eim, opt_pi, opt_pt, opt_sllps;
 u64 opt_edumask;
 
 /* ---- 1. Identity registers (10.4.1 VER_REG, 10.4.2 CAP_REG, 10.4.3 ECAP_REG) ---- */
@@ -115,6 +115,7 @@ static int t_cap(void)
 	REQUIRE((CAP_SLLPS(c) & opt_sllps) == opt_sllps, "SLLPS 0x%x lacks 0x%x", (unsigned)CAP_SLLPS(c),
 		(unsigned)opt_sllps);
 	REQUIRE(c & CAP_PSI, "PSI clear");
+	REQUIRE(!!(c & CAP_PI) == opt_pi, "PI %u, configured %u", !!(c & CAP_PI), (unsigned)opt_pi);
 	REQUIRE(U.fro >= 0xc0 && U.fro + 16 * U.nfr <= 0x1000, "FRCD block 0x%lx+%u*16 overlaps 0x00-0xbf or leaves the page",
 		U.fro, U.nfr);
 	return PASS_;
@@ -125,6 +126,7 @@ static int t_ecap(void)
 	u64 e = U.ecap;
 	REQUIRE(e & ECAP_QI, "QI clear");
 	REQUIRE(!!(e & ECAP_IR) == opt_ir, "IR %u, configured %u", !!(e & ECAP_IR), (unsigned)opt_ir);
+	REQUIRE(!!(e & ECAP_EIM) == opt_eim, "EIM %u, configured %u", !!(e & ECAP_EIM), (unsigned)opt_eim);
 	REQUIRE(!!(e & ECAP_PT) == opt_pt, "PT %u, configured %u", !!(e & ECAP_PT), (unsigned)opt_pt);
 	REQUIRE(U.iro >= 0xc0 && U.iro + 16 <= 0x1000, "IOTLB block at 0x%lx overlaps 0x00-0xbf or leaves the page", U.iro);
 	REQUIRE(U.iro + 16 <= U.fro || U.fro + 16 * U.nfr <= U.iro, "IOTLB and FRCD blocks overlap");
@@ -821,6 +823,8 @@ int main(void)
 	opt_nfr = arg_num("nfr", 1);
 	opt_cm = arg_num("cm", 0);
 	opt_ir = arg_num("ir", 1);
+	opt_eim = arg_num("eim", 0);
+	opt_pi = arg_num("pi", 0);
 	opt_pt = arg_num("pt", 1);
 	opt_sllps = arg_num("sllps", 3);
 	opt_edumask = arg_num("edumask", 64);   /* width of the first edu's DMA addresses */
