@@ -40,12 +40,13 @@ model_results() {
 QEMU_SKIPS='gcmd/cfi|qi/iqe-unknown-type-recovery|qi/iqe-reserved-bit-recovery|fault/d-tt-blocked|cache-reg/context-domain|cache-qi/context-domain'
 QEMU_SKIPS+='|ir/fault-24-irte-reserved|ir/fault-25-compat-blocked|ir/compat-cfis|ir/fault-26-sid-bus|ir/iec-global|ir/iec-index|ir/iec-index-mask'
 QEMU_SKIPS+='|ir/dma-attack-compat|ir/dma-attack-sid|ir/fault-20-request-reserved|ir/ioapic-remappable|ir/fault-25-compat-blocked-eime|post/[a-z0-9-]+'
-# x2APIC (-cpu max,+x2apic) and EIM so the x2APIC-destination tests run.
+# x2APIC (-cpu max,+x2apic) and EIM so the x2APIC-destination tests run; a second CPU for the
+# per-CPU delivery checks.
 qemu_model() { # RUN AW CM
-    run_qemu "$1" 60 -M q35 -m 2048 -icount shift=0,sleep=off -cpu max,+x2apic \
+    run_qemu "$1" 60 -M q35 -m 2048 -icount shift=0,sleep=off -cpu max,+x2apic -smp 2 \
         -device intel-iommu,intremap=on,eim=on,aw-bits="$2",caching-mode="$([ "$3" = 1 ] && echo on || echo off)" \
         -device edu,dma_mask=0xffffffffffffffff -device edu \
-        -kernel "$BIN" -append "platform=qemu aw=$2 nfr=1 cm=$3 ir=1 eim=1 pi=0 pt=1 edumask=64"
+        -kernel "$BIN" -append "platform=qemu aw=$2 nfr=1 cm=$3 ir=1 eim=1 pi=0 pt=1 edumask=64 cpus=2"
 }
 SELF_EXIT=1
 qemu_model vtd-model-qemu-aw48 48 0
@@ -80,14 +81,14 @@ finish emu/vtd-model-negative-control
 # runs that turn it on; the others see ECAP.IR = 0 and SKIP every ir/ and post/ test.
 BOCHS_SKIPS='fault/d-tt-blocked|gcmd/sirtp-ire|gcmd/cfi'
 NO_IR_SKIPS='ir/[a-z0-9-]+|post/[a-z0-9-]+'
-bochs_model() { # RUN AW FRCD CM EXTRA_SKIPS [IR EIM PI]
-    local iso=$OUT/$1.iso ir=${6:-0} eim=${7:-0} pi=${8:-0} opts="frcd=$3, cm=$4"
+bochs_model() { # RUN AW FRCD CM EXTRA_SKIPS [IR EIM PI CPUS]
+    local iso=$OUT/$1.iso ir=${6:-0} eim=${7:-0} pi=${8:-0} cpus=${9:-1} opts="frcd=$3, cm=$4"
     [ "$ir" = 1 ] && opts+=", ir=1, eim=$eim, pi=$pi"
     tests/vtd-model/mkiso.sh "$BIN" "$iso" \
-        "platform=bochs aw=$2 nfr=$3 cm=$4 ir=$ir eim=$eim pi=$pi pt=1 edumask=64" >>"$LOGS/test-images.txt" 2>&1 ||
+        "platform=bochs aw=$2 nfr=$3 cm=$4 ir=$ir eim=$eim pi=$pi pt=1 edumask=64 cpus=$cpus" >>"$LOGS/test-images.txt" 2>&1 ||
         { fail "ISO not built"; return; }
     BOCHS_VTD_AW=$2 BOCHS_VTD_OPTS="$opts" BOCHS_EDU_OPTS="dma_bits=64" BOCHS_VTD_EXTRA="megs: 2048" \
-        run_bochs_vtd "$1" 600 "$iso" 1
+        run_bochs_vtd "$1" 600 "$iso" "$cpus"
     model_results "$1" "$BOCHS_SKIPS${5:+|$5}"
 }
 if declare -F run_bochs_vtd >/dev/null; then
@@ -104,10 +105,10 @@ if declare -F run_bochs_vtd >/dev/null; then
         # Interrupt remapping and posted interrupts: only a build whose vtd plugin knows the `eim=`
         # option (issue 9) accepts `ir=1`; part 1's build would refuse the bochsrc line.
         if strings "$BOCHS_CHROOT$prefix/lib/bochs/plugins/libbx_vtd.so" 2>/dev/null | grep -qx 'eim='; then
-            bochs_model vtd-model-bochs-ir 48 4 0 '' 1 1 1
+            bochs_model vtd-model-bochs-ir 48 4 0 '' 1 1 1 2
             finish emu/vtd-model-bochs-ir
             # without eim/pi: IM=1 is a reserved bit (fault 0x24), no x2APIC destinations, no posting
-            bochs_model vtd-model-bochs-ir-noeim-nopi 39 2 0 'xlate/[0-9a-z]+-4level|post/[a-z0-9-]+|ir/[a-z0-9-]+-x2apic|ir/fault-25-compat-blocked-eime' 1 0 0
+            bochs_model vtd-model-bochs-ir-noeim-nopi 39 2 0 'xlate/[0-9a-z]+-4level|post/[a-z0-9-]+|ir/[a-z0-9-]+-x2apic|ir/fault-25-compat-blocked-eime' 1 0 0 2
             finish emu/vtd-model-bochs-ir-noeim-nopi
         else
             echo "SKIP emu/vtd-model-bochs-ir: this tree's Bochs has no interrupt remapping (vtd plugin without the eim= option; issue 9)"

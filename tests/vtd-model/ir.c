@@ -139,8 +139,10 @@ static bool edu_fire(u8 vec)
 	return seen;
 }
 
-/* Fires handle/subhandle and expects exactly one interrupt, on `vec`, taken by this CPU. */
-static int expect_irq(u32 addr, u16 data, u8 vec)
+static bool have_ap;              /* an application processor runs (cpus=2) */
+
+/* Fires handle/subhandle and expects exactly one interrupt, on `vec`, taken by CPU `cpu`. */
+static int expect_irq_on(u32 addr, u16 data, u8 vec, u32 cpu)
 {
 	counts_clear();
 	msi_program(addr, data);
@@ -151,9 +153,10 @@ static int expect_irq(u32 addr, u16 data, u8 vec)
 		(unsigned)FRCD_IR_INDEX(lo));
 	REQUIRE(irq_count[vec] == 1, "vector 0x%x taken %lu times (other vectors: %lu)", vec, irq_count[vec], others(vec));
 	REQUIRE(others(vec) == 0, "%lu interrupts on other vectors", others(vec));
-	REQUIRE(irq_cpu[vec] == lapic_id(), "vector 0x%x taken by APIC %u", vec, irq_cpu[vec]);
+	REQUIRE(irq_cpu[vec] == cpu, "vector 0x%x taken by APIC %u, expected APIC %u", vec, irq_cpu[vec], cpu);
 	return PASS_;
 }
+static int expect_irq(u32 addr, u16 data, u8 vec) { return expect_irq_on(addr, data, vec, lapic_id()); }
 
 /* Expects no interrupt and exactly one fault record with reason `fr`, source-id `sid` and (for
  * reasons with an index) interrupt_index `idx` in FI 63:48 (10.4.14). */
@@ -189,27 +192,39 @@ static int msi_fault(u32 addr, u16 data, u8 fr, int idx)
 	snprintf(why, sizeof why, "%s: %s", what, q_); ir_off(); return r_; } } while (0)
 #define IEC() STEP("IEC invalidation not completed", iec_global() ? PASS_ : FAIL_)
 
-/* ---- 5.1.4 remapped delivery: physical and logical destinations ---- */
+/* ---- 5.1.4 remapped delivery: physical and logical destinations, to each CPU ---- */
+/* logical destination of a CPU: xAPIC flat model (LDR bit 0 BSP, bit 1 AP, set by rt/smp) or the
+ * x2APIC LDR derived from the ID (SDM Vol. 3A 10.12.10.2: cluster ID << 16 | 1 << (ID & 15)) */
+static u32 logical_of(u32 apic_id, bool bsp)
+{
+	if (lapic_is_x2apic())
+		return (apic_id >> 4) << 16 | 1u << (apic_id & 15);
+	return (bsp ? 1u : 2u) << 8;
+}
+
 static int t_remap(bool logical, bool x2)
 {
 	TRY(ir_setup(x2, false));
-	u32 dst;
-	if (logical) {
-		if (!x2) {
-			lapic_w(0xe0, 0xffffffffu);        /* DFR: flat model */
-			lapic_w(0xd0, 1u << 24);           /* LDR: logical ID 1 */
-			dst = 1u << 8;
-		} else {
-			dst = lapic_r(0xd0);               /* x2APIC LDR: read-only, cluster << 16 | bit */
-		}
-	} else {
-		dst = dst_of(lapic_id());
+	if (logical && !x2) {
+		lapic_w(0xe0, 0xffffffffu);        /* DFR: flat model */
+		lapic_w(0xd0, 1u << 24);           /* LDR: logical ID bit 0 */
 	}
-	irte_set(5, remapped(V_A, dst, logical), 0);
-	TRY(expect_irq(MSI_REMAP(5, false), 0, V_A));
+	for (int cpu = 0; cpu < (have_ap ? 2 : 1); cpu++) {
+		u32 id = cpu ? ap_apic_id : lapic_id();
+		u32 dst = logical ? logical_of(id, cpu == 0) : dst_of(id);
+		irte_set(5, remapped(V_A, dst, logical), 0);
+		IEC();
+		int r = expect_irq_on(MSI_REMAP(5, false), 0, V_A, id);
+		if (r != PASS_) {
+			char q[200];
+			snprintf(q, sizeof q, "%s", why);
+			ir_off();
+			FAILF("%s destination 0x%x (APIC %u): %s", logical ? "logical" : "physical", dst, id, q);
+		}
+	}
 	/* a destination naming no CPU of this machine reaches nobody (proves the DST form): xAPIC ID
-	 * 1 in DST 15:8 (logical: ID bit 1), x2APIC ID 0x100 (logical: cluster 1) */
-	u32 none = x2 ? (logical ? 0x10000u | (dst & 0xffff) : 0x100u) : (logical ? 2u << 8 : (lapic_id() ^ 1u) << 8);
+	 * 7 in DST 15:8 (logical: ID bit 2), x2APIC ID 0x100 (logical: cluster 1, bit 0) */
+	u32 none = x2 ? (logical ? 0x10001u : 0x100u) : (logical ? 4u << 8 : 7u << 8);
 	irte_set(5, remapped(V_A, none, logical), 0);
 	IEC();
 	counts_clear();
@@ -511,13 +526,22 @@ static int t_posted(int what)     /* 0 notify once, 1 SN suppress, 2 SN + URG */
 		REQUIRE(irq_count[V_NV] == 0, "a second notification while ON was set");
 		REQUIRE(PID->ctl & PID_ON, "ON cleared by the unit");
 	}
-	/* NDST naming another CPU: the notification does not come here */
+	/* NDST naming the AP: the notification goes there; naming nobody (xAPIC ID 7 / x2APIC ID
+	 * 0x100, which a decoder of the wrong form would read as 0, the BSP): it reaches no CPU */
 	if (what == 0) {
-		PID->pir[2] = 0;
-		PID->ctl = PID_NV(V_NV) | PID_NDST(x2 ? 0x100u : (lapic_id() ^ 1u) << 8);
-		TRY(post_fire(8));
-		REQUIRE(pir(V_PIR) && (PID->ctl & PID_ON), "PIR/ON not set for a notification to another CPU");
-		REQUIRE(irq_count[V_NV] == 0, "notification for NDST 0x%x reached APIC %u", (unsigned)(PID->ctl >> 32), lapic_id());
+		for (int k = have_ap ? 0 : 1; k < 2; k++) {
+			u32 to = k ? (x2 ? 0x100u : 7u << 8) : dst_of(ap_apic_id);
+			PID->pir[2] = 0;
+			PID->ctl = PID_NV(V_NV) | PID_NDST(to);
+			TRY(post_fire(8));
+			REQUIRE(pir(V_PIR) && (PID->ctl & PID_ON), "PIR/ON not set for NDST 0x%x", to);
+			if (k == 0)
+				REQUIRE(irq_count[V_NV] == 1 && irq_cpu[V_NV] == ap_apic_id,
+					"NDST 0x%x (the AP): %lu notifications, last on APIC %u", to, irq_count[V_NV],
+					irq_cpu[V_NV]);
+			else
+				REQUIRE(irq_count[V_NV] == 0, "notification for NDST 0x%x reached APIC %u", to, irq_cpu[V_NV]);
+		}
 	}
 	ir_off();
 	return PASS_;
@@ -611,6 +635,13 @@ out:
 void ir_tests(void)
 {
 	msi_cap = find_msi(E0);
+	if (arg_num("cpus", 1) >= 2) {
+		have_ap = ap_start();
+		snprintf(why, sizeof why, "no application processor answered INIT-SIPI-SIPI");
+		report("smp/ap-start", have_ap ? PASS_ : FAIL_);
+		if (have_ap)
+			printf("vtd-model: AP running, APIC ID %u\n", ap_apic_id);
+	}
 	ioapic_sid = (u32)arg_num("ioapic_sid", 0xff00);
 	bool ir = U.ecap & ECAP_IR;
 	const char *why_not = !ir ? "ECAP.IR clear: the unit has no interrupt remapping" :
@@ -640,6 +671,8 @@ void ir_tests(void)
 	/* x2APIC last: the CPU cannot return to xAPIC mode without resetting its APIC */
 	if (!why_not && !(U.ecap & ECAP_EIM))
 		why_not = "ECAP.EIM clear: no x2APIC destinations";
+	if (!why_not && have_ap && !ap_x2apic())
+		why_not = "the AP did not switch to x2APIC mode";
 	if (!why_not && !lapic_x2apic_enable())
 		why_not = "the CPU has no x2APIC (CPUID.1:ECX[21])";
 	RUN("ir/remap-physical-x2apic", t_remap(false, true));

@@ -166,14 +166,19 @@ _Static_assert(sizeof(struct gate) == 16, "IDT gate is 16 bytes");
 static struct gate idt[256] __attribute__((aligned(16)));
 extern char isr_stubs[];
 
+void idt_load(void)
+{
+	struct { u16 lim; u64 base; } __attribute__((packed)) p = { sizeof idt - 1, (u64)idt };
+	__asm__ volatile("lidt %0" ::"m"(p));
+}
+
 void idt_init(void)
 {
 	for (int v = 0; v < 256; v++) {
 		u64 a = (u64)isr_stubs + 16 * (u64)v;
 		idt[v] = (struct gate){ (u16)a, 0x08, 0, 0x8e, (u16)(a >> 16), (u32)(a >> 32), 0 };
 	}
-	struct { u16 lim; u64 base; } __attribute__((packed)) p = { sizeof idt - 1, (u64)idt };
-	__asm__ volatile("lidt %0" ::"m"(p));
+	idt_load();
 }
 
 /* The local APIC through MMIO (xAPIC) or MSRs 0x800 + offset/16 (x2APIC, SDM Vol. 3A 10.12.1.2). */

@@ -63,6 +63,11 @@ void lapic_w(u32 reg, u32 v);
 bool lapic_x2apic_enable(void);    /* false when the CPU has no x2APIC */
 bool lapic_is_x2apic(void);
 
+/* smp.c: one application processor taking interrupts in the same IDT */
+extern volatile u32 ap_apic_id;
+bool ap_start(void);                /* INIT-SIPI-SIPI to all others; true when an AP runs */
+bool ap_x2apic(void);               /* the AP switches to x2APIC mode (before the BSP does) */
+
 /* Command line (key=value words) */
 const char *arg(const char *key);
 u64 arg_num(const char *key, u64 dflt);
