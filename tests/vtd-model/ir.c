@@ -301,6 +301,37 @@ static int t_fault_irte_rsvd(void)
 	return PASS_;
 }
 
+/* 9.10 FPD: qualified faults (5.1.4.1: P=0, reserved IRTE bits, SID mismatch) found through an
+ * entry with FPD=1 are not recorded; the request is still blocked. */
+static int t_fault_fpd(void)
+{
+	TRY(ir_setup(false, false));
+	u64 good = remapped(V_A, dst_of(lapic_id()), false);
+	static const struct { u64 lo, hi; const char *what; } c[] = {
+		{ IRTE_FPD, 0, "P=0" },
+		{ IRTE_FPD | IRTE_P | BIT(12), 0, "reserved bit 12" },
+		{ IRTE_FPD | IRTE_P, IRTE_SVT(SVT_SID) | 0xfff8, "SID mismatch" },
+	};
+	for (unsigned i = 0; i < 3; i++) {
+		irte_set(6, (good & ~IRTE_P) | c[i].lo, c[i].hi);
+		IEC();
+		counts_clear();
+		faults_clear();
+		msi_program(MSI_REMAP(6, false), 0);
+		edu_fire(0);
+		delay_ticks(2);
+		u64 lo, hi;
+		int n = faults_find(&lo, &hi);
+		if (n || others(0)) {
+			ir_off();
+			FAILF("%s with FPD=1: %d fault records (reason 0x%x), %lu interrupts", c[i].what, n,
+			      n ? (unsigned)FRCD_FR(hi) : 0, others(0));
+		}
+	}
+	ir_off();
+	return PASS_;
+}
+
 /* 5.1.2.1 "Interrupt Requests in Compatibility Format": blocked (0x25) unless CFIS; with CFIS
  * they bypass the table. */
 static int t_compat(bool cfi)
@@ -654,6 +685,7 @@ void ir_tests(void)
 	RUN("ir/fault-22-not-present", t_fault_not_present());
 	RUN("ir/fault-23-table-access", t_fault_table_access());
 	RUN("ir/fault-24-irte-reserved", t_fault_irte_rsvd());
+	RUN("ir/fault-fpd", t_fault_fpd());
 	RUN("ir/fault-25-compat-blocked", t_compat(false));
 	RUN("ir/compat-cfis", t_compat(true));
 	RUN("ir/fault-26-sid-sq", t_sid(false));
