@@ -666,6 +666,10 @@ out:
 void ir_tests(void)
 {
 	msi_cap = find_msi(E0);
+	/* every IOAPIC pin masked: with IRES=1 an unmasked compatibility-format RTE left by the
+	 * firmware would add 0x25 faults (source-id 0xff00) to the records the tests check */
+	for (unsigned p = 0, n = ((ioapic_r(1) >> 16) & 0xff) + 1; p < n; p++)
+		rte_set(p, BIT(16), 0);
 	if (arg_num("cpus", 1) >= 2) {
 		have_ap = ap_start();
 		snprintf(why, sizeof why, "no application processor answered INIT-SIPI-SIPI");
