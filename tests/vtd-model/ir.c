@@ -270,34 +270,38 @@ static int t_fault_not_present(void)
 	return PASS_;
 }
 
-/* 9.10: remapped format bits 14:12 and 31:24 and 127:84 are reserved; IM=1 without CAP.PI too. */
+/* 9.10: remapped format bits 14:12, 31:24 and 127:84 are reserved; IM=1 without CAP.PI too. Every
+ * case is tried; the reason names each that did not fault. */
 static int t_fault_irte_rsvd(void)
 {
 	TRY(ir_setup(false, false));
 	u64 good = remapped(V_A, dst_of(lapic_id()), false);
-	irte_set(6, good | BIT(12), 0);
-	STEP("bit 12", msi_fault(MSI_REMAP(6, false), 0, FR_IR_IRTE_RSVD, 6));
-	irte_set(6, good | BIT(24), 0);
-	IEC();
-	STEP("bit 24", msi_fault(MSI_REMAP(6, false), 0, FR_IR_IRTE_RSVD, 6));
-	irte_set(6, good, BIT(90 - 64));
-	IEC();
-	STEP("bit 90", msi_fault(MSI_REMAP(6, false), 0, FR_IR_IRTE_RSVD, 6));
-	if (!(U.cap & CAP_PI) && qemu) {
-		ir_off();
-		SKIPF("bits 12, 24 and 90 fault; IM=1 does not: QEMU reads a posted entry as a remapped one "
-		      "without CAP.PI (vtd_irte_get checks only bits 14:12, 31:24, 127:84; 9.10: IM is reserved "
-		      "when CAP.PI=0)");
-	}
-	if (!(U.cap & CAP_PI)) {
-		irte_set(6, good | IRTE_IM, 0);
+	static const struct { u64 lo, hi; const char *what; } c[] = {
+		{ BIT(12), 0, "bit 12" }, { BIT(24), 0, "bit 24" }, { 0, BIT(90 - 64), "bit 90" },
+		{ 0, BIT(110 - 64), "bit 110" }, { IRTE_IM, 0, "IM=1 without CAP.PI" },
+	};
+	char bad[200] = "";
+	for (unsigned i = 0; i < sizeof c / sizeof *c; i++) {
+		if (c[i].lo == IRTE_IM && (U.cap & CAP_PI))
+			continue;
+		irte_set(6, good | c[i].lo, c[i].hi);
 		IEC();
-		STEP("IM=1 without CAP.PI", msi_fault(MSI_REMAP(6, false), 0, FR_IR_IRTE_RSVD, 6));
+		if (msi_fault(MSI_REMAP(6, false), 0, FR_IR_IRTE_RSVD, 6) != PASS_) {
+			size_t l = strlen(bad);
+			snprintf(bad + l, sizeof bad - l, "%s%s", l ? ", " : "", c[i].what);
+			faults_clear();
+			delay_ticks(1);
+		}
 	}
 	irte_set(6, good, 0);        /* and the same entry without reserved bits works */
 	IEC();
 	STEP("no reserved bit", expect_irq(MSI_REMAP(6, false), 0, V_A));
 	ir_off();
+	if (qemu && !strncmp(bad, "IM=1", 4) && !(U.cap & CAP_PI))
+		SKIPF("bits 12, 24, 90, 110 fault; IM=1 does not: QEMU reads a posted entry as a remapped one "
+		      "without CAP.PI (vtd_irte_get checks only bits 14:12, 31:24, 127:84; 9.10: IM is reserved "
+		      "when CAP.PI=0)");
+	REQUIRE(!bad[0], "no fault 0x24 (or a wrong record) for: %s", bad);
 	return PASS_;
 }
 
