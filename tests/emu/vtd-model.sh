@@ -39,7 +39,7 @@ model_results() {
 # and IOAPIC messages carry no source-id; no posted interrupts (CAP.PI=0). See tests/vtd-model/README.md.
 QEMU_SKIPS='gcmd/cfi|qi/iqe-unknown-type-recovery|qi/iqe-reserved-bit-recovery|fault/d-tt-blocked|cache-reg/context-domain|cache-qi/context-domain'
 QEMU_SKIPS+='|ir/fault-24-irte-reserved|ir/fault-25-compat-blocked|ir/compat-cfis|ir/fault-26-sid-bus|ir/iec-global|ir/iec-index|ir/iec-index-mask'
-QEMU_SKIPS+='|ir/dma-attack-compat|ir/dma-attack-sid|ir/fault-20-request-reserved|ir/ioapic-remappable|ir/fault-25-compat-blocked-eime|post/[a-z0-9-]+'
+QEMU_SKIPS+='|ir/dma-attack-compat|ir/dma-attack-sid|ir/fault-20-request-reserved|ir/ioapic-remappable|ir/fault-25-compat-blocked-eime|post/[a-z0-9-]+|vmm/posted-guest'
 # x2APIC (-cpu max,+x2apic) and EIM so the x2APIC-destination tests run; a second CPU for the
 # per-CPU delivery checks.
 qemu_model() { # RUN AW CM
@@ -80,7 +80,7 @@ finish emu/vtd-model-negative-control
 # interrupt remapping (issue 9) only when the build has the `ir`/`eim`/`pi` options, and only in the
 # runs that turn it on; the others see ECAP.IR = 0 and SKIP every ir/ and post/ test.
 BOCHS_SKIPS='fault/d-tt-blocked|gcmd/sirtp-ire|gcmd/cfi'
-NO_IR_SKIPS='ir/[a-z0-9-]+|post/[a-z0-9-]+'
+NO_IR_SKIPS='ir/[a-z0-9-]+|post/[a-z0-9-]+|vmm/[a-z0-9-]+'
 bochs_model() { # RUN AW FRCD CM EXTRA_SKIPS [IR EIM PI CPUS]
     local iso=$OUT/$1.iso ir=${6:-0} eim=${7:-0} pi=${8:-0} cpus=${9:-1} opts="frcd=$3, cm=$4"
     [ "$ir" = 1 ] && opts+=", ir=1, eim=$eim, pi=$pi"
@@ -108,7 +108,7 @@ if declare -F run_bochs_vtd >/dev/null; then
             bochs_model vtd-model-bochs-ir 48 4 0 '' 1 1 1 2
             finish emu/vtd-model-bochs-ir
             # without eim/pi: IM=1 is a reserved bit (fault 0x24), no x2APIC destinations, no posting
-            bochs_model vtd-model-bochs-ir-noeim-nopi 39 2 0 'xlate/[0-9a-z]+-4level|post/[a-z0-9-]+|ir/[a-z0-9-]+-x2apic|ir/fault-25-compat-blocked-eime' 1 0 0 2
+            bochs_model vtd-model-bochs-ir-noeim-nopi 39 2 0 'xlate/[0-9a-z]+-4level|post/[a-z0-9-]+|vmm/posted-guest|ir/[a-z0-9-]+-x2apic|ir/fault-25-compat-blocked-eime' 1 0 0 2
             finish emu/vtd-model-bochs-ir-noeim-nopi
         else
             echo "SKIP emu/vtd-model-bochs-ir: this tree's Bochs has no interrupt remapping (vtd plugin without the eim= option; issue 9)"
