@@ -110,8 +110,25 @@ __attribute__((noreturn)) void guest_main(void)
 		}
 		__asm__ volatile("sti");
 	}
+	/* notifications that reach the CPU in root mode: VMCALL 1 (the host raises the MSI with
+	 * interrupts off, the NV is pending at VM entry) and VMCALL 2 (the host takes the NV in root
+	 * mode, then sends it to itself again before VM entry) */
+	for (u64 mode = 1; mode <= 2 && guest_irqs == G->n_running + mode; mode++) {
+		u64 want = guest_irqs + 1;
+		__asm__ volatile("vmcall" : "+a"(mode) :: "memory");
+		if (!guest_wait(want))
+			break;
+	}
+	/* VMCALL 3: the host sends the notification vector with PIR empty; no vector may come of it
+	 * (a bogus 0xFF would land in guest_bad_stub) */
+	if (guest_irqs == G->n_running + 3) {
+		u64 mode = 3, want = guest_irqs + 1;
+		__asm__ volatile("vmcall" : "+a"(mode) :: "memory");
+		for (u64 i = 0; i < 200000 && guest_irqs < want; i++)
+			__asm__ volatile("pause");
+	}
 	for (;;)
-		__asm__ volatile("vmcall" ::: "memory");
+		__asm__ volatile("vmcall" ::"a"(0UL) : "memory");
 }
 
 static void guest_idt_init(void)
@@ -124,6 +141,15 @@ static void guest_idt_init(void)
 }
 
 /* ---- the VMM ---- */
+/* a fixed interrupt to this CPU: x2APIC SELF IPI register, or the xAPIC ICR "self" shorthand */
+static void self_ipi(u8 v)
+{
+	if (lapic_is_x2apic())
+		lapic_w(0x3f0, v);
+	else
+		lapic_w(0x300, BIT(18) | v);
+}
+
 static u64 regs[15];
 
 int vmm_run(struct vmm_guest *g, char *why, unsigned n)
@@ -224,12 +250,13 @@ int vmm_run(struct vmm_guest *g, char *why, unsigned n)
 
 	int launched = 0;
 	rc = VMM_PASS;
+	u32 lvt = lapic_r(0x320);
+	lapic_w(0x320, lvt | BIT(16));       /* host timer masked: no VM exits of the host's own */
 	g->exits = 0;
 	g->exit_reason = 0;
+	__asm__ volatile("cli");
 	for (;;) {
-		__asm__ volatile("cli");
 		int r = vmx_run(regs, launched);
-		__asm__ volatile("sti");
 		if (r) {
 			snprintf(why, n, "VM%s failed, VM-instruction error %lu", launched ? "RESUME" : "LAUNCH",
 				 vmread(VM_ERROR));
@@ -240,6 +267,24 @@ int vmm_run(struct vmm_guest *g, char *why, unsigned n)
 		g->exits++;
 		u32 reason = (u32)vmread(EXIT_REASON) & 0xffff;
 		g->exit_reason = reason;
+		if (reason == EXIT_VMCALL && regs[0] == 3 && g->exits < 10) {
+			vmwrite(G_RIP, vmread(G_RIP) + vmread(0x440c));
+			self_ipi(g->nv);                                  /* an empty-PIR notification */
+			continue;
+		}
+		if (reason == EXIT_VMCALL && regs[0] >= 1 && regs[0] <= 2 && g->exits < 10) {
+			vmwrite(G_RIP, vmread(G_RIP) + vmread(0x440c));   /* past VMCALL (exit instruction length) */
+			mmio_w32(g->edu_mmio + 0x60, 1);                  /* the MSI: posted while in root mode */
+			if (regs[0] == 2) {
+				__asm__ volatile("sti");
+				for (int i = 0; i < 1000000 && !irq_count[g->nv]; i++)
+					__asm__ volatile("pause");
+				__asm__ volatile("cli");
+				g->root_nv = irq_count[g->nv];
+				self_ipi(g->nv);                          /* taken after VM entry as a notification */
+			}
+			continue;
+		}
 		if (reason == EXIT_VMCALL)
 			break;
 		if (reason == EXIT_EXT_INTR && g->exits < 50) {
@@ -251,6 +296,8 @@ int vmm_run(struct vmm_guest *g, char *why, unsigned n)
 		rc = VMM_FAIL;
 		break;
 	}
+	lapic_w(0x320, lvt);
+	__asm__ volatile("sti");
 	g->guest_irqs = guest_irqs;
 off:
 	__asm__ volatile("vmxoff" ::: "cc");

@@ -17,7 +17,8 @@ struct vmm_guest {
 	u64 exits, guest_irqs;
 	u32 exit_reason;
 	u8 last_exit_vec;
-	volatile u64 halts;  /* HLTs the guest executed waiting for its interrupt */
+	volatile u64 halts;
+	u64 root_nv;         /* notifications the host took in root mode (VMCALL 2 case) */  /* HLTs the guest executed waiting for its interrupt */
 };
 
 extern volatile u64 guest_bad_vec;       /* set by the guest on any other vector */

@@ -102,5 +102,6 @@ guest_isr_stub:
 	iretq
 guest_bad_stub:
 	movq $1, guest_bad_vec
+	xor %eax, %eax                      /* VMCALL 0: end of the run */
 3:	vmcall
 	jmp 3b
