@@ -86,8 +86,10 @@ bool exit_cpuid(struct vcpu *v)
 	} else if (leaf > HV_LEAF && leaf < HV_LEAF + 0x100) {
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
 	}
-	apply_policy(leaf, sub, &r);
-	dynamic_bits(v, leaf, sub, &r);
+	if (leaf == 1 || leaf == 7 || leaf == 0x80000001) { /* the leaves with feature flags */
+		apply_policy(leaf, sub, &r);
+		dynamic_bits(v, leaf, sub, &r);
+	}
 	v->regs.rax = r.eax, v->regs.rbx = r.ebx, v->regs.rcx = r.ecx, v->regs.rdx = r.edx;
 	exit_skip_instruction();
 	return true;
