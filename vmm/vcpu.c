@@ -1,5 +1,6 @@
-/* vCPU: VMCS set-up following SDM 26.2-26.3 (the checks VM entry makes), the run loop, stop and dumps. */
+/* vCPU: VMCS set-up following SDM Vol. 3C 27.2-27.3 (the checks VM entry makes; numbering in vmm/vmcs_fields.h), the run loop, stop and dumps. */
 #include "vcpu.h"
+#include "exits.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/exceptions.h"
@@ -20,7 +21,7 @@ static void setup_host_state(void)
 	struct percpu *p = this_cpu();
 	struct desc_ptr idtr;
 	__asm__ volatile("sidt %0" : "=m"(idtr));
-	/* 26.2.2-26.2.4: host state must be 64-bit, with the selectors' RPL/TI clear. */
+	/* 27.2.2-27.2.4: host state must be 64-bit, with the selectors' RPL/TI clear. */
 	vmwrite(HOST_CR0, read_cr0());
 	vmwrite(HOST_CR3, read_cr3());
 	vmwrite(HOST_CR4, read_cr4());
@@ -106,7 +107,7 @@ static void setup_guest_state(struct vcpu *v)
 	seg(GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES, 0x10, 0, 0xffffffff, data32);
 	seg(GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES, 0x10, 0, 0xffffffff, data32);
 	seg(GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES, 0x10, 0, 0xffffffff, data32);
-	/* 26.3.1.2: TR must be a busy TSS; LDTR may be unusable (AR bit 16). */
+	/* 27.3.1.2: TR must be a busy TSS; LDTR may be unusable (AR bit 16). */
 	seg(GUEST_TR_SELECTOR, GUEST_TR_BASE, GUEST_TR_LIMIT, GUEST_TR_AR_BYTES, 0, 0, 0xff, 0x8b);
 	seg(GUEST_LDTR_SELECTOR, GUEST_LDTR_BASE, GUEST_LDTR_LIMIT, GUEST_LDTR_AR_BYTES, 0, 0, 0, 0x10000);
 	vmwrite(GUEST_GDTR_BASE, 0);
@@ -120,7 +121,9 @@ static void setup_guest_state(struct vcpu *v)
 	vmwrite(CR0_GUEST_HOST_MASK, CR0_NE);
 	vmwrite(GUEST_CR4, vmx_caps.cr4_fixed0 & vmx_caps.cr4_fixed1);
 	vmwrite(CR4_READ_SHADOW, 0);
-	vmwrite(CR4_GUEST_HOST_MASK, CR4_VMXE);
+	/* 25.6.6: Passage owns VMXE and every bit the guest may not set, so writes that try them
+	 * exit and get their #GP from exit_cr.c (SDM Vol. 2B MOV CR). */
+	vmwrite(CR4_GUEST_HOST_MASK, ~exit_cr4_guest_bits());
 	vmwrite(GUEST_CR3, 0);
 	vmwrite(GUEST_DR7, 0x400);
 	vmwrite(GUEST_RSP, 0);
@@ -184,7 +187,7 @@ status_t vcpu_setup(struct vcpu *v)
 	if (!(v->vmcs = pmm_alloc_pages(1, 0)) ||
 	    !(v->vapic_page = (u8 *)(uintptr_t)pmm_alloc_pages(1, 0)))
 		return E_NOMEM;
-	*(u32 *)(uintptr_t)v->vmcs = vmx_caps.revision; /* 24.2: VMCS revision identifier */
+	*(u32 *)(uintptr_t)v->vmcs = vmx_caps.revision; /* 25.2: VMCS revision identifier */
 	status_t st = vmx_vmclear(v->vmcs);
 	if (!st)
 		st = vmx_vmptrld(v->vmcs);
@@ -197,10 +200,24 @@ status_t vcpu_setup(struct vcpu *v)
 	setup_guest_state(v);
 	vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
 	v->apic_base = 0xfee00000 | BIT(11) | BIT(10) | (v->id ? 0 : BIT(8)); /* x2APIC, enabled */
-	if (v->vpid)
-		invvpid_single(v->vpid);
-	invept_single(v->dom->eptp);
+	/* 29.4.3: no translations this CPU cached for the EPTP or VPID survive. */
+	v->ept_gen = __atomic_load_n(&v->dom->ept_gen, __ATOMIC_ACQUIRE);
+	if ((v->vpid && (st = invvpid_single(v->vpid))) || (st = invept_single(v->dom->eptp))) {
+		LOG("vmx", "INVVPID/INVEPT failed for %s vCPU %u (%s)", v->dom->name, v->id, status_str(st));
+		return st;
+	}
 	return OK;
+}
+
+void vcpu_reset_to_sipi(struct vcpu *v)
+{
+	v->entry_mode = GUEST_MODE_REAL16;
+	setup_guest_state(v);
+	v->regs = (struct guest_regs){ .launched = v->regs.launched };
+	/* INIT resets the local APIC too (SDM Vol. 3A 11.4.7.3): its register file is rewritten. */
+	vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
+	v->apic_base = 0xfee00000 | BIT(11) | BIT(10);
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 }
 
 void domains_on_stop(void) __attribute__((weak));
@@ -430,8 +447,8 @@ out:
 	__atomic_store_n(&v->on_cpu, false, __ATOMIC_RELEASE);
 	exceptions_set_recovery(NULL);
 	vcpu_stats(v);
-	if (v->vmcs)
-		vmx_vmclear(v->vmcs);
+	if (v->vmcs && vmx_vmclear(v->vmcs) != OK)
+		LOG("vmx", "%s vCPU %u: VMCLEAR failed", d->name, v->id);
 	if (domains_on_stop)
 		domains_on_stop();
 }

@@ -5,15 +5,10 @@
 #include "vmx.h"
 #include "vlapic.h"
 #include "vuart.h"
+#include "ept.h"
+#include "guest_regs.h"
 #include "lib/spinlock.h"
 
-struct guest_regs {               /* order fixed by vmx_entry.asm */
-	u64 rax, rcx, rdx, rbx, rbp, rsi, rdi;
-	u64 r8, r9, r10, r11, r12, r13, r14, r15;
-	u64 cr2;
-	u8 launched;
-};
-_Static_assert(__builtin_offsetof(struct guest_regs, launched) == 128, "layout used by vmx_entry.asm");
 
 enum domain_state { DOM_CREATED, DOM_RUNNING, DOM_STOPPED };
 
@@ -36,6 +31,7 @@ struct domain {
 	spinlock_t lock;
 	u32 nr_vcpus;
 	volatile u32 parked;      /* vCPUs halted with interrupts disabled */
+	volatile u32 ept_gen;     /* bumped by every EPT change that needs an INVEPT */
 	struct vcpu *vcpus[8];
 };
 
@@ -79,6 +75,7 @@ struct vcpu {
 	volatile u32 snap_asked;  /* snapshot requests: asked by the console, served by the owner */
 	volatile u32 snap_served;
 	struct vcpu_snapshot snap;
+	u32 ept_gen;              /* the domain's ept_gen at this vCPU's last INVEPT */
 };
 
 _Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "domains.c allocates one page per vCPU");
@@ -90,15 +87,10 @@ _Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "domains.c allocates one page p
 
 #define GUEST_APIC_GPA 0xfee00000ULL  /* xAPIC MMIO window, backed by the APIC-access page */
 
-/* ept.c */
-status_t ept_build(struct domain *d);
-/* The one APIC-access page all guests' xAPIC windows map to (SDM 29.4). */
-u64 apic_access_page(void);
-/* Returns the host pointer for [gpa, gpa+len) of the domain, or NULL when outside it. */
-void *domain_gpa(struct domain *d, u64 gpa, u64 len);
-
 /* vcpu.c */
-status_t vcpu_setup(struct vcpu *v);
+status_t vcpu_setup(struct vcpu *v) __attribute__((warn_unused_result));
+/* After INIT and SIPI: the guest state of a processor reset into real mode at the SIPI vector. */
+void vcpu_reset_to_sipi(struct vcpu *v);
 /* Runs the vCPU on this CPU until its domain stops. */
 void vcpu_run(struct vcpu *v);
 void domain_stop(struct domain *d, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -115,8 +107,9 @@ void vcpu_idle(struct vcpu *v, u64 next);
 
 /* exits.c: returns true to resume the guest, false when the domain stopped. */
 bool vmexit_handle(struct vcpu *v, u32 reason);
-extern bool exits_test_host_fault;
-void guest_console_putc(struct domain *d, char c);
+/* Once on the boot CPU after vmx_global_init: the device models register their ports and ranges. */
+status_t exits_init(void) __attribute__((warn_unused_result));
+extern bool exits_test_aids;
 /* Routes an ICR write (x2APIC layout: destination in bits 63:32) within the domain. */
 void vcpu_send_ipi(struct vcpu *v, u64 icr);
 /* Makes the CPU running v leave the guest so it notices new work. */

@@ -152,3 +152,21 @@ expect 'domain: summary: compute exit code 0' "the other domain did not complete
 log_has 'exception: CPU [0-9]+ halted' && fail "a CPU halted"
 log_has 'hostfault: FAIL' && fail "the faulting hypercall returned to the guest"
 finish emu/vmx-host-fault
+
+# Test aids (crash=vmexit), testaid on CPU 0: NMI IPIs to CPU 1 until it handled 20 (NMI exits:
+# the host's NMI handler runs, compute keeps running), then each MOV form against the emulated
+# scratch MMIO page (EPT violation -> range dispatcher -> decoder -> device model).
+tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/vmx-testaid.iso" "test_exit crash=vmexit" \
+    "$C/testaid.cfg" "$G/compute.elf" "$G/testaid.elf" >>"$LOGS/test-images.txt" 2>&1 ||
+    echo "FAIL emu/vmx-images: vmx-testaid.iso not built"
+run_bochs vmx-testaid 240 "$T/vmx-testaid.iso" 2
+guest_results testaid emu/vmx-testaid
+expect '\] testaid: 6 passed, 0 failed' "testaid did not pass its 6 checks"
+expect 'compute: PASS compute: 5 rounds' "compute did not finish its work under NMIs"
+expect 'domain: summary: compute exit code 0' "compute did not exit cleanly"
+nmi=$(log_get 'stats: compute vCPU 0: +exception/NMI +\( ?0\) [0-9]+' | awk '{print $NF}')
+[ -n "$nmi" ] && (( nmi >= 1 )) || fail "no NMI exit counted for compute (${nmi:-missing}): no NMI hit guest mode"
+ept=$(log_get 'stats: testaid vCPU 0: +EPT violation +\(48\) [0-9]+' | awk '{print $NF}')
+[ "$ept" = 10 ] || fail "testaid's EPT-violation exits ${ept:-missing}, want 10 (one per MMIO access)"
+log_has 'exception: vector' && fail "the host dumped an exception"
+finish emu/vmx-testaid
