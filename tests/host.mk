@@ -16,7 +16,7 @@ FUZZ_SECONDS ?= 8
 # Every unit test and fuzzer links all of them; a new host-compilable parser
 # is added here (or appended to HOST_PARSER_SRCS before this file is included).
 HOST_PARSER_SRCS += lib/parse.c arch/x86/acpi_tables.c boot/mb2_parse.c boot/efi_memmap.c \
-	lib/boot_info.c lib/cmdline.c lib/strlcpy.c lib/pmm.c lib/config.c $(wildcard iommu/dmar.c)
+	lib/boot_info.c lib/cmdline.c lib/strlcpy.c lib/spinlock.c lib/pmm.c lib/config.c $(wildcard iommu/dmar.c)
 
 HOST_CFLAGS := -std=c11 -DPASSAGE_HOST -I. -Wall -Wextra -Werror -g \
 	-fsanitize=address,undefined -fno-sanitize-recover=all

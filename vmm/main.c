@@ -3,6 +3,7 @@
 #include "lib/cmdline.h"
 #include "lib/log.h"
 #include "lib/pmm.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
@@ -30,6 +31,16 @@ static void cmdline_error(void *ctx, const char *msg)
 {
 	(void)ctx;
 	LOG("boot", "%s", msg);
+}
+
+static u8 crash_vector(int crash)
+{
+	switch (crash) {
+	case CRASH_PF: return EXC_PF;
+	case CRASH_GP: return EXC_GP;
+	case CRASH_DE: return EXC_DE;
+	default: return EXC_UD;
+	}
 }
 
 static void fatal_exit(void)
@@ -199,6 +210,7 @@ void hv_main(struct boot_info *bi)
 {
 	cli();
 	log_set_cpu_fn(percpu_log_cpu);
+	spin_set_cpu_fn(percpu_log_cpu);
 	console_init(bi);
 	u64 top = memory_init(bi);
 	if (paging_init(top)) {
@@ -222,7 +234,7 @@ void hv_main(struct boot_info *bi)
 	if (opts.crash == CRASH_VMEXIT)
 		exits_test_host_fault = true;
 	else if (opts.crash)
-		exceptions_selftest(opts.crash);
+		exceptions_raise(crash_vector(opts.crash));
 	if (opts.selftest_dma) {
 		if (iommu_up)
 			selftest_dma(opts.flood);

@@ -22,7 +22,7 @@ img vmx-two "$C/two-domains.cfg" "$G/compute.elf" "$G/escape.elf"
 img vmx-mistakes "$C/mistakes.cfg" "$G/basic.elf"
 img irq-timer "$C/irq-timer.cfg" "$G/timer.elf"
 tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/vmx-hostfault.iso" "test_exit crash=vmexit" \
-    "$C/host-fault.cfg" "$G/compute.elf" "$G/hostfault.elf" >>"$LOGS/test-images.txt" 2>&1 ||
+    "$C/host-fault.cfg" "$G/chatter.elf" "$G/hostfault.elf" >>"$LOGS/test-images.txt" 2>&1 ||
     echo "FAIL emu/vmx-images: vmx-hostfault.iso not built"
 img irq-ipi "$C/irq-ipi.cfg" "$G/ipi.elf"
 
@@ -99,12 +99,23 @@ line_end=$(clean_log "$RUN_LOG" | grep -n 'PASS compute:' | head -n1 | cut -d: -
     fail "statistics were not printed while the domain was still running"
 finish emu/vmx-console-stats
 
-# A fault inside the hypervisor while handling one domain's VM exit stops that domain only.
+# A fault inside the hypervisor while handling one domain's VM exit stops that domain only, and
+# never wedges the log lock the other CPU is holding or waiting for (chatter logs without pause).
 run_bochs vmx-host-fault 240 "$T/vmx-hostfault.iso" 2
 expect 'exception: vector 6 \(#UD invalid opcode\) error code 0x0 on CPU 0' "the deliberate host #UD was not dumped"
 expect 'exception: CPU 0 resumes at its recovery point' "CPU 0 did not recover"
 expect 'domain: hostfault stopped: hypervisor exception while handling a VM exit' "faulting domain not stopped"
-expect 'domain: summary: compute exit code 0' "the other domain did not complete"
+expect '\] chatter: PASS chatter-lines' "the logging domain did not finish"
+expect 'domain: summary: chatter exit code 0' "the logging domain did not complete"
+chat=$(clean_log "$RUN_LOG" | grep -Eo '\] chatter: chatter: line [0-9]+/600 \.+$' | sort -u | wc -l)
+[ "$chat" = 600 ] || fail "expected 600 distinct whole chatter lines, saw $chat"
+dump_line=$(clean_log "$RUN_LOG" | grep -n 'exception: vector 6' | head -n1 | cut -d: -f1)
+resume_line=$(clean_log "$RUN_LOG" | grep -n 'resumes at its recovery point' | head -n1 | cut -d: -f1)
+first_chat=$(clean_log "$RUN_LOG" | grep -n 'chatter: line ' | head -n1 | cut -d: -f1)
+last_chat=$(clean_log "$RUN_LOG" | grep -n 'chatter: line ' | tail -n1 | cut -d: -f1)
+[ -n "$dump_line" ] && [ -n "$first_chat" ] && [ -n "$last_chat" ] && [ -n "$resume_line" ] &&
+    (( first_chat < dump_line && last_chat > resume_line )) ||
+    fail "the fault did not come while the other CPU was logging (chatter lines ${first_chat:-?}..${last_chat:-?}, dump ${dump_line:-?}, resume ${resume_line:-?})"
 log_has 'exception: CPU [0-9]+ halted' && fail "a CPU halted"
 log_has 'hostfault: FAIL' && fail "the faulting hypercall returned to the guest"
 finish emu/vmx-host-fault
