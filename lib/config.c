@@ -203,7 +203,8 @@ static bool parse_cpus(struct cfg_parser *p, char *val)
 			if (d->cpus[i] == cpu)
 				return dom_error(p->out, d, p->line, "cpus: CPU %u is listed twice", (u32)cpu);
 		if (d->nr_cpus == CFG_MAX_CPUS)
-			return dom_error(p->out, d, p->line, "cpus: more than %u CPUs", CFG_MAX_CPUS);
+			return dom_error(p->out, d, p->line, "cpus: more than %u CPUs (a domain runs at most %u vCPUs)",
+					 CFG_MAX_CPUS, CFG_MAX_CPUS);
 		d->cpus[d->nr_cpus++] = (u32)cpu;
 	}
 	return true;

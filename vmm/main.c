@@ -88,6 +88,9 @@ static u64 memory_init(struct boot_info *bi)
 			usable += r->type == MEM_USABLE ? r->length : 0;
 		}
 	}
+	if (pmm_global.dropped_ranges || pmm_global.lost_pages)
+		LOG("mem", "error: the allocator's extent table is full: %u usable ranges and %lu pages "
+		    "left out", pmm_global.dropped_ranges, pmm_global.lost_pages);
 	if (bi->memmap_dropped)
 		LOG("mem", "error: %u memory map entries did not fit and were ignored",
 		    bi->memmap_dropped);
@@ -111,6 +114,7 @@ static void cpu_init_bsp(void)
 	}
 	percpu_install(p);
 	lapic_init(!opts.force_xapic);
+	lapic_idle_setup();
 	p->apic_id = lapic_id();
 	char vendor[13];
 	cpu_vendor(vendor);
@@ -228,7 +232,7 @@ void hv_main(struct boot_info *bi)
 	u32 found = 0;
 	for (u32 i = 0; i < acpi.nr_cpus; i++)
 		found += acpi.cpus[i].enabled;
-	vmx_global_init();
+	status_t vmx_st = vmx_global_init(); /* says why on failure; guests then never start */
 	u32 online = opts.nosmp ? 1 : smp_start(&acpi, opts.max_cpus, ap_main);
 	LOG("smp", "%u CPUs found, %u online", found ? found : 1, online);
 	if (opts.crash == CRASH_VMEXIT)
@@ -241,9 +245,11 @@ void hv_main(struct boot_info *bi)
 		else
 			LOG("selftest", "FAIL vtd/setup: no usable VT-d unit");
 	}
-	if (vmx_caps.usable && vmx_cpu_init() != OK)
+	if (vmx_st == OK && vmx_cpu_init() != OK)
 		LOG("vmx", "VMXON failed on the boot CPU: no guests here");
-	u32 doms = vmx_caps.usable ? domains_start(bi, online, opts.uart_port) : 0;
+	if (vmx_st != OK)
+		LOG("domain", "no domains started: VMX not usable (%s)", status_str(vmx_st));
+	u32 doms = vmx_st == OK ? domains_start(bi, online, opts.uart_port) : 0;
 	domains_set_done_hook(all_domains_stopped);
 	LOG("passage", "ready");
 	if (opts.test_exit && !doms)

@@ -201,7 +201,12 @@ status_t vcpu_setup(struct vcpu *v)
 	return OK;
 }
 
-void domains_on_stop(void) __attribute__((weak));
+static vcpu_stop_fn stop_hook;
+
+void vcpu_set_stop_hook(vcpu_stop_fn fn)
+{
+	stop_hook = fn;
+}
 
 void domain_stop(struct domain *d, int code, const char *fmt, ...)
 {
@@ -393,6 +398,6 @@ out:
 	vcpu_stats(v);
 	if (v->vmcs)
 		vmx_vmclear(v->vmcs);
-	if (domains_on_stop)
-		domains_on_stop();
+	if (stop_hook)
+		stop_hook();
 }

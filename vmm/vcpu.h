@@ -96,7 +96,8 @@ void vcpu_send_ipi(struct vcpu *v, u64 icr);
 /* Makes the CPU running v leave the guest so it notices new work. */
 void vcpu_kick(struct vcpu *v);
 
-/* Called when a domain stops (all domains stopped: test harness hook). */
-void domains_on_stop(void);
+/* Registers what runs each time a vCPU leaves its run loop (domains.c counts them down). */
+typedef void (*vcpu_stop_fn)(void);
+void vcpu_set_stop_hook(vcpu_stop_fn fn);
 
 #endif
