@@ -1,4 +1,4 @@
-/* Unit tests of the domain configuration parser and machine checks (lib/config.c). */
+/* Unit tests of the domain configuration parser and machine checks (lib/cfg_*.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
