@@ -1,55 +1,11 @@
-/* Pure DMAR table parser: validates the remapping structures and copies them into one allocated block. */
-#include "dmar.h"
-#include "lib/string.h"
-
-#define DMAR_PAGE 4096u           /* VT-d 8.3/8.4: register sets and RMRRs are 4 KiB granular */
-#define DMAR_MIN_HAW 12           /* fewer address bits than a page offset cannot be right */
-#define DMAR_MAX_HAW 64
-#define DMAR_MAX_DEVICE 31        /* PCI device number, 5 bits */
-#define DMAR_MAX_FUNCTION 7       /* PCI function number, 3 bits */
-
-/* How many of each output entry a pass has seen (pass 1) or written (pass 2). */
-struct dmar_counts {
-	u32 units, rmrrs, atsrs, rhsas, andds, satcs;
-	u32 scopes, paths;
-	u32 name_bytes;
-};
-
-/* The arrays of pass 2, inside the allocated block. */
-struct dmar_arrays {
-	struct dmar_unit *units;
-	struct dmar_rmrr_info *rmrrs;
-	struct dmar_atsr_info *atsrs;
-	struct dmar_rhsa_info *rhsas;
-	struct dmar_andd_info *andds;
-	struct dmar_satc_info *satcs;
-	struct dmar_scope *scopes;
-	struct dmar_path *paths;
-	char *names;
-};
-
-struct dmar_walk {
-	const u8 *t;              /* the table */
-	u32 len;                  /* its header length, checked against the buffer */
-	struct dmar_info *out;
-	bool fill;                /* false: pass 1 validates, reports, counts; true: pass 2 copies */
-	struct dmar_counts n;     /* pass 1: counted; pass 2: written so far */
-	struct dmar_counts cap;   /* pass 2: what pass 1 counted */
-	struct dmar_arrays a;
-};
+/* Pure DMAR table parser: the header, the walk over remapping structures, and the one allocated block. */
+#include "dmar_walk.h"
 
 static const char *const type_names[] = { "DRHD", "RMRR", "ATSR", "RHSA", "ANDD", "SATC", "SIDP" };
-static const char *const scope_names[] = { "reserved", "PCI Endpoint", "PCI Sub-hierarchy", "IOAPIC",
-					   "MSI_CAPABLE_HPET", "ACPI_NAMESPACE_DEVICE" };
 
 const char *dmar_type_name(u16 type)
 {
 	return type < ARRAY_SIZE(type_names) ? type_names[type] : "unknown";
-}
-
-const char *dmar_scope_type_name(u8 type)
-{
-	return type < ARRAY_SIZE(scope_names) ? scope_names[type] : "unknown";
 }
 
 /* ---- diagnostics ---- */
@@ -69,8 +25,7 @@ static void vadd_msg(struct dmar_info *out, bool error, const char *fmt, va_list
 	out->nr_msgs++;
 }
 
-static void __attribute__((format(printf, 3, 4)))
-add_msg(struct dmar_info *out, bool error, const char *fmt, ...)
+void dmar_add_msg(struct dmar_info *out, bool error, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -80,8 +35,7 @@ add_msg(struct dmar_info *out, bool error, const char *fmt, ...)
 }
 
 /* Reports a problem of the structure at off; only pass 1 reports, so nothing is said twice. */
-static void __attribute__((format(printf, 5, 6)))
-struct_msg(struct dmar_walk *w, bool error, u32 off, u16 type, const char *fmt, ...)
+void dmar_struct_msg(struct dmar_walk *w, bool error, u32 off, u16 type, const char *fmt, ...)
 {
 	char detail[DMAR_MSG_LEN];
 	va_list ap;
@@ -91,7 +45,7 @@ struct_msg(struct dmar_walk *w, bool error, u32 off, u16 type, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	add_msg(w->out, error, "DMAR: structure type %u (%s) at offset 0x%x: %s", type,
+	dmar_add_msg(w->out, error, "DMAR: structure type %u (%s) at offset 0x%x: %s", type,
 		dmar_type_name(type), off, detail);
 }
 
@@ -102,7 +56,7 @@ struct_msg(struct dmar_walk *w, bool error, u32 off, u16 type, const char *fmt, 
  * In pass 2 it refuses to go past what pass 1 counted (the passes read the
  * same bytes, so this only guards against the table changing underneath).
  */
-static bool claim(const struct dmar_walk *w, u32 *used, u32 cap, u32 n, u32 *first)
+bool dmar_claim(const struct dmar_walk *w, u32 *used, u32 cap, u32 n, u32 *first)
 {
 	if (w->fill && (*used > cap || n > cap - *used))
 		return false;
@@ -111,147 +65,42 @@ static bool claim(const struct dmar_walk *w, u32 *used, u32 cap, u32 n, u32 *fir
 	return true;
 }
 
-static void lost(struct dmar_walk *w, u32 off, u16 type)
+void dmar_lost(struct dmar_walk *w, u32 off, u16 type)
 {
-	add_msg(w->out, true, "DMAR: structure type %u (%s) at offset 0x%x: table changed while parsed; data incomplete",
+	dmar_add_msg(w->out, true, "DMAR: structure type %u (%s) at offset 0x%x: table changed while parsed; data incomplete",
 		type, dmar_type_name(type), off);
-}
-
-/* ---- device scopes (VT-d 8.3.1) ---- */
-
-/*
- * Walks the scope list [start, end) of the structure at off far enough to
- * know every Length is usable: >= 6 and inside the structure. A broken
- * length leaves the rest unreadable, so the whole structure is skipped.
- */
-static bool scopes_walkable(struct dmar_walk *w, u32 off, u16 type, u32 start, u32 end)
-{
-	struct dmar_scope_hdr s;
-	u32 pos = start;
-
-	while (pos < end) {
-		if (end - pos < sizeof(s)) {
-			struct_msg(w, true, off, type, "%u trailing bytes at offset 0x%x are too short for a device scope; skipped",
-				   end - pos, pos);
-			return false;
-		}
-		memcpy(&s, w->t + pos, sizeof(s));
-		if (s.length < sizeof(s) || s.length > end - pos) {
-			struct_msg(w, true, off, type,
-				   "device scope at offset 0x%x: length %u %s (structure ends at 0x%x); skipped", pos,
-				   s.length, s.length < sizeof(s) ? "below 6" : "runs past the structure", end);
-			return false;
-		}
-		pos += s.length;
-	}
-	return true;
-}
-
-/* Checks one scope's content (8.3.1); a bad scope is dropped, the structure kept. */
-static bool scope_valid(struct dmar_walk *w, u32 off, u16 type, u32 pos, const struct dmar_scope_hdr *s)
-{
-	u32 nr = (u32)(s->length - sizeof(*s)) / 2;
-	struct dmar_path p;
-
-	if (s->type < DMAR_SCOPE_PCI_ENDPOINT || s->type > DMAR_SCOPE_ACPI_NAMESPACE_DEVICE) {
-		struct_msg(w, false, off, type, "device scope at offset 0x%x: unknown type %u; scope skipped", pos,
-			   s->type);
-		return false;
-	}
-	if ((s->length - sizeof(*s)) % 2) {
-		struct_msg(w, true, off, type, "device scope at offset 0x%x: length %u leaves half a path entry; scope skipped",
-			   pos, s->length);
-		return false;
-	}
-	if (nr == 0) {
-		struct_msg(w, true, off, type, "device scope at offset 0x%x: type %u (%s) has no path; scope skipped", pos,
-			   s->type, dmar_scope_type_name(s->type));
-		return false;
-	}
-	for (u32 i = 0; i < nr; i++) {
-		memcpy(&p, w->t + pos + sizeof(*s) + 2 * i, sizeof(p));
-		if (p.device > DMAR_MAX_DEVICE || p.function > DMAR_MAX_FUNCTION) {
-			struct_msg(w, true, off, type,
-				   "device scope at offset 0x%x: path entry %u (device 0x%x function 0x%x) out of range; scope skipped",
-				   pos, i, p.device, p.function);
-			return false;
-		}
-	}
-	return true;
-}
-
-/* Pass 2: copies one checked scope and its path into the block. */
-static bool fill_scope(struct dmar_walk *w, u32 idx, u32 pos, const struct dmar_scope_hdr *s, u32 nr_path)
-{
-	struct dmar_scope *d = &w->a.scopes[idx];
-	u32 first;
-
-	if (!claim(w, &w->n.paths, w->cap.paths, nr_path, &first))
-		return false;
-	memcpy(&w->a.paths[first], w->t + pos + sizeof(*s), 2 * (size_t)nr_path);
-	d->type = s->type;
-	d->flags = s->flags;
-	d->enumeration_id = s->enumeration_id;
-	d->start_bus = s->start_bus;
-	d->nr_path = nr_path;
-	d->path = &w->a.paths[first];
-	d->offset = pos;
-	return true;
-}
-
-/* Takes the valid scopes of [start, end) (already known walkable) into *out. */
-static bool take_scopes(struct dmar_walk *w, u32 off, u16 type, u32 start, u32 end, struct dmar_scopes *out)
-{
-	struct dmar_scope_hdr s;
-	u32 idx, first = w->n.scopes, count = 0;
-
-	for (u32 pos = start; pos < end; pos += s.length) {
-		memcpy(&s, w->t + pos, sizeof(s));
-		if (!scope_valid(w, off, type, pos, &s))
-			continue;
-		if (type != DMAR_TYPE_DRHD && s.type >= DMAR_SCOPE_IOAPIC)
-			struct_msg(w, false, off, type, "device scope at offset 0x%x: type %u (%s) belongs in a DRHD",
-				   pos, s.type, dmar_scope_type_name(s.type));
-		if (!claim(w, &w->n.scopes, w->cap.scopes, 1, &idx))
-			return false;
-		if (!w->fill)
-			w->n.paths += (u32)(s.length - sizeof(s)) / 2;
-		else if (!fill_scope(w, idx, pos, &s, (u32)(s.length - sizeof(s)) / 2))
-			return false;
-		count++;
-	}
-	if (w->fill) {
-		out->count = count;
-		out->scope = count ? &w->a.scopes[first] : NULL;
-	}
-	return true;
 }
 
 /* ---- remapping structures ---- */
 
-/* VT-d 8.3: DRHD. Register base must be a non-zero 4 KiB aligned address. */
+/*
+ * VT-d 8.3: DRHD. A usable unit has a non-zero, 4 KiB aligned Register Base
+ * Address. The others are kept apart (dmar_info.unusable) with their scopes:
+ * the devices they cover must not fall to another unit. Base 0 is firmware
+ * switching VT-d off; it is classified once the whole table is known.
+ */
 static void parse_drhd(struct dmar_walk *w, u32 off, u32 slen)
 {
 	struct dmar_drhd d;
 	struct dmar_unit *u;
+	bool usable;
 	u32 idx;
 
 	memcpy(&d, w->t + off, sizeof(d));
-	if (d.register_base == 0 || d.register_base % DMAR_PAGE) {
-		struct_msg(w, true, off, DMAR_TYPE_DRHD, "Register Base Address 0x%llx %s; skipped",
-			   (unsigned long long)d.register_base,
-			   d.register_base ? "not 4 KiB aligned" : "is zero");
+	usable = d.register_base != 0 && d.register_base % DMAR_PAGE == 0;
+	if (d.register_base % DMAR_PAGE)
+		dmar_struct_msg(w, true, off, DMAR_TYPE_DRHD, "Register Base Address 0x%llx not 4 KiB aligned; skipped",
+			   (unsigned long long)d.register_base);
+	if (!dmar_scopes_walkable(w, off, DMAR_TYPE_DRHD, off + sizeof(d), off + slen))
+		return;
+	if (usable && !(d.flags & DMAR_DRHD_INCLUDE_PCI_ALL) && slen == sizeof(d))
+		dmar_struct_msg(w, false, off, DMAR_TYPE_DRHD, "no device scope and not INCLUDE_PCI_ALL: unit covers no device");
+	if (usable ? !dmar_claim(w, &w->n.units, w->cap.units, 1, &idx)
+		   : !dmar_claim(w, &w->n.unusable, w->cap.unusable, 1, &idx)) {
+		dmar_lost(w, off, DMAR_TYPE_DRHD);
 		return;
 	}
-	if (!scopes_walkable(w, off, DMAR_TYPE_DRHD, off + sizeof(d), off + slen))
-		return;
-	if (!(d.flags & DMAR_DRHD_INCLUDE_PCI_ALL) && slen == sizeof(d))
-		struct_msg(w, false, off, DMAR_TYPE_DRHD, "no device scope and not INCLUDE_PCI_ALL: unit covers no device");
-	if (!claim(w, &w->n.units, w->cap.units, 1, &idx)) {
-		lost(w, off, DMAR_TYPE_DRHD);
-		return;
-	}
-	u = w->fill ? &w->a.units[idx] : NULL;
+	u = !w->fill ? NULL : usable ? &w->a.units[idx] : &w->a.unusable[idx];
 	if (u) {
 		u->register_base = d.register_base;
 		u->register_size = (u64)DMAR_PAGE << (d.size & DMAR_DRHD_SIZE_MASK);
@@ -260,27 +109,59 @@ static void parse_drhd(struct dmar_walk *w, u32 off, u32 slen)
 		u->flags = d.flags;
 		u->offset = off;
 	}
-	if (!take_scopes(w, off, DMAR_TYPE_DRHD, off + sizeof(d), off + slen, u ? &u->scopes : NULL))
-		lost(w, off, DMAR_TYPE_DRHD);
+	if (!dmar_take_scopes(w, off, DMAR_TYPE_DRHD, off + sizeof(d), off + slen, u ? &u->scopes : NULL))
+		dmar_lost(w, off, DMAR_TYPE_DRHD);
 }
 
-/* VT-d 8.4: RMRR. Base 4 KiB aligned, limit inclusive with limit+1 4 KiB aligned, limit >= base. */
+/*
+ * VT-d 8.4: RMRR. Base 4 KiB aligned, limit inclusive with limit+1 4 KiB
+ * aligned, limit >= base, and the region inside the Host Address Width.
+ * Shipping firmware writes "no region" as limit = base - 1 or limit = base
+ * (0/0 included): a zero-size RMRR reserves nothing, so it is a warning and
+ * the structure is dropped.
+ */
+static bool rmrr_empty(const struct dmar_rmrr *r)
+{
+	return r->limit == r->base || (r->base != 0 && r->limit + 1 == r->base);
+}
+
 static bool rmrr_valid(struct dmar_walk *w, u32 off, const struct dmar_rmrr *r)
 {
 	const char *why = NULL;
+	u16 haw = w->out->haw;
 
+	if (rmrr_empty(r)) {
+		if (!w->fill) {
+			w->out->facts |= DMAR_FACT_EMPTY_RMRR;
+			w->out->nr_empty_rmrrs++;
+		}
+		dmar_struct_msg(w, false, off, DMAR_TYPE_RMRR,
+			   "base 0x%llx limit 0x%llx: zero-size region (firmware placeholder); ignored",
+			   (unsigned long long)r->base, (unsigned long long)r->limit);
+		return false;
+	}
 	if (r->base % DMAR_PAGE)
 		why = "base not 4 KiB aligned";
 	else if ((r->limit + 1) % DMAR_PAGE)
 		why = "limit + 1 not 4 KiB aligned";
 	if (why) {
-		struct_msg(w, true, off, DMAR_TYPE_RMRR, "base 0x%llx limit 0x%llx: %s; skipped",
+		dmar_struct_msg(w, true, off, DMAR_TYPE_RMRR, "base 0x%llx limit 0x%llx: %s; skipped",
 			   (unsigned long long)r->base, (unsigned long long)r->limit, why);
 		return false;
 	}
 	if (r->limit < r->base) {
-		struct_msg(w, true, off, DMAR_TYPE_RMRR, "limit 0x%llx below base 0x%llx; skipped",
+		dmar_struct_msg(w, true, off, DMAR_TYPE_RMRR, "limit 0x%llx below base 0x%llx; skipped",
 			   (unsigned long long)r->limit, (unsigned long long)r->base);
+		return false;
+	}
+	if (r->base == 0 && r->limit == ~0ull) {
+		dmar_struct_msg(w, true, off, DMAR_TYPE_RMRR, "base 0 limit 0x%llx: the whole address space; skipped",
+			   (unsigned long long)r->limit);
+		return false;
+	}
+	if (haw >= DMAR_MIN_HAW && haw < DMAR_MAX_HAW && r->limit >> haw) {
+		dmar_struct_msg(w, true, off, DMAR_TYPE_RMRR, "limit 0x%llx beyond the %u-bit Host Address Width; skipped",
+			   (unsigned long long)r->limit, haw);
 		return false;
 	}
 	return true;
@@ -293,12 +174,12 @@ static void parse_rmrr(struct dmar_walk *w, u32 off, u32 slen)
 	u32 idx;
 
 	memcpy(&r, w->t + off, sizeof(r));
-	if (!rmrr_valid(w, off, &r) || !scopes_walkable(w, off, DMAR_TYPE_RMRR, off + sizeof(r), off + slen))
+	if (!rmrr_valid(w, off, &r) || !dmar_scopes_walkable(w, off, DMAR_TYPE_RMRR, off + sizeof(r), off + slen))
 		return;
 	if (slen == sizeof(r))
-		struct_msg(w, false, off, DMAR_TYPE_RMRR, "no device scope: region applies to no device");
-	if (!claim(w, &w->n.rmrrs, w->cap.rmrrs, 1, &idx)) {
-		lost(w, off, DMAR_TYPE_RMRR);
+		dmar_struct_msg(w, false, off, DMAR_TYPE_RMRR, "no device scope: region applies to no device");
+	if (!dmar_claim(w, &w->n.rmrrs, w->cap.rmrrs, 1, &idx)) {
+		dmar_lost(w, off, DMAR_TYPE_RMRR);
 		return;
 	}
 	m = w->fill ? &w->a.rmrrs[idx] : NULL;
@@ -308,8 +189,8 @@ static void parse_rmrr(struct dmar_walk *w, u32 off, u32 slen)
 		m->limit = r.limit;
 		m->offset = off;
 	}
-	if (!take_scopes(w, off, DMAR_TYPE_RMRR, off + sizeof(r), off + slen, m ? &m->scopes : NULL))
-		lost(w, off, DMAR_TYPE_RMRR);
+	if (!dmar_take_scopes(w, off, DMAR_TYPE_RMRR, off + sizeof(r), off + slen, m ? &m->scopes : NULL))
+		dmar_lost(w, off, DMAR_TYPE_RMRR);
 }
 
 /* VT-d 8.5: ATSR. With ALL_PORTS set the scope list may be empty. */
@@ -320,10 +201,10 @@ static void parse_atsr(struct dmar_walk *w, u32 off, u32 slen)
 	u32 idx;
 
 	memcpy(&a, w->t + off, sizeof(a));
-	if (!scopes_walkable(w, off, DMAR_TYPE_ATSR, off + sizeof(a), off + slen))
+	if (!dmar_scopes_walkable(w, off, DMAR_TYPE_ATSR, off + sizeof(a), off + slen))
 		return;
-	if (!claim(w, &w->n.atsrs, w->cap.atsrs, 1, &idx)) {
-		lost(w, off, DMAR_TYPE_ATSR);
+	if (!dmar_claim(w, &w->n.atsrs, w->cap.atsrs, 1, &idx)) {
+		dmar_lost(w, off, DMAR_TYPE_ATSR);
 		return;
 	}
 	m = w->fill ? &w->a.atsrs[idx] : NULL;
@@ -333,8 +214,8 @@ static void parse_atsr(struct dmar_walk *w, u32 off, u32 slen)
 		m->flags = a.flags;
 		m->offset = off;
 	}
-	if (!take_scopes(w, off, DMAR_TYPE_ATSR, off + sizeof(a), off + slen, m ? &m->scopes : NULL))
-		lost(w, off, DMAR_TYPE_ATSR);
+	if (!dmar_take_scopes(w, off, DMAR_TYPE_ATSR, off + sizeof(a), off + slen, m ? &m->scopes : NULL))
+		dmar_lost(w, off, DMAR_TYPE_ATSR);
 }
 
 /* VT-d 8.6: RHSA. Matched to its DRHD after the walk (check_rhsa_units). */
@@ -345,8 +226,8 @@ static void parse_rhsa(struct dmar_walk *w, u32 off, u32 slen)
 
 	(void)slen;
 	memcpy(&r, w->t + off, sizeof(r));
-	if (!claim(w, &w->n.rhsas, w->cap.rhsas, 1, &idx)) {
-		lost(w, off, DMAR_TYPE_RHSA);
+	if (!dmar_claim(w, &w->n.rhsas, w->cap.rhsas, 1, &idx)) {
+		dmar_lost(w, off, DMAR_TYPE_RHSA);
 		return;
 	}
 	if (w->fill) {
@@ -375,14 +256,14 @@ static void parse_andd(struct dmar_walk *w, u32 off, u32 slen)
 
 	memcpy(&a, w->t + off, sizeof(a));
 	if (nlen == 0) {
-		struct_msg(w, true, off, DMAR_TYPE_ANDD, "empty ACPI Object Name; skipped");
+		dmar_struct_msg(w, true, off, DMAR_TYPE_ANDD, "empty ACPI Object Name; skipped");
 		return;
 	}
 	if (nlen == max)
-		struct_msg(w, false, off, DMAR_TYPE_ANDD, "ACPI Object Name not NUL-terminated");
-	if (!claim(w, &w->n.andds, w->cap.andds, 1, &idx) ||
-	    !claim(w, &w->n.name_bytes, w->cap.name_bytes, nlen + 1, &first)) {
-		lost(w, off, DMAR_TYPE_ANDD);
+		dmar_struct_msg(w, false, off, DMAR_TYPE_ANDD, "ACPI Object Name not NUL-terminated");
+	if (!dmar_claim(w, &w->n.andds, w->cap.andds, 1, &idx) ||
+	    !dmar_claim(w, &w->n.name_bytes, w->cap.name_bytes, nlen + 1, &first)) {
+		dmar_lost(w, off, DMAR_TYPE_ANDD);
 		return;
 	}
 	if (w->fill) {
@@ -402,10 +283,10 @@ static void parse_satc(struct dmar_walk *w, u32 off, u32 slen)
 	u32 idx;
 
 	memcpy(&s, w->t + off, sizeof(s));
-	if (!scopes_walkable(w, off, DMAR_TYPE_SATC, off + sizeof(s), off + slen))
+	if (!dmar_scopes_walkable(w, off, DMAR_TYPE_SATC, off + sizeof(s), off + slen))
 		return;
-	if (!claim(w, &w->n.satcs, w->cap.satcs, 1, &idx)) {
-		lost(w, off, DMAR_TYPE_SATC);
+	if (!dmar_claim(w, &w->n.satcs, w->cap.satcs, 1, &idx)) {
+		dmar_lost(w, off, DMAR_TYPE_SATC);
 		return;
 	}
 	m = w->fill ? &w->a.satcs[idx] : NULL;
@@ -415,11 +296,39 @@ static void parse_satc(struct dmar_walk *w, u32 off, u32 slen)
 		m->flags = s.flags;
 		m->offset = off;
 	}
-	if (!take_scopes(w, off, DMAR_TYPE_SATC, off + sizeof(s), off + slen, m ? &m->scopes : NULL))
-		lost(w, off, DMAR_TYPE_SATC);
+	if (!dmar_take_scopes(w, off, DMAR_TYPE_SATC, off + sizeof(s), off + slen, m ? &m->scopes : NULL))
+		dmar_lost(w, off, DMAR_TYPE_SATC);
 }
 
-/* Minimum Length of each known type: its fixed part (VT-d 8.3 to 8.8). */
+/*
+ * VT-d 8.9: SIDP. Segment Number, then device scopes in the 8.3.1 format;
+ * what it reports about each device is in that scope's Flags.
+ */
+static void parse_sidp(struct dmar_walk *w, u32 off, u32 slen)
+{
+	struct dmar_sidp s;
+	struct dmar_sidp_info *m;
+	u32 idx;
+
+	memcpy(&s, w->t + off, sizeof(s));
+	if (!dmar_scopes_walkable(w, off, DMAR_TYPE_SIDP, off + sizeof(s), off + slen))
+		return;
+	if (slen == sizeof(s))
+		dmar_struct_msg(w, false, off, DMAR_TYPE_SIDP, "no device scope: reports no device");
+	if (!dmar_claim(w, &w->n.sidps, w->cap.sidps, 1, &idx)) {
+		dmar_lost(w, off, DMAR_TYPE_SIDP);
+		return;
+	}
+	m = w->fill ? &w->a.sidps[idx] : NULL;
+	if (m) {
+		m->segment = s.segment;
+		m->offset = off;
+	}
+	if (!dmar_take_scopes(w, off, DMAR_TYPE_SIDP, off + sizeof(s), off + slen, m ? &m->scopes : NULL))
+		dmar_lost(w, off, DMAR_TYPE_SIDP);
+}
+
+/* Minimum Length of each known type: its fixed part (VT-d 8.3 to 8.9). */
 static const struct {
 	u16 min_len;
 	void (*parse)(struct dmar_walk *w, u32 off, u32 slen);
@@ -430,17 +339,17 @@ static const struct {
 	[DMAR_TYPE_RHSA] = { sizeof(struct dmar_rhsa), parse_rhsa },
 	[DMAR_TYPE_ANDD] = { sizeof(struct dmar_andd), parse_andd },
 	[DMAR_TYPE_SATC] = { sizeof(struct dmar_satc), parse_satc },
+	[DMAR_TYPE_SIDP] = { sizeof(struct dmar_sidp), parse_sidp },
 };
 
 static void parse_struct(struct dmar_walk *w, u32 off, u16 type, u32 slen)
 {
 	if (type >= ARRAY_SIZE(kinds)) {
-		struct_msg(w, false, off, type, "%s; skipped",
-			   type == DMAR_TYPE_SIDP ? "not parsed by Passage" : "unknown type");
+		dmar_struct_msg(w, false, off, type, "unknown type; skipped");
 		return;
 	}
 	if (slen < kinds[type].min_len) {
-		struct_msg(w, true, off, type, "length %u below the minimum %u; skipped", slen, kinds[type].min_len);
+		dmar_struct_msg(w, true, off, type, "length %u below the minimum %u; skipped", slen, kinds[type].min_len);
 		return;
 	}
 	kinds[type].parse(w, off, slen);
@@ -459,13 +368,13 @@ static void walk(struct dmar_walk *w)
 	while (off < w->len) {
 		if (w->len - off < sizeof(h)) {
 			if (!w->fill)
-				add_msg(w->out, true, "DMAR: %u trailing bytes at offset 0x%x are too short for a structure; stopped",
+				dmar_add_msg(w->out, true, "DMAR: %u trailing bytes at offset 0x%x are too short for a structure; stopped",
 					w->len - off, off);
 			return;
 		}
 		memcpy(&h, w->t + off, sizeof(h));
 		if (h.length < sizeof(h) || h.length > w->len - off) {
-			struct_msg(w, true, off, h.type, "length %u %s (table length 0x%x); stopped", h.length,
+			dmar_struct_msg(w, true, off, h.type, "length %u %s (table length 0x%x); stopped", h.length,
 				   h.length < sizeof(h) ? "below 4" : "runs past the table end", w->len);
 			return;
 		}
@@ -488,7 +397,8 @@ static size_t place(size_t *at, size_t count, size_t size)
 static status_t alloc_block(struct dmar_walk *w, dmar_alloc_fn alloc, void *ctx)
 {
 	const struct dmar_counts *c = &w->cap;
-	size_t at = 0, o_units, o_rmrrs, o_atsrs, o_rhsas, o_andds, o_satcs, o_scopes, o_paths, o_names;
+	size_t at = 0, o_units, o_rmrrs, o_atsrs, o_rhsas, o_andds, o_satcs, o_sidps, o_unusable, o_scopes,
+	       o_paths, o_names;
 	u8 *b;
 
 	o_units = place(&at, c->units, sizeof(struct dmar_unit));
@@ -497,6 +407,8 @@ static status_t alloc_block(struct dmar_walk *w, dmar_alloc_fn alloc, void *ctx)
 	o_rhsas = place(&at, c->rhsas, sizeof(struct dmar_rhsa_info));
 	o_andds = place(&at, c->andds, sizeof(struct dmar_andd_info));
 	o_satcs = place(&at, c->satcs, sizeof(struct dmar_satc_info));
+	o_sidps = place(&at, c->sidps, sizeof(struct dmar_sidp_info));
+	o_unusable = place(&at, c->unusable, sizeof(struct dmar_unit));
 	o_scopes = place(&at, c->scopes, sizeof(struct dmar_scope));
 	o_paths = place(&at, c->paths, sizeof(struct dmar_path));
 	o_names = place(&at, c->name_bytes, 1);
@@ -504,7 +416,7 @@ static status_t alloc_block(struct dmar_walk *w, dmar_alloc_fn alloc, void *ctx)
 		return OK;
 	b = alloc(at, ctx);
 	if (b == NULL) {
-		add_msg(w->out, true, "DMAR: cannot allocate %llu bytes for the parsed table", (unsigned long long)at);
+		dmar_add_msg(w->out, true, "DMAR: cannot allocate %llu bytes for the parsed table", (unsigned long long)at);
 		return E_NOMEM;
 	}
 	memset(b, 0, at);
@@ -514,6 +426,7 @@ static status_t alloc_block(struct dmar_walk *w, dmar_alloc_fn alloc, void *ctx)
 		(struct dmar_unit *)(b + o_units),      (struct dmar_rmrr_info *)(b + o_rmrrs),
 		(struct dmar_atsr_info *)(b + o_atsrs), (struct dmar_rhsa_info *)(b + o_rhsas),
 		(struct dmar_andd_info *)(b + o_andds), (struct dmar_satc_info *)(b + o_satcs),
+		(struct dmar_sidp_info *)(b + o_sidps), (struct dmar_unit *)(b + o_unusable),
 		(struct dmar_scope *)(b + o_scopes),    (struct dmar_path *)(b + o_paths),
 		(char *)(b + o_names),
 	};
@@ -536,81 +449,10 @@ static void publish(struct dmar_walk *w)
 	o->andds = w->n.andds ? w->a.andds : NULL;
 	o->nr_satcs = w->n.satcs;
 	o->satcs = w->n.satcs ? w->a.satcs : NULL;
-}
-
-/* ---- checks across structures ---- */
-
-/*
- * VT-d 8.3: at most one INCLUDE_PCI_ALL unit per segment, and it must be the
- * last DRHD of its segment so the units listed before it claim their devices.
- */
-static void check_include_all(struct dmar_info *o)
-{
-	for (u32 i = 0; i < o->nr_units; i++) {
-		const struct dmar_unit *u = &o->units[i];
-		bool later = false, earlier_all = false;
-
-		if (!u->include_pci_all)
-			continue;
-		for (u32 j = 0; j < o->nr_units; j++) {
-			if (j == i || o->units[j].segment != u->segment)
-				continue;
-			later |= j > i;
-			earlier_all |= j < i && o->units[j].include_pci_all;
-		}
-		if (earlier_all)
-			add_msg(o, false, "DMAR: DRHD at offset 0x%x: more than one INCLUDE_PCI_ALL unit in segment %u",
-				u->offset, u->segment);
-		if (later)
-			add_msg(o, false, "DMAR: DRHD at offset 0x%x: INCLUDE_PCI_ALL unit is not the last of segment %u (VT-d 8.3)",
-				u->offset, u->segment);
-	}
-}
-
-/* Two DRHDs with one register base would be programmed twice. */
-static void check_unit_bases(struct dmar_info *o)
-{
-	for (u32 i = 0; i < o->nr_units; i++)
-		for (u32 j = 0; j < i; j++)
-			if (o->units[j].register_base == o->units[i].register_base)
-				add_msg(o, false, "DMAR: DRHD at offset 0x%x: Register Base Address 0x%llx also used at offset 0x%x",
-					o->units[i].offset, (unsigned long long)o->units[i].register_base,
-					o->units[j].offset);
-}
-
-/* VT-d 8.6: an RHSA names the Register Base Address of a DRHD. */
-static void check_rhsa_units(struct dmar_info *o)
-{
-	for (u32 i = 0; i < o->nr_rhsas; i++) {
-		bool found = false;
-
-		for (u32 j = 0; j < o->nr_units && !found; j++)
-			found = o->units[j].register_base == o->rhsas[i].register_base;
-		if (!found)
-			add_msg(o, false, "DMAR: RHSA at offset 0x%x: no DRHD has Register Base Address 0x%llx",
-				o->rhsas[i].offset, (unsigned long long)o->rhsas[i].register_base);
-	}
-}
-
-/* VT-d 8.3.1: an ACPI_NAMESPACE_DEVICE scope's Enumeration ID is an ANDD's ACPI Device Number. */
-static void check_acpi_scopes(struct dmar_info *o)
-{
-	for (u32 i = 0; i < o->nr_units; i++) {
-		const struct dmar_scopes *ss = &o->units[i].scopes;
-
-		for (u32 k = 0; k < ss->count; k++) {
-			const struct dmar_scope *s = &ss->scope[k];
-			bool found = false;
-
-			if (s->type != DMAR_SCOPE_ACPI_NAMESPACE_DEVICE)
-				continue;
-			for (u32 j = 0; j < o->nr_andds && !found; j++)
-				found = o->andds[j].acpi_device_number == s->enumeration_id;
-			if (!found)
-				add_msg(o, false, "DMAR: device scope at offset 0x%x: no ANDD with ACPI Device Number %u",
-					s->offset, s->enumeration_id);
-		}
-	}
+	o->nr_sidps = w->n.sidps;
+	o->sidps = w->n.sidps ? w->a.sidps : NULL;
+	o->nr_unusable = w->n.unusable;
+	o->unusable = w->n.unusable ? w->a.unusable : NULL;
 }
 
 /* ---- the header (VT-d 8.1, ACPI 5.2.6) ---- */
@@ -620,17 +462,17 @@ static status_t check_header(struct dmar_info *o, const u8 *t, u32 buf_len, stru
 	u8 sum = 0;
 
 	if (buf_len < sizeof(*h)) {
-		add_msg(o, true, "DMAR: %u bytes are too short for the 48-byte header", buf_len);
+		dmar_add_msg(o, true, "DMAR: %u bytes are too short for the 48-byte header", buf_len);
 		return E_INVAL;
 	}
 	memcpy(h, t, sizeof(*h));
 	if (memcmp(h->sdt.signature, "DMAR", 4) != 0) {
-		add_msg(o, true, "DMAR: signature %02x %02x %02x %02x is not \"DMAR\"", (u8)h->sdt.signature[0],
+		dmar_add_msg(o, true, "DMAR: signature %02x %02x %02x %02x is not \"DMAR\"", (u8)h->sdt.signature[0],
 			(u8)h->sdt.signature[1], (u8)h->sdt.signature[2], (u8)h->sdt.signature[3]);
 		return E_INVAL;
 	}
 	if (h->sdt.length < sizeof(*h) || h->sdt.length > buf_len) {
-		add_msg(o, true, "DMAR: table length %u %s (%u bytes available)", h->sdt.length,
+		dmar_add_msg(o, true, "DMAR: table length %u %s (%u bytes available)", h->sdt.length,
 			h->sdt.length < sizeof(*h) ? "below 48" : "exceeds the buffer", buf_len);
 		return E_INVAL;
 	}
@@ -641,7 +483,7 @@ static status_t check_header(struct dmar_info *o, const u8 *t, u32 buf_len, stru
 	sum = acpi_checksum(t, h->sdt.length);
 	o->checksum_ok = sum == 0;
 	if (!o->checksum_ok)
-		add_msg(o, true, "DMAR: checksum wrong (bytes sum to 0x%02x, not 0); parsing anyway", sum);
+		dmar_add_msg(o, true, "DMAR: checksum wrong (bytes sum to 0x%02x, not 0); parsing anyway", sum);
 	return OK;
 }
 
@@ -651,7 +493,7 @@ static void check_haw(struct dmar_info *o, u8 field)
 	u32 bits = field + 1u;
 
 	if (bits < DMAR_MIN_HAW || bits > DMAR_MAX_HAW)
-		add_msg(o, true, "DMAR: Host Address Width field %u (%u address bits) outside %u..%u", field,
+		dmar_add_msg(o, true, "DMAR: Host Address Width field %u (%u address bits) outside %u..%u", field,
 			bits, DMAR_MIN_HAW, DMAR_MAX_HAW);
 }
 
@@ -666,6 +508,9 @@ status_t dmar_parse(const void *table, u32 len, dmar_alloc_fn alloc, void *ctx, 
 	if (st != OK)
 		return st;
 	out->revision = h.sdt.revision;
+	memcpy(out->oem_id, h.sdt.oem_id, sizeof(h.sdt.oem_id));
+	memcpy(out->oem_table_id, h.sdt.oem_table_id, sizeof(h.sdt.oem_table_id));
+	out->oem_revision = h.sdt.oem_revision;
 	out->haw = h.host_address_width + 1u;
 	out->flags = h.flags;
 	out->table_length = h.sdt.length;
@@ -680,24 +525,8 @@ status_t dmar_parse(const void *table, u32 len, dmar_alloc_fn alloc, void *ctx, 
 	w.n = (struct dmar_counts){ 0 };
 	walk(&w);                 /* pass 2: copy */
 	publish(&w);
-	check_include_all(out);
-	check_unit_bases(out);
-	check_rhsa_units(out);
-	check_acpi_scopes(out);
+	dmar_cross_checks(out);
 	return OK;
-}
-
-int dmar_scope_path_str(const struct dmar_scope *s, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "%02x", s->start_bus);
-
-	for (u32 i = 0; i < s->nr_path; i++) {
-		size_t at = (size_t)n < size ? (size_t)n : size;
-
-		n += snprintf(buf ? buf + at : NULL, size - at, "%s%02x.%x", i ? "/" : ":", s->path[i].device,
-			      s->path[i].function);
-	}
-	return n;
 }
 
 #ifdef PASSAGE_HOST

@@ -34,7 +34,7 @@ _Static_assert(sizeof(struct dmar_struct_hdr) == 4, "remapping structure header 
 #define DMAR_TYPE_RHSA 3          /* Remapping Hardware Static Affinity (8.6) */
 #define DMAR_TYPE_ANDD 4          /* ACPI Name-space Device Declaration (8.7) */
 #define DMAR_TYPE_SATC 5          /* SoC Integrated Address Translation Cache (8.8) */
-#define DMAR_TYPE_SIDP 6          /* SoC Integrated Device Property (8.9, rev 4.1; not parsed) */
+#define DMAR_TYPE_SIDP 6          /* SoC Integrated Device Property (8.9) */
 
 /* VT-d spec 8.3: DMA Remapping Hardware Unit Definition structure. */
 struct dmar_drhd {
@@ -98,11 +98,28 @@ _Static_assert(sizeof(struct dmar_satc) == 8, "SATC fixed part is 8 bytes");
 
 #define DMAR_SATC_ATC_REQUIRED BIT(0)  /* devices must have ATC enabled to work */
 
+/*
+ * VT-d spec section numbers follow revision 4.1, the first with SIDP:
+ * SATC is 8.8, SIDP 8.9; Device Scope Flags are defined in 8.3.1.
+ */
+
+/*
+ * VT-d spec 8.9: SoC Integrated Device Property Reporting structure. Device
+ * scopes (8.3.1) follow, each naming a SoC-integrated device whose Flags say
+ * which remapping set-ups it cannot work with.
+ */
+struct dmar_sidp {
+	struct dmar_struct_hdr hdr;
+	u16 reserved;
+	u16 segment;              /* Segment Number */
+} PACKED;
+_Static_assert(sizeof(struct dmar_sidp) == 8, "SIDP fixed part is 8 bytes");
+
 /* VT-d spec 8.3.1: Device Scope structure; (Length - 6) / 2 path entries follow. */
 struct dmar_scope_hdr {
 	u8 type;                  /* DMAR_SCOPE_* */
 	u8 length;                /* 6 + 2 * path entries */
-	u8 flags;                 /* rev 4.0+ Flags (Reserved before) */
+	u8 flags;                 /* Flags, DMAR_SCOPE_* bits (Reserved in older revisions) */
 	u8 reserved;
 	u8 enumeration_id;        /* IOAPIC ID, HPET number or ANDD ACPI Device Number */
 	u8 start_bus;             /* Start Bus Number */
@@ -121,6 +138,14 @@ _Static_assert(sizeof(struct dmar_path) == 2, "path entry is 2 bytes");
 #define DMAR_SCOPE_IOAPIC 3                /* IOAPIC */
 #define DMAR_SCOPE_MSI_CAPABLE_HPET 4      /* MSI_CAPABLE_HPET */
 #define DMAR_SCOPE_ACPI_NAMESPACE_DEVICE 5 /* ACPI_NAMESPACE_DEVICE (an ANDD) */
+
+/* VT-d spec 8.3.1, Device Scope Flags (Reserved in older revisions); what SIDP scopes (8.9) report. */
+#define DMAR_SCOPE_REQ_WO_PASID_NESTED_NOTALLOWED BIT(0) /* requests without PASID: no nested translation */
+#define DMAR_SCOPE_REQ_WO_PASID_PWSNP_NOTALLOWED BIT(1)  /* ... no page-walk snooping */
+#define DMAR_SCOPE_REQ_WO_PASID_PGSNP_NOTALLOWED BIT(2)  /* ... no page snooping */
+#define DMAR_SCOPE_ATC_HARDENED BIT(3)                   /* the device's ATC is hardened (trustworthy) */
+#define DMAR_SCOPE_ATC_REQUIRED BIT(4)                   /* the device needs its ATC enabled to work */
+#define DMAR_SCOPE_FLAGS_KNOWN 0x1f
 
 /* ---- what the parser returns ---- */
 
@@ -186,8 +211,23 @@ struct dmar_satc_info {
 	struct dmar_scopes scopes;
 };
 
+struct dmar_sidp_info {       /* 8.9: the properties are each scope's flags */
+	u16 segment;
+	u32 offset;
+	struct dmar_scopes scopes;
+};
+
+/*
+ * Firmware facts (dmar_info.facts): shapes shipping tables have that are not
+ * table errors but change what Passage can do. Each comes with one warning.
+ */
+#define DMAR_FACT_VTD_OFF BIT(0)         /* every DRHD has Register Base Address 0: firmware's "VT-d off" placeholder */
+#define DMAR_FACT_UNIT_MISSING BIT(1)    /* a DRHD with base 0 beside usable units: its devices have no unit */
+#define DMAR_FACT_SEGMENT_UNCOVERED BIT(2) /* ... and it was a segment's INCLUDE_PCI_ALL unit */
+#define DMAR_FACT_EMPTY_RMRR BIT(3)      /* an RMRR of zero size, ignored */
+
 #define DMAR_MAX_MSGS 32          /* diagnostics kept; later ones are only counted */
-#define DMAR_MSG_LEN 192
+#define DMAR_MSG_LEN 256
 
 struct dmar_msg {
 	bool error;               /* false: a warning */
@@ -196,6 +236,9 @@ struct dmar_msg {
 
 struct dmar_info {
 	u8 revision;              /* ACPI header Revision */
+	char oem_id[7];           /* ACPI header OEM ID, NUL-terminated (may hold any byte) */
+	char oem_table_id[9];     /* ACPI header OEM Table ID, NUL-terminated */
+	u32 oem_revision;         /* ACPI header OEM Revision */
 	u16 haw;                  /* Host Address Width field + 1: DMA address bits */
 	u8 flags;                 /* DMAR_FLAG_* */
 	bool checksum_ok;
@@ -213,6 +256,20 @@ struct dmar_info {
 	const struct dmar_andd_info *andds;
 	u32 nr_satcs;
 	const struct dmar_satc_info *satcs;
+	u32 nr_sidps;
+	const struct dmar_sidp_info *sidps;
+
+	/*
+	 * DRHDs whose Register Base Address cannot be used (zero, or not 4 KiB
+	 * aligned), with their scopes: a device they list, or (INCLUDE_PCI_ALL)
+	 * any device of their segment no usable unit lists, has no remapping
+	 * unit and must not be handed to a domain (see dmar_include_all_unusable).
+	 */
+	u32 nr_unusable;
+	const struct dmar_unit *unusable;
+
+	u32 facts;                /* DMAR_FACT_* */
+	u32 nr_empty_rmrrs;       /* zero-size RMRRs ignored */
 
 	u32 nr_errors;            /* all errors, stored or not */
 	u32 nr_warnings;          /* all warnings, stored or not */
@@ -237,6 +294,14 @@ typedef void *(*dmar_alloc_fn)(size_t bytes, void *ctx);
  */
 status_t dmar_parse(const void *table, u32 len, dmar_alloc_fn alloc, void *ctx,
 		    struct dmar_info *out);
+
+/*
+ * The DRHD with INCLUDE_PCI_ALL that firmware gave for segment but whose
+ * Register Base Address is unusable, when no usable unit is INCLUDE_PCI_ALL
+ * for that segment: the segment's devices not listed under a usable unit
+ * have no remapping unit. NULL when the segment has no such hole.
+ */
+const struct dmar_unit *dmar_include_all_unusable(const struct dmar_info *info, u16 segment);
 
 /* "DRHD", "RMRR", ... or "unknown". */
 const char *dmar_type_name(u16 type);

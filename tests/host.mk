@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 8
 # is added here (or appended to HOST_PARSER_SRCS before this file is included).
 HOST_PARSER_SRCS += lib/parse.c arch/x86/acpi_tables.c boot/mb2_parse.c boot/efi_memmap.c \
 	lib/boot_info.c lib/cmdline.c lib/strlcpy.c lib/spinlock.c lib/pmm.c \
-	lib/cfg_lex.c lib/cfg_parse.c lib/cfg_keys.c lib/cfg_check.c $(wildcard iommu/dmar.c)
+	lib/cfg_lex.c lib/cfg_parse.c lib/cfg_keys.c lib/cfg_check.c $(wildcard iommu/dmar*.c)
 
 HOST_CFLAGS := -std=c11 -DPASSAGE_HOST -I. -Wall -Wextra -Werror -g \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
@@ -35,10 +35,10 @@ HOST_FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 .PHONY: host-unit host-fuzz host-clean dmar-decode passage-check
 
 # Host tool: decodes a raw DMAR table with the hypervisor's parser.
-DMAR_DECODE_SRCS := tools/dmar-decode.c tools/hostio.c iommu/dmar.c arch/x86/acpi_tables.c
+DMAR_DECODE_SRCS := tools/dmar-decode.c tools/hostio.c $(wildcard iommu/dmar*.c) arch/x86/acpi_tables.c
 
 dmar-decode: $(HOST_OUT)/dmar-decode
-$(HOST_OUT)/dmar-decode: $(DMAR_DECODE_SRCS) iommu/dmar.h
+$(HOST_OUT)/dmar-decode: $(DMAR_DECODE_SRCS) iommu/dmar.h iommu/dmar_walk.h
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(DMAR_DECODE_SRCS) -o $@
 

@@ -109,15 +109,20 @@ static inline u32 db_satc(struct dmar_build *b, u8 flags, u16 segment)
 	return db_struct(b, DMAR_TYPE_SATC, &s, sizeof(s));
 }
 
-/* Appends a device scope to the open structure: npath (device, function) int pairs follow. */
-static inline u32 db_scope(struct dmar_build *b, u8 type, u8 enum_id, u8 bus, int npath, ...)
+/* VT-d 8.9: SIDP; its device scopes (with their Flags) follow. */
+static inline u32 db_sidp(struct dmar_build *b, u16 segment)
 {
-	struct dmar_scope_hdr s = { type, (u8)(6 + 2 * npath), 0, 0, enum_id, bus };
+	struct dmar_sidp s = { { 0, 0 }, 0, segment };
+
+	return db_struct(b, DMAR_TYPE_SIDP, &s, sizeof(s));
+}
+
+static inline u32 db_vscope(struct dmar_build *b, u8 type, u8 flags, u8 enum_id, u8 bus, int npath, va_list ap)
+{
+	struct dmar_scope_hdr s = { type, (u8)(6 + 2 * npath), flags, 0, enum_id, bus };
 	u32 off = b->len;
-	va_list ap;
 
 	db_put(b, &s, sizeof(s));
-	va_start(ap, npath);
 	for (int i = 0; i < npath; i++) {
 		u8 p[2];
 
@@ -125,6 +130,29 @@ static inline u32 db_scope(struct dmar_build *b, u8 type, u8 enum_id, u8 bus, in
 		p[1] = (u8)va_arg(ap, int);
 		db_put(b, p, 2);
 	}
+	return off;
+}
+
+/* Appends a device scope to the open structure: npath (device, function) int pairs follow. */
+static inline u32 db_scope(struct dmar_build *b, u8 type, u8 enum_id, u8 bus, int npath, ...)
+{
+	va_list ap;
+	u32 off;
+
+	va_start(ap, npath);
+	off = db_vscope(b, type, 0, enum_id, bus, npath, ap);
+	va_end(ap);
+	return off;
+}
+
+/* The same with the Device Scope Flags byte (VT-d 8.3.1) set. */
+static inline u32 db_scope_flags(struct dmar_build *b, u8 type, u8 flags, u8 enum_id, u8 bus, int npath, ...)
+{
+	va_list ap;
+	u32 off;
+
+	va_start(ap, npath);
+	off = db_vscope(b, type, flags, enum_id, bus, npath, ap);
 	va_end(ap);
 	return off;
 }

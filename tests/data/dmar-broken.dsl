@@ -1,12 +1,14 @@
 /*
  * A DMAR with firmware mistakes: a DRHD whose Register Base Address is not
- * 4 KiB aligned and an RMRR whose limit is below its base. Both are skipped
- * with an error naming their offset; the rest is still decoded.
+ * 4 KiB aligned and an RMRR whose limit is below its base: each gets an error
+ * naming its offset (the DRHD is listed as unusable, the RMRR dropped); the
+ * rest is still decoded.
  * Compiled by tests/unit/dmar_decode.sh with iasl; each "expect:" line must be
  * a substring of some line of dmar-decode's output.
  *
  * exit: 1
- * expect: Structures              : 1 DRHD, 1 RMRR, 0 ATSR, 0 RHSA, 0 ANDD, 0 SATC
+ * expect: Structures              : 1 DRHD, 1 RMRR, 0 ATSR, 0 RHSA, 0 ANDD, 0 SATC, 0 SIDP; 1 DRHD unusable
+ * expect: [DRHD unusable 0] Hardware Unit Definition at offset 0x30: Register Base Address not 4 KiB aligned
  * expect: [DRHD 0] Hardware Unit Definition at offset 0x40
  * expect: [RMRR 0] Reserved Memory Region at offset 0x70
  * expect: End Address (limit)   : 0x000000007a01ffff

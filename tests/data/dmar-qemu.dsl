@@ -7,11 +7,14 @@
  * exit: 0
  * expect: Host Address Width      : 0x26 (39-bit DMA addresses)
  * expect: Flags                   : 0x03 INTR_REMAP X2APIC_OPT_OUT
- * expect: Structures              : 1 DRHD, 0 RMRR, 0 ATSR, 0 RHSA, 0 ANDD, 0 SATC
+ * expect: Oem ID                  : "BOCHS "
+ * expect: Oem Table ID            : "BXPC    "
+ * expect: Firmware facts          : none
+ * expect: Structures              : 1 DRHD, 0 RMRR, 0 ATSR, 0 RHSA, 0 ANDD, 0 SATC, 0 SIDP; 0 DRHD unusable
  * expect: [DRHD 0] Hardware Unit Definition at offset 0x30
  * expect: Register Base Address : 0x00000000fed90000
  * expect: Include All           : yes (INCLUDE_PCI_ALL)
- * expect: Device Scope          : IOAPIC (type 3), Enumeration ID 0x00, PCI Bus Number 0xff, PCI Path ff:00.0
+ * expect: Device Scope          : IOAPIC Device (type 3), Flags 0x00, Enumeration ID 0x00, PCI Bus Number 0xff, PCI Path 00,00 (ff:00.0)
  * expect: 0 errors, 0 warnings
  */
 [0004]                          Signature : "DMAR"

@@ -9,15 +9,15 @@
  * exit: 0
  * expect: Host Address Width      : 0x2d (46-bit DMA addresses)
  * expect: Flags                   : 0x05 INTR_REMAP DMA_CTRL_PLATFORM_OPT_IN
- * expect: Structures              : 4 DRHD, 2 RMRR, 2 ATSR, 2 RHSA, 1 ANDD, 0 SATC
- * expect: Device Scope          : PCI Endpoint (type 1), Enumeration ID 0x00, PCI Bus Number 0x00, PCI Path 00:02.0
- * expect: Device Scope          : PCI Endpoint (type 1), Enumeration ID 0x00, PCI Bus Number 0x00, PCI Path 00:1c.4/00.0/03.1
- * expect: Device Scope          : IOAPIC (type 3), Enumeration ID 0x08, PCI Bus Number 0xf0, PCI Path f0:1f.0
- * expect: Device Scope          : MSI_CAPABLE_HPET (type 4), Enumeration ID 0x00, PCI Bus Number 0x00, PCI Path 00:1f.7
- * expect: Device Scope          : ACPI_NAMESPACE_DEVICE (type 5), Enumeration ID 0x01, PCI Bus Number 0x00, PCI Path 00:15.0
+ * expect: Structures              : 4 DRHD, 2 RMRR, 2 ATSR, 2 RHSA, 1 ANDD, 0 SATC, 0 SIDP; 0 DRHD unusable
+ * expect: Device Scope          : PCI Endpoint Device (type 1), Flags 0x00, Enumeration ID 0x00, PCI Bus Number 0x00, PCI Path 02,00 (00:02.0)
+ * expect: Device Scope          : PCI Endpoint Device (type 1), Flags 0x00, Enumeration ID 0x00, PCI Bus Number 0x00, PCI Path 1C,04 00,00 03,01 (00:1c.4/00.0/03.1)
+ * expect: Device Scope          : IOAPIC Device (type 3), Flags 0x00, Enumeration ID 0x08, PCI Bus Number 0xf0, PCI Path 1F,00 (f0:1f.0)
+ * expect: Device Scope          : Message-capable HPET Device (type 4), Flags 0x00, Enumeration ID 0x00, PCI Bus Number 0x00, PCI Path 1F,07 (00:1f.7)
+ * expect: Device Scope          : Namespace Device (type 5), Flags 0x00, Enumeration ID 0x01, PCI Bus Number 0x00, PCI Path 15,00 (00:15.0)
  * expect: Register Base Address : 0x000003fffe100000
  * expect: PCI Segment Number    : 0x0001
- * expect: Device Scope          : PCI Sub-hierarchy (type 2), Enumeration ID 0x00, PCI Bus Number 0x80, PCI Path 80:02.0/00.0
+ * expect: Device Scope          : PCI Bridge Device (type 2), Flags 0x00, Enumeration ID 0x00, PCI Bus Number 0x80, PCI Path 02,00 00,00 (80:02.0/00.0)
  * expect: Base Address          : 0x000000007a000000
  * expect: End Address (limit)   : 0x000000007a01ffff
  * expect: End Address (limit)   : 0x00000001003fffff

@@ -486,13 +486,13 @@ static void test_rmrr_unaligned(void **state)
 	db_scope(&b, DMAR_SCOPE_PCI_ENDPOINT, 0, 0, 1, 0x14, 0);
 	db_rmrr(&b, 0, 0x1000, 0x2ffe);                        /* 0x50 */
 	db_scope(&b, DMAR_SCOPE_PCI_ENDPOINT, 0, 0, 1, 0x14, 0);
-	db_rmrr(&b, 0, 0xfffffffffffff000ULL, 0xffffffffffffffffULL);   /* up to the top: valid */
+	db_rmrr(&b, 0, 0x7a000000, 0x7a01ffff);             /* valid */
 	db_scope(&b, DMAR_SCOPE_PCI_ENDPOINT, 0, 0, 1, 0x14, 0);
 	db_finish(&b);
 	assert_int_equal(parse(), OK);
 	assert_int_equal(out.nr_errors, 2);
 	assert_int_equal(out.nr_rmrrs, 1);
-	assert_int_equal(out.rmrrs[0].limit, 0xffffffffffffffffULL);
+	assert_int_equal(out.rmrrs[0].limit, 0x7a01ffff);
 	assert_error("RMRR) at offset 0x30: base 0x1800 limit 0x2fff: base not 4 KiB aligned; skipped", NULL);
 	assert_error("RMRR) at offset 0x50: base 0x1000 limit 0x2ffe: limit + 1 not 4 KiB aligned", NULL);
 }
@@ -508,12 +508,25 @@ static void test_drhd_base_unaligned_or_zero(void **state)
 	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, 0xfed91000);
 	db_finish(&b);
 	assert_int_equal(parse(), OK);
-	assert_int_equal(out.nr_errors, 2);
+	assert_int_equal(out.nr_errors, 1);
+	assert_int_equal(out.nr_warnings, 2);
 	assert_error("structure type 0 (DRHD) at offset 0x30: Register Base Address 0xfed90800 not 4 KiB aligned; skipped",
 		     NULL);
-	assert_error("structure type 0 (DRHD) at offset 0x48: Register Base Address 0x0 is zero; skipped", NULL);
+	/* Neither unit's device may fall to the INCLUDE_PCI_ALL unit: both are kept, and said so. */
+	assert_warning("DRHD at offset 0x30: Register Base Address 0xfed90800: the 1 devices it lists (00:02.0) on segment 0 have no remapping unit",
+		       NULL);
+	assert_warning("DRHD at offset 0x48: Register Base Address 0x0: the 1 devices it lists (00:03.0) on segment 0 have no remapping unit",
+		       NULL);
+	assert_int_equal(out.facts, DMAR_FACT_UNIT_MISSING);
 	assert_int_equal(out.nr_units, 1);
 	assert_int_equal(out.units[0].register_base, 0xfed91000);
+	assert_int_equal(out.nr_unusable, 2);
+	assert_int_equal(out.unusable[0].register_base, 0xfed90800);
+	assert_int_equal(out.unusable[0].offset, 0x30);
+	assert_int_equal(out.unusable[1].register_base, 0);
+	assert_int_equal(out.unusable[1].scopes.count, 1);
+	assert_path(&out.unusable[1].scopes.scope[0], "00:03.0");
+	assert_null(dmar_include_all_unusable(&out, 0));
 }
 
 /* A structure running past the table end: nothing after it can be found. */
@@ -604,14 +617,14 @@ static void test_unknown_type_warned(void **state)
 	(void)state;
 	db_init(&b, QEMU_HAW, 0);
 	db_struct(&b, 0x42, body, sizeof(body));
-	db_struct(&b, DMAR_TYPE_SIDP, body, sizeof(body));
+	db_struct(&b, 7, body, sizeof(body));            /* the first reserved type after SIDP */
 	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, 0xfed90000);
 	db_finish(&b);
 	assert_int_equal(parse(), OK);
 	assert_int_equal(out.nr_errors, 0);
 	assert_int_equal(out.nr_warnings, 2);
 	assert_warning("structure type 66 (unknown) at offset 0x30: unknown type; skipped", NULL);
-	assert_warning("structure type 6 (SIDP) at offset 0x3c: not parsed by Passage; skipped", NULL);
+	assert_warning("structure type 7 (unknown) at offset 0x3c: unknown type; skipped", NULL);
 	assert_int_equal(out.nr_units, 1);
 }
 
@@ -763,10 +776,192 @@ static void test_message_overflow(void **state)
 	db_finish(&b);
 	assert_int_equal(parse(), OK);
 	assert_int_equal(out.nr_errors, DMAR_MAX_MSGS + 8);
+	assert_int_equal(out.nr_warnings, 1);           /* segment 0 has no usable INCLUDE_PCI_ALL unit */
 	assert_int_equal(out.nr_msgs, DMAR_MAX_MSGS);
-	assert_int_equal(out.msgs_dropped, 8);
+	assert_int_equal(out.msgs_dropped, 9);
 	assert_int_equal(out.nr_units, 0);
+	assert_int_equal(out.nr_unusable, DMAR_MAX_MSGS + 8);
 	assert_error("at offset 0x220: Register Base Address 0x1234 not 4 KiB aligned", NULL);   /* the 32nd */
+}
+
+/* ---- firmware tables as shipped (issue 7, 1b) ---- */
+
+/* The usual "VT-d off" placeholder: one DRHD at base 0. A fact, not an error. */
+static void test_vtd_off_placeholder(void **state)
+{
+	(void)state;
+	db_init(&b, QEMU_HAW, 0);
+	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, 0);
+	db_scope(&b, DMAR_SCOPE_IOAPIC, 2, 0xf0, 1, 0x1f, 0);
+	db_finish(&b);
+	assert_int_equal(parse(), OK);
+	assert_int_equal(out.nr_errors, 0);
+	assert_int_equal(out.nr_warnings, 1);
+	assert_warning("DMAR: the only DRHD has Register Base Address 0: the firmware's placeholder for VT-d off", NULL);
+	assert_int_equal(out.facts, DMAR_FACT_VTD_OFF);
+	assert_int_equal(out.nr_units, 0);
+	assert_int_equal(out.nr_unusable, 1);
+	assert_int_equal(out.unusable[0].register_base, 0);
+	assert_true(out.unusable[0].include_pci_all);
+	assert_int_equal(out.unusable[0].scopes.count, 1);
+
+	/* Several, all at 0: the same fact. */
+	db_init(&b, QEMU_HAW, 0);
+	db_drhd(&b, 0, 0, 0, 0);
+	db_scope(&b, DMAR_SCOPE_PCI_ENDPOINT, 0, 0, 1, 2, 0);
+	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, 0);
+	db_finish(&b);
+	assert_int_equal(parse(), OK);
+	assert_int_equal(out.nr_errors, 0);
+	assert_int_equal(out.facts, DMAR_FACT_VTD_OFF);
+	assert_warning("DMAR: every DRHD has Register Base Address 0", NULL);
+	assert_int_equal(out.nr_unusable, 2);
+
+	/* An RHSA naming the placeholder unit adds nothing to say. */
+	db_init(&b, QEMU_HAW, 0);
+	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, 0);
+	db_rhsa(&b, 0, 0);
+	db_finish(&b);
+	assert_int_equal(parse(), OK);
+	assert_int_equal(out.nr_errors, 0);
+	assert_int_equal(out.nr_warnings, 1);
+	assert_int_equal(out.nr_rhsas, 1);
+}
+
+/*
+ * Firmware that half-disables VT-d: segment 0's INCLUDE_PCI_ALL unit at base 0
+ * beside a valid unit, segment 1 whole. The hole is named by segment and can
+ * be asked for by segment.
+ */
+static void test_include_all_zero_beside_valid(void **state)
+{
+	(void)state;
+	db_init(&b, QEMU_HAW, DMAR_FLAG_INTR_REMAP);
+	db_drhd(&b, 0, 0, 0, 0xfed90000);                      /* 0x30 */
+	db_scope(&b, DMAR_SCOPE_PCI_ENDPOINT, 0, 0, 1, 2, 0);
+	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, 0);       /* 0x48 */
+	db_scope(&b, DMAR_SCOPE_IOAPIC, 2, 0xf0, 1, 0x1f, 0);
+	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 1, 0xfed91000);
+	db_finish(&b);
+	assert_int_equal(parse(), OK);
+	assert_int_equal(out.nr_errors, 0);
+	assert_int_equal(out.nr_warnings, 1);
+	assert_warning("DMAR: DRHD at offset 0x48: INCLUDE_PCI_ALL unit of segment 0 has Register Base Address 0x0: "
+		       "devices of segment 0 that no other unit lists have no remapping unit: their DMA is not translated",
+		       NULL);
+	assert_int_equal(out.facts, DMAR_FACT_UNIT_MISSING | DMAR_FACT_SEGMENT_UNCOVERED);
+	assert_int_equal(out.nr_units, 2);
+	assert_int_equal(out.nr_unusable, 1);
+	assert_ptr_equal(dmar_include_all_unusable(&out, 0), &out.unusable[0]);
+	assert_int_equal(out.unusable[0].offset, 0x48);
+	assert_null(dmar_include_all_unusable(&out, 1));
+	assert_null(dmar_include_all_unusable(&out, 2));
+
+	/* A second, usable INCLUDE_PCI_ALL unit for the segment closes the hole. */
+	db_init(&b, QEMU_HAW, 0);
+	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, 0);
+	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, 0xfed91000);
+	db_finish(&b);
+	assert_int_equal(parse(), OK);
+	assert_int_equal(out.nr_errors, 0);
+	assert_int_equal(out.facts, DMAR_FACT_UNIT_MISSING);
+	assert_null(dmar_include_all_unusable(&out, 0));
+}
+
+/* Zero-size RMRRs (limit = base - 1, limit = base, 0/0) reserve nothing: warnings, dropped. */
+static void test_rmrr_zero_size(void **state)
+{
+	(void)state;
+	db_init(&b, QEMU_HAW, 0);
+	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, 0xfed90000);
+	db_rmrr(&b, 0, 0x7b000000, 0x7affffff);                /* 0x40 */
+	db_scope(&b, DMAR_SCOPE_PCI_ENDPOINT, 0, 0, 1, 0x14, 0);
+	db_rmrr(&b, 0, 0x7c000000, 0x7c000000);                /* 0x60 */
+	db_scope(&b, DMAR_SCOPE_PCI_ENDPOINT, 0, 0, 1, 0x14, 0);
+	db_rmrr(&b, 0, 0, 0);                                  /* 0x80 */
+	db_rmrr(&b, 0, 0x7a000000, 0x7a01ffff);                /* 0x98 */
+	db_scope(&b, DMAR_SCOPE_PCI_ENDPOINT, 0, 0, 1, 0x14, 0);
+	db_finish(&b);
+	assert_int_equal(parse(), OK);
+	assert_int_equal(out.nr_errors, 0);
+	assert_int_equal(out.nr_warnings, 3);
+	assert_warning("RMRR) at offset 0x40: base 0x7b000000 limit 0x7affffff: zero-size region (firmware placeholder); ignored",
+		       NULL);
+	assert_warning("RMRR) at offset 0x60: base 0x7c000000 limit 0x7c000000: zero-size region", NULL);
+	assert_warning("RMRR) at offset 0x80: base 0x0 limit 0x0: zero-size region", NULL);
+	assert_int_equal(out.facts, DMAR_FACT_EMPTY_RMRR);
+	assert_int_equal(out.nr_empty_rmrrs, 3);
+	assert_int_equal(out.nr_rmrrs, 1);
+	assert_int_equal(out.rmrrs[0].offset, 0x98);
+	assert_int_equal(out.rmrrs[0].scopes.count, 1);
+}
+
+/* An RMRR whose size does not fit 64 bits, or past the address width, cannot be mapped. */
+static void test_rmrr_unmappable(void **state)
+{
+	(void)state;
+	db_init(&b, QEMU_HAW, 0);
+	db_rmrr(&b, 0, 0, 0xffffffffffffffffULL);             /* 0x30: limit + 1 - base wraps to 0 */
+	db_scope(&b, DMAR_SCOPE_PCI_ENDPOINT, 0, 0, 1, 0x14, 0);
+	db_rmrr(&b, 0, 0x8000000000ULL, 0x8000000fffULL);      /* 0x50: bit 39 with a 39-bit width */
+	db_scope(&b, DMAR_SCOPE_PCI_ENDPOINT, 0, 0, 1, 0x14, 0);
+	db_rmrr(&b, 0, 0x7ffffff000ULL, 0x7fffffffffULL);      /* 0x70: the last page inside: valid */
+	db_scope(&b, DMAR_SCOPE_PCI_ENDPOINT, 0, 0, 1, 0x14, 0);
+	db_finish(&b);
+	assert_int_equal(parse(), OK);
+	assert_int_equal(out.nr_errors, 2);
+	assert_error("RMRR) at offset 0x30: base 0 limit 0xffffffffffffffff: the whole address space; skipped", NULL);
+	assert_error("RMRR) at offset 0x50: limit 0x8000000fff beyond the 39-bit Host Address Width; skipped", NULL);
+	assert_int_equal(out.nr_rmrrs, 1);
+	assert_int_equal(out.rmrrs[0].offset, 0x70);
+}
+
+/* VT-d 8.9: SIDP is decoded: segment, and scopes with their Flags. */
+static void test_sidp(void **state)
+{
+	const struct dmar_sidp_info *s;
+	u32 off, scope2;
+
+	(void)state;
+	db_init(&b, QEMU_HAW, 0);
+	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, 0xfed90000);
+	off = db_sidp(&b, 0);
+	db_scope_flags(&b, DMAR_SCOPE_PCI_ENDPOINT, DMAR_SCOPE_ATC_REQUIRED | DMAR_SCOPE_ATC_HARDENED, 0, 0, 1, 0x0b, 0);
+	scope2 = db_scope_flags(&b, DMAR_SCOPE_PCI_ENDPOINT, DMAR_SCOPE_REQ_WO_PASID_NESTED_NOTALLOWED, 0, 0, 2,
+				0x1c, 0, 0, 0);
+	db_sidp(&b, 3);                                        /* no scope: a warning */
+	db_finish(&b);
+	assert_int_equal(parse(), OK);
+	assert_int_equal(out.nr_errors, 0);
+	assert_int_equal(out.nr_warnings, 1);
+	assert_warning("structure type 6 (SIDP) at offset 0x", "no device scope: reports no device");
+	assert_int_equal(out.nr_sidps, 2);
+	s = &out.sidps[0];
+	assert_int_equal(s->segment, 0);
+	assert_int_equal(s->offset, off);
+	assert_int_equal(s->scopes.count, 2);
+	assert_int_equal(s->scopes.scope[0].flags, DMAR_SCOPE_ATC_REQUIRED | DMAR_SCOPE_ATC_HARDENED);
+	assert_path(&s->scopes.scope[0], "00:0b.0");
+	assert_int_equal(s->scopes.scope[1].flags, DMAR_SCOPE_REQ_WO_PASID_NESTED_NOTALLOWED);
+	assert_int_equal(s->scopes.scope[1].offset, scope2);
+	assert_path(&s->scopes.scope[1], "00:1c.0/00.0");
+	assert_int_equal(out.sidps[1].segment, 3);
+	assert_int_equal(out.sidps[1].scopes.count, 0);
+}
+
+/* The ACPI header's OEM fields are kept for the report. */
+static void test_oem_ids(void **state)
+{
+	(void)state;
+	build_qemu();
+	b.buf[24] = 0x34;                                      /* OEM Revision 0x1234 */
+	b.buf[25] = 0x12;
+	db_checksum(&b);
+	assert_int_equal(parse(), OK);
+	assert_string_equal(out.oem_id, "PSSAGE");
+	assert_string_equal(out.oem_table_id, "TESTDMAR");
+	assert_int_equal(out.oem_revision, 0x1234);
+	assert_int_equal(out.facts, 0);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -801,6 +996,12 @@ int main(void)
 		T(test_cross_checks),
 		T(test_andd_names),
 		T(test_message_overflow),
+		T(test_vtd_off_placeholder),
+		T(test_include_all_zero_beside_valid),
+		T(test_rmrr_zero_size),
+		T(test_rmrr_unmappable),
+		T(test_sidp),
+		T(test_oem_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
