@@ -85,7 +85,10 @@ expect 'config: error: config line 36: cpus: more than 8 CPUs \(a domain runs at
     "a domain with more CPUs than vCPUs was not refused"
 errors=$(clean_log "$RUN_LOG" | grep -c 'config: error: ')
 [ "$errors" = 6 ] || fail "expected 6 config errors, saw $errors"
-expect 'domain: 1 of 7 configured domains built' "not exactly the valid domain built"
+expect "domain: junk refused: kernel 'passage.cfg': neither a Linux bzImage nor a multiboot1 image" \
+    "a kernel that is no image was not refused at build"
+expect 'domain: junk refused at build; 0 pages kept' "a domain refused at build kept memory"
+expect 'domain: 1 of 8 configured domains built' "not exactly the valid domain built"
 expect 'domain: summary: good exit code 0' "the valid domain did not run to completion"
 finish emu/vmx-config-mistakes
 
