@@ -41,9 +41,11 @@ void spin_note_released(spinlock_t *l)
 		if (h->lock[i] == l) {
 			for (; i + 1 < top; i++)
 				h->lock[i] = h->lock[i + 1];
-			break;
+			h->n--;
+			return;
 		}
-	h->n--;
+	if (h->n > SPIN_HELD_MAX) /* an untracked lock of the overflow */
+		h->n--;
 }
 
 u32 spin_held_depth(void)
