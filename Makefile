@@ -15,7 +15,7 @@ EFI_CFLAGS := -isystem /usr/include/efi -isystem /usr/include/efi/x86_64 -DGNU_E
 NASMFLAGS := -f elf64 -Werror
 
 # Sources shared by both boot paths (everything except boot/).
-COMMON_C := $(wildcard lib/*.c arch/x86/*.c drivers/*.c iommu/*.c vmm/*.c)
+COMMON_C := $(wildcard lib/*.c arch/x86/*.c drivers/*.c iommu/*.c selftest/*.c vmm/*.c)
 COMMON_ASM := $(wildcard arch/x86/*.asm vmm/*.asm)
 MB2_C := boot/mb2_main.c boot/mb2_parse.c boot/efi_memmap.c
 MB2_ASM := boot/mb2_entry.asm

@@ -4,6 +4,7 @@
 #include "dmar.h"
 #include "vtd.h"
 #include "vtd_slpt.h"
+#include "vtd_irt.h"
 #include "drivers/pci.h"
 #include "lib/log.h"
 #include "lib/pmm.h"
@@ -32,6 +33,7 @@ struct iommu_dev {
 static struct {
 	struct dmar_info dmar;
 	bool no_qi;
+	bool ir;                  /* IR hook: interrupt remapping wanted */
 	u32 max_iova_bits;        /* min over units of MGAW and the table's AGAW */
 	struct vtd_unit *units;
 	u32 nr_units;
@@ -114,6 +116,17 @@ static struct iommu_dev *dev_find(u16 seg, u16 sid)
 		if (io.devs[i].seg == seg && io.devs[i].sid == sid)
 			return &io.devs[i];
 	return NULL;
+}
+
+/* IR hook (lead: move to the device/alias-group file after the split): the unit serving a
+ * function and the requester ID it sees from it; NULL when no unit serves it. */
+struct vtd_unit *iommu_dev_unit(u16 seg, u16 sid, u16 *alias)
+{
+	struct iommu_dev *dev = dev_find(seg, sid);
+	if (!dev || !dev->unit || !dev->unit->reg)
+		return NULL;
+	*alias = dev->alias;
+	return dev->unit;
 }
 
 /* ---- context entries (spec 9.3) ---- */
@@ -460,7 +473,13 @@ static status_t unit_start(struct vtd_unit *u)
 		return st;
 	if ((st = vtd_unit_set_root(u)) != OK)
 		return st;
-	return vtd_fault_init(u);
+	if ((st = vtd_fault_init(u)) != OK)
+		return st;
+	/* IR hook (lead: re-apply in the unit start-up file after the iommu split). A unit whose
+	 * remapping cannot start keeps DMA remapping; its devices get no interrupt entries. */
+	if (io.ir && vtd_irt_start(u) != OK)
+		LOG("vtd", "unit %u: DMA remapping continues without interrupt remapping", u->index);
+	return OK;
 }
 
 static status_t devices_init(void)
@@ -507,6 +526,7 @@ static void rmrr_domains(void)
 status_t iommu_init(const void *dmar, u32 len, const struct iommu_options *o)
 {
 	io.no_qi = o->no_qi;
+	io.ir = o->ir;
 	status_t st = dmar_parse(dmar, len, page_alloc, NULL, &io.dmar);
 	log_dmar();
 	if (st)

@@ -14,12 +14,13 @@ struct iommu_options {
 	bool simulate_firmware;   /* vtd=preenable: leave units on as firmware might, first */
 	u32 max_levels;           /* 0: best the hardware offers; 3 forces 39-bit tables */
 	bool no_qi;               /* register-based invalidation even where QI exists */
+	bool ir;                  /* IR hook: interrupt remapping on every unit that has it (vtd=ir) */
 };
 
 struct iommu_fault {
 	u16 seg;
 	u16 sid;                  /* source-id bus:dev.fn as the unit saw it */
-	u64 addr;                 /* page address of the request */
+	u64 addr;                 /* page address of the request; interrupt index for reasons 0x20-0x26 */
 	bool write;
 	u8 reason;
 	u32 unit;

@@ -70,6 +70,7 @@ status_t vtd_inv_iotlb_global(struct vtd_unit *u);
 status_t vtd_inv_iotlb_domain(struct vtd_unit *u, u16 did);
 status_t vtd_inv_iotlb_range(struct vtd_unit *u, u16 did, u64 iova, u64 size);
 status_t vtd_inv_iec_global(struct vtd_unit *u);
+status_t vtd_qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, u32 n); /* IR hook */
 
 /* vtd_fault.c */
 status_t vtd_fault_init(struct vtd_unit *u);

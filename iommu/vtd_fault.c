@@ -43,12 +43,17 @@ static void report(struct vtd_unit *u, u64 lo, u64 hi)
 		.seg = u->segment, .sid = FRCD_HI_SID(hi), .addr = FRCD_LO_FI(lo),
 		.write = !(hi & FRCD_HI_T1), .reason = (u8)FRCD_HI_FR(hi), .unit = u->index,
 	};
+	/* IR hook: for reasons 0x20-0x26 FI holds the interrupt index in bits 63:48 (11.4.14). */
+	bool ir = f.reason >= FR_IR_FIRST && f.reason <= FR_IR_LAST;
+	if (ir)
+		f.addr = FRCD_LO_IR_INDEX(lo);
 	const char *owner;
 	u64 n = iommu_fault_record(&f, &owner);
 	if (n <= LOG_FIRST_PER_SOURCE || n % LOG_EVERY == 0)
 		LOG("vtd", "fault: %04x:%02x:%02x.%u (domain %s) %s 0x%lx: reason 0x%x, %s%s",
-		    f.seg, f.sid >> 8, (f.sid >> 3) & 0x1f, f.sid & 7, owner, f.write ? "write" : "read",
-		    f.addr, f.reason, vtd_fault_reason(f.reason),
+		    f.seg, f.sid >> 8, (f.sid >> 3) & 0x1f, f.sid & 7, owner,
+		    ir ? "interrupt index" : f.write ? "write" : "read", f.addr, f.reason,
+		    vtd_fault_reason(f.reason),
 		    n == LOG_FIRST_PER_SOURCE ? " (further faults from this source are counted, "
 						"and logged once per 1024)" : "");
 }

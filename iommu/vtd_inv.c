@@ -146,6 +146,12 @@ status_t vtd_inv_iotlb_range(struct vtd_unit *u, u16 did, u64 iova, u64 size)
 		     : reg_iotlb(u, IOTLB_IIRG_PAGE | IOTLB_DID(did), (iova & ~0xfffULL) | am);
 }
 
+/* IR hook: lets descriptor encoders outside this file (vtd_irt.c, index-selective IEC) use the queue. */
+status_t vtd_qi_submit(struct vtd_unit *u, const struct vtd_inv_desc *d, u32 n)
+{
+	return u->qi ? qi_submit(u, d, n) : E_NOTSUP;
+}
+
 status_t vtd_inv_iec_global(struct vtd_unit *u)
 {
 	struct vtd_inv_desc d = { INV_IEC, 0 };

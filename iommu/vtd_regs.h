@@ -190,4 +190,30 @@ _Static_assert(sizeof(struct vtd_inv_desc) == 16, "invalidation descriptor is 12
 #define INV_WAIT_FN BIT(6)                 /* Fence */
 #define INV_WAIT_DATA(d) ((u64)(d) << 32)
 
+/* ---- Interrupt remapping (added for IR; kept at the end of the file to merge beside the reshape) ---- */
+
+/* 11.4 (IRTA_REG): Interrupt Remapping Table Address Register */
+#define IRTA_EIME BIT(11)                  /* Extended Interrupt Mode Enable (x2APIC 32-bit DST) */
+#define IRTA_S(s) ((u64)(s) & 0xf)         /* Size: the table holds 2^(S+1) entries */
+#define IRTA_ADDR_MASK 0xfffffffffffff000ULL
+#define IRTA_MAX_ENTRIES 65536             /* S = 15 */
+
+/* 6.5.2.7: interrupt entry cache invalidate descriptor (type INV_IEC) */
+#define INV_IEC_G_INDEX BIT(4)             /* Granularity: 0 global, 1 index-selective */
+#define INV_IEC_IM(m) ((u64)((m) & 0x1f) << 27) /* Index Mask: 2^IM entries from IIDX */
+#define INV_IEC_IIDX(i) ((u64)((i) & 0xffff) << 32) /* Interrupt Index */
+
+/* 11.4.14: in the fault record of an interrupt-remapping fault, FI bits 63:48 hold the index. */
+#define FRCD_LO_IR_INDEX(l) ((u16)((l) >> 48))
+/* Chapter 7, interrupt-remapping fault conditions: fault reasons 0x20-0x26 */
+#define FR_IR_FIRST 0x20
+#define FR_IR_RESERVED_REQ 0x20            /* reserved field set in the interrupt request */
+#define FR_IR_INDEX_OVER 0x21              /* index beyond the table size */
+#define FR_IR_NOT_PRESENT 0x22             /* IRTE not present */
+#define FR_IR_TABLE_ACCESS 0x23            /* error accessing the table (IRTA) */
+#define FR_IR_RESERVED_IRTE 0x24           /* reserved field set in the IRTE */
+#define FR_IR_COMPAT_BLOCKED 0x25          /* compatibility-format interrupt blocked */
+#define FR_IR_SID_BLOCKED 0x26             /* source-id verification failed */
+#define FR_IR_LAST 0x26
+
 #endif

@@ -108,8 +108,10 @@ static void opt_selftest(struct cmdline_ctx *c, const char *val)
 {
 	if (strcmp(val, "dma") == 0)
 		c->o->selftest_dma = true;
+	else if (strcmp(val, "ir") == 0)
+		c->o->selftest_ir = true;
 	else
-		report(c, "cmdline: selftest=%s: expected dma", val);
+		report(c, "cmdline: selftest=%s: expected dma or ir", val);
 }
 
 /* vtd= takes a comma-separated list: off, preenable, 39. */
@@ -132,8 +134,10 @@ static void opt_vtd(struct cmdline_ctx *c, const char *val)
 			c->o->vtd_levels = 3;
 		else if (strcmp(item, "noqi") == 0)
 			c->o->vtd_noqi = true;
+		else if (strcmp(item, "ir") == 0)
+			c->o->vtd_ir = true;
 		else
-			report(c, "cmdline: vtd=%s: unknown item '%s' (expected off, preenable, 39, noqi)", val,
+			report(c, "cmdline: vtd=%s: unknown item '%s' (expected off, preenable, 39, noqi, ir)", val,
 			       item);
 		p += n;
 		while (*p && *p != ',')

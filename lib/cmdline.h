@@ -22,10 +22,12 @@ struct hv_options {
 	bool test_exit;       /* test_exit: end the emulator after the boot report */
 	bool pci_verbose;     /* pci=verbose: list capabilities of every device */
 	bool selftest_dma;    /* selftest=dma: VT-d DMA isolation self-test with QEMU edu devices */
+	bool selftest_ir;     /* selftest=ir: interrupt-remapping self-test with QEMU edu devices */
 	bool vtd_off;         /* vtd=off: leave the remapping units alone */
 	bool vtd_preenable;   /* vtd=preenable: first turn the units on as firmware might (test aid) */
 	u32 vtd_levels;       /* vtd=39: force 3-level (39-bit) tables; 0 = best available */
 	bool vtd_noqi;        /* vtd=noqi: register-based invalidation even when QI exists */
+	bool vtd_ir;          /* vtd=ir: interrupt remapping on every unit that has it */
 	u32 flood;            /* flood=N: faulting DMAs in the self-test's flood (default 2000) */
 };
 

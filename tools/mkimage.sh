@@ -2,7 +2,8 @@
 # Builds the hybrid BIOS/UEFI boot image (ISO 9660 with an MBR and an EFI system partition).
 # usage: tools/mkimage.sh PASSAGE.ELF PASSAGE.EFI OUT.ISO "CMDLINE" [CONFIG [MODULE...]]
 # MODULEs (guest kernels, initrds) are loaded by GRUB under their file names, which the
-# config refers to.
+# config refers to. ACPI_TABLES="a.dat ..." (env) adds raw ACPI tables that GRUB's `acpi`
+# command installs before the BIOS boot (the Bochs VT-d platform's DMAR).
 # The same file boots from CD and, written with dd, from a USB stick. Its ESP holds GRUB
 # (EFI/BOOT/BOOTX64.EFI) and the native application (EFI/passage/passage.efi with
 # passage.cmdline and passage.cfg beside it).
@@ -33,6 +34,14 @@ for m in "$@"; do
 	module2 /boot/$b $b"
 done
 
+acpi=""
+for t in ${ACPI_TABLES-}; do
+    cp "$t" "$work/iso/boot/$(basename "$t")"
+    acpi="$acpi /boot/$(basename "$t")"
+done
+[ -z "$acpi" ] || acpi="insmod acpi
+	acpi$acpi"
+
 cat > "$work/iso/boot/grub/grub.cfg" <<CFG
 set timeout=0
 set default=0
@@ -40,6 +49,7 @@ serial --unit=0 --speed=115200
 terminal_input console serial
 terminal_output console serial
 menuentry "Passage" {
+	$acpi
 	multiboot2 /boot/passage.elf $cmdline
 	$module
 	boot

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Passage's build and tests need on Debian bookworm, when missing:
 # bookworm packages, QEMU 10 from bookworm-backports, and a Debian trixie chroot
-# holding Bochs 3.0 (kept in a cache folder outside the repository).
+# holding Bochs 3.0 (kept in a cache folder outside the repository), and in that chroot
+# the project's patched Bochs with the VT-d unit (tests/platforms/bochs-vtd).
 # Mirror URLs are read from this machine's apt configuration, never hard-coded.
 set -euo pipefail
 
@@ -9,7 +10,7 @@ CACHE=${PASSAGE_CACHE:-/var/cache/passage}
 CHROOT=$CACHE/bochs-trixie
 PKGS=(nasm gnu-efi grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
       dosfstools ovmf libcmocka-dev clang libclang-rt-14-dev debootstrap cpio
-      busybox-static acpica-tools)
+      busybox-static acpica-tools curl)
 
 log() { echo "setup: $*" >&2; }
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -89,6 +90,29 @@ install_guest_kernel() {
     sudo_ rm -rf "$dir" && sudo_ mv "$dir.tmp" "$dir"
 }
 
+# The patched Bochs (VT-d unit, edu device), keyed by its sources and patches: only built
+# when that key's prefix is missing (see tests/platforms/bochs-vtd/README.md).
+install_bochs_vtd() {
+    local here
+    here=$(cd "$(dirname "$0")/.." && pwd)
+    sudo_ env PASSAGE_CACHE="$CACHE" "$here/tests/platforms/bochs-vtd/build.sh" "$(debian_mirror)"
+}
+
+# Headers of exactly that kernel, for the project's edu test module (tests/linux-edu).
+install_guest_headers() {
+    local k ver
+    k=$(compgen -G "$CACHE/linux/vmlinuz-*" | head -n1) || true
+    [ -n "$k" ] || return 0
+    ver=${k##*/vmlinuz-}
+    [ -f "/usr/src/linux-headers-$ver/Makefile" ] && return 0
+    log "installing linux-headers-$ver for the edu test module"
+    sudo_ apt-get update -qq
+    sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "linux-headers-$ver" make gcc >/dev/null
+}
+
 install_packages
 install_bochs
+install_bochs_vtd
 install_guest_kernel
+install_guest_headers

@@ -1,8 +1,8 @@
-/* Console commands read from the hypervisor's UART. */
+/* Console commands read line by line from the hypervisor's UART. */
 #ifndef PASSAGE_VMM_CONSOLE_H
 #define PASSAGE_VMM_CONSOLE_H
 
-/* Handles one pending command character, if any (boot CPU only). */
+/* Reads what the UART has received and runs each completed line (boot CPU only). */
 void console_poll(void);
 
 #endif

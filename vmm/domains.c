@@ -257,6 +257,14 @@ void domains_print_stats(void)
 	}
 }
 
+struct domain *domains_find(const char *name)
+{
+	for (u32 i = 0; i < nr_domains; i++)
+		if (!strcmp(domains[i]->name, name))
+			return domains[i];
+	return NULL;
+}
+
 void domains_cpu_loop(void)
 {
 	struct vmx_cpu *vc = vmx_this_cpu();

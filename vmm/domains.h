@@ -10,6 +10,8 @@ u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online, u16 console_po
 /* Every CPU: waits for placement, then runs the vCPU pinned to it (if any). */
 void domains_cpu_loop(void);
 
+/* The built domain with this name, or NULL. */
+struct domain *domains_find(const char *name);
 /* Prints the statistics of every vCPU of every domain. */
 void domains_print_stats(void);
 

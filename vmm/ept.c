@@ -1,44 +1,181 @@
-/* Per-domain EPT: guest RAM at 0..size mapped write-back with 2 MiB pages where aligned (SDM 28.3). */
+/* Per-domain EPT: 4-level tables with 2 MiB and 4 KiB leaves, a map/unmap/protect API and INVEPT (SDM Vol. 3C 29.3-29.4). */
+#include "ept.h"
 #include "vcpu.h"
+#include "lib/log.h"
 #include "lib/pmm.h"
 
-static u64 *ept_table(struct domain *d, u64 *entry)
-{
-	if (*entry & EPT_R)
-		return (u64 *)(uintptr_t)(*entry & 0x000ffffffffff000ULL);
-	u64 t = pmm_alloc_pages(1, 0);
-	if (!t)
-		return NULL;
-	d->ept_pages++;
-	*entry = t | EPT_R | EPT_W | EPT_X; /* non-leaf: permissions are the leaf's business */
-	return (u64 *)(uintptr_t)t;
-}
+#define EPT_ADDR 0x000ffffffffff000ULL  /* 29.3.2: physical-address bits of an entry */
+#define EPT_PERM (EPT_R | EPT_W | EPT_X)
+#define LARGE (2 * MiB)
 
-/* Maps one 2 MiB (large) or 4 KiB page of guest-physical gpa to hpa. */
-static status_t ept_map_one(struct domain *d, u64 gpa, u64 hpa, bool large, u64 flags)
+static u64 apic_page;
+
+status_t ept_global_init(void)
 {
-	u64 *pml4 = (u64 *)(uintptr_t)(d->eptp & ~0xfffULL);
-	u64 *pdpt = ept_table(d, &pml4[(gpa >> 39) & 511]);
-	u64 *pd = pdpt ? ept_table(d, &pdpt[(gpa >> 30) & 511]) : NULL;
-	if (!pd)
-		return E_NOMEM;
-	if (large) {
-		pd[(gpa >> 21) & 511] = hpa | flags | EPT_PS;
+	if (!(vmx_caps.proc2 & SEC_VIRTUALIZE_APIC_ACCESSES) || apic_page)
 		return OK;
-	}
-	u64 *pt = ept_table(d, &pd[(gpa >> 21) & 511]);
-	if (!pt)
-		return E_NOMEM;
-	pt[(gpa >> 12) & 511] = hpa | flags;
-	return OK;
+	apic_page = pmm_alloc_pages(1, 0);
+	return apic_page ? OK : E_NOMEM;
 }
 
 u64 apic_access_page(void)
 {
-	static u64 page;
-	if (!page)
-		page = pmm_alloc_pages(1, 0);
-	return page;
+	return apic_page;
+}
+
+static u64 *table_of(u64 entry)
+{
+	return (u64 *)(uintptr_t)(entry & EPT_ADDR);
+}
+
+/* The next-level table under *entry, made when absent and alloc is set. */
+static u64 *next_table(struct domain *d, u64 *entry, bool alloc)
+{
+	if (*entry & EPT_PERM)
+		return (*entry & EPT_PS) ? NULL : table_of(*entry);
+	if (!alloc)
+		return NULL;
+	u64 t = pmm_alloc_pages(1, 0);
+	if (!t)
+		return NULL;
+	d->ept_pages++;
+	*entry = t | EPT_PERM; /* non-leaf: permissions are the leaf's business */
+	return (u64 *)(uintptr_t)t;
+}
+
+/* The page-directory entry (2 MiB level) for gpa. */
+static u64 *pd_entry(struct domain *d, u64 gpa, bool alloc)
+{
+	u64 *pml4 = (u64 *)(uintptr_t)(d->eptp & EPT_ADDR);
+	u64 *pdpt = next_table(d, &pml4[(gpa >> 39) & 511], alloc);
+	u64 *pd = pdpt ? next_table(d, &pdpt[(gpa >> 30) & 511], alloc) : NULL;
+	return pd ? &pd[(gpa >> 21) & 511] : NULL;
+}
+
+/* Replaces a 2 MiB leaf by a table of 512 4 KiB leaves with the same attributes. */
+static status_t split(struct domain *d, u64 *pde)
+{
+	u64 t = pmm_alloc_pages(1, 0);
+	if (!t)
+		return E_NOMEM;
+	d->ept_pages++;
+	u64 *pt = (u64 *)(uintptr_t)t, base = *pde & EPT_ADDR & ~(LARGE - 1), attr = *pde & ~EPT_ADDR & ~EPT_PS;
+	for (u32 i = 0; i < 512; i++)
+		pt[i] = (base + (u64)i * PAGE_SIZE) | attr;
+	*pde = t | EPT_PERM;
+	return OK;
+}
+
+/* The 4 KiB leaf for gpa, splitting a 2 MiB leaf when split_large; NULL when not mapped. */
+static u64 *pte(struct domain *d, u64 gpa, bool split_large)
+{
+	u64 *pde = pd_entry(d, gpa, false);
+	if (!pde || !(*pde & EPT_PERM))
+		return NULL;
+	if ((*pde & EPT_PS) && (!split_large || split(d, pde)))
+		return NULL;
+	return &table_of(*pde)[(gpa >> 12) & 511];
+}
+
+static bool aligned(u64 a)
+{
+	return !(a & (PAGE_SIZE - 1));
+}
+
+status_t ept_map(struct domain *d, u64 gpa, u64 hpa, u64 size, u64 flags)
+{
+	if (!aligned(gpa) || !aligned(hpa) || !aligned(size))
+		return E_INVAL;
+	for (u64 off = 0; off < size;) {
+		u64 g = gpa + off, h = hpa + off;
+		u64 *pde = pd_entry(d, g, true);
+		if (!pde)
+			return E_NOMEM;
+		if (!((g | h) & (LARGE - 1)) && size - off >= LARGE && !(*pde & EPT_PERM)) {
+			*pde = h | flags | EPT_PS;
+			off += LARGE;
+			continue;
+		}
+		if ((*pde & EPT_PS) && (*pde & EPT_PERM))
+			return E_BUSY;
+		u64 *pt = next_table(d, pde, true);
+		if (!pt)
+			return E_NOMEM;
+		if (pt[(g >> 12) & 511] & EPT_PERM)
+			return E_BUSY;
+		pt[(g >> 12) & 511] = h | flags;
+		off += PAGE_SIZE;
+	}
+	return OK; /* not-present -> present needs no invalidation (29.4.3.1) */
+}
+
+/* Every CPU running the domain invalidates before its next entry (ept_sync). */
+static status_t changed(struct domain *d)
+{
+	__atomic_add_fetch(&d->ept_gen, 1, __ATOMIC_SEQ_CST);
+	status_t st = invept_single(d->eptp); /* this CPU now, in case it runs the domain */
+	for (u32 i = 0; i < d->nr_vcpus; i++)
+		if (d->vcpus[i])
+			vcpu_kick(d->vcpus[i]);
+	return st;
+}
+
+/* Applies set/clear to the leaves covering [gpa, gpa+size); whole aligned 2 MiB leaves stay large. */
+static status_t update(struct domain *d, u64 gpa, u64 size, u64 clear, u64 set)
+{
+	if (!aligned(gpa) || !aligned(size))
+		return E_INVAL;
+	for (u64 g = gpa; g < gpa + size;) {
+		u64 *pde = pd_entry(d, g, false);
+		if (pde && (*pde & EPT_PS) && !(g & (LARGE - 1)) && gpa + size - g >= LARGE) {
+			*pde = clear == ~0ULL ? 0 : (*pde & ~clear) | set;
+			g += LARGE;
+			continue;
+		}
+		u64 *e = pte(d, g, true);
+		if (pde && (*pde & EPT_PS))
+			return E_NOMEM; /* the split failed */
+		if (e && (*e & EPT_PERM))
+			*e = clear == ~0ULL ? 0 : (*e & ~clear) | set;
+		g += PAGE_SIZE;
+	}
+	return changed(d);
+}
+
+status_t ept_unmap(struct domain *d, u64 gpa, u64 size)
+{
+	return update(d, gpa, size, ~0ULL, 0);
+}
+
+status_t ept_protect(struct domain *d, u64 gpa, u64 size, u64 rwx)
+{
+	if (rwx & ~EPT_PERM)
+		return E_INVAL;
+	return update(d, gpa, size, EPT_PERM, rwx);
+}
+
+u64 ept_lookup(struct domain *d, u64 gpa, u64 *hpa_out)
+{
+	u64 *pde = pd_entry(d, gpa, false);
+	if (!pde || !(*pde & EPT_PERM))
+		return 0;
+	if (*pde & EPT_PS) {
+		*hpa_out = (*pde & EPT_ADDR & ~(LARGE - 1)) + (gpa & (LARGE - 1));
+		return *pde;
+	}
+	u64 e = table_of(*pde)[(gpa >> 12) & 511];
+	if (e & EPT_PERM)
+		*hpa_out = (e & EPT_ADDR) + (gpa & (PAGE_SIZE - 1));
+	return e & EPT_PERM ? e : 0;
+}
+
+status_t ept_sync(struct vcpu *v)
+{
+	u32 gen = __atomic_load_n(&v->dom->ept_gen, __ATOMIC_ACQUIRE);
+	if (gen == v->ept_gen)
+		return OK;
+	v->ept_gen = gen;
+	return invept_single(v->dom->eptp);
 }
 
 status_t ept_build(struct domain *d)
@@ -48,18 +185,12 @@ status_t ept_build(struct domain *d)
 		return E_NOMEM;
 	d->ept_pages = 1;
 	d->eptp = root | EPTP_WALK_4 | EPTP_WB;
-	u64 flags = EPT_R | EPT_W | EPT_X | EPT_MT_WB; /* 28.3.7: RAM is write-back */
-	for (u64 gpa = 0; gpa < d->mem_size;) {
-		bool large = !((gpa | (d->mem_hpa + gpa)) & (2 * MiB - 1)) && d->mem_size - gpa >= 2 * MiB;
-		status_t st = ept_map_one(d, gpa, d->mem_hpa + gpa, large, flags);
-		if (st)
-			return st;
-		gpa += large ? 2 * MiB : PAGE_SIZE;
-	}
-	/* The xAPIC window: accesses that translate to the APIC-access page are virtualized. */
-	if ((vmx_caps.proc2 & SEC_VIRTUALIZE_APIC_ACCESSES) && apic_access_page())
-		return ept_map_one(d, GUEST_APIC_GPA, apic_access_page(), false,
-				   EPT_R | EPT_W | EPT_MT_UC);
+	status_t st = ept_map(d, 0, d->mem_hpa, d->mem_size, EPT_RWX | EPT_MT_WB); /* 29.3.7: RAM is WB */
+	if (st)
+		return st;
+	/* The xAPIC window: accesses that translate to the APIC-access page are virtualized (30.4). */
+	if (apic_page)
+		return ept_map(d, GUEST_APIC_GPA, apic_page, PAGE_SIZE, EPT_R | EPT_W | EPT_MT_UC);
 	return OK;
 }
 

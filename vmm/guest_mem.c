@@ -51,17 +51,22 @@ bool guest_linear_to_gpa(struct domain *d, u64 lin, u64 cr0, u64 cr3, u64 cr4, u
 	return walk(d, cr3, lin, 2, false, gpa);  /* 32-bit paging */
 }
 
-bool guest_read_linear(struct domain *d, u64 lin, void *buf, u32 len, u64 cr0, u64 cr3, u64 cr4,
-		       u64 efer)
+u32 guest_fetch(struct domain *d, u64 lin, u8 *buf, u32 len, u64 cr0, u64 cr3, u64 cr4, u64 efer)
 {
-	u8 *out = buf;
-	for (u32 i = 0; i < len; i++) {        /* byte by byte: the bytes may cross a page */
+	u32 i;
+	for (i = 0; i < len; i++) {            /* byte by byte: the bytes may cross a page */
 		u64 gpa;
 		const u8 *p;
 		if (!guest_linear_to_gpa(d, lin + i, cr0, cr3, cr4, efer, &gpa) ||
 		    !(p = domain_gpa(d, gpa, 1)))
-			return false;
-		out[i] = *p;
+			break;
+		buf[i] = *p;
 	}
-	return true;
+	return i;
+}
+
+bool guest_read_linear(struct domain *d, u64 lin, void *buf, u32 len, u64 cr0, u64 cr3, u64 cr4,
+		       u64 efer)
+{
+	return guest_fetch(d, lin, buf, len, cr0, cr3, cr4, efer) == len;
 }

@@ -20,6 +20,7 @@
 #include "drivers/uart16550.h"
 #include "iommu/iommu.h"
 #include "selftest.h"
+#include "selftest/selftest_ir.h"
 #include "domains.h"
 #include "vmx.h"
 #include "vcpu.h"
@@ -180,7 +181,8 @@ static void iommu_start(bool *up)
 		return;
 	}
 	struct iommu_options io = { .simulate_firmware = opts.vtd_preenable,
-				    .max_levels = opts.vtd_levels, .no_qi = opts.vtd_noqi };
+				    .max_levels = opts.vtd_levels, .no_qi = opts.vtd_noqi,
+				    .ir = opts.vtd_ir || opts.selftest_ir };
 	status_t st = iommu_init((const void *)(uintptr_t)acpi.dmar_phys, acpi.dmar_length, &io);
 	if (st) {
 		LOG("iommu", "VT-d not in use: %s", status_str(st));
@@ -232,12 +234,13 @@ void hv_main(struct boot_info *bi)
 	u32 found = 0;
 	for (u32 i = 0; i < acpi.nr_cpus; i++)
 		found += acpi.cpus[i].enabled;
+	exits_test_aids = opts.crash == CRASH_VMEXIT; /* test-aid hypercalls and devices */
 	status_t vmx_st = vmx_global_init(); /* says why on failure; guests then never start */
+	if (vmx_st == OK && (vmx_st = exits_init()) != OK)
+		vmx_caps.usable = false; /* no device models: no guests */
 	u32 online = opts.nosmp ? 1 : smp_start(&acpi, opts.max_cpus, ap_main);
 	LOG("smp", "%u CPUs found, %u online", found ? found : 1, online);
-	if (opts.crash == CRASH_VMEXIT)
-		exits_test_host_fault = true;
-	else if (opts.crash)
+	if (opts.crash && opts.crash != CRASH_VMEXIT)
 		exceptions_raise(crash_vector(opts.crash));
 	if (opts.selftest_dma) {
 		if (iommu_up)
@@ -245,11 +248,15 @@ void hv_main(struct boot_info *bi)
 		else
 			LOG("selftest", "FAIL vtd/setup: no usable VT-d unit");
 	}
-	if (vmx_st == OK && vmx_cpu_init() != OK)
+	if (opts.selftest_ir)
+		selftest_ir(200);
+	if (vmx_caps.usable && vmx_cpu_init() != OK)
 		LOG("vmx", "VMXON failed on the boot CPU: no guests here");
+	if (vmx_caps.usable && vcpu_kick_init() != OK)
+		LOG("vmx", "guests run without kicks");
 	if (vmx_st != OK)
 		LOG("domain", "no domains started: VMX not usable (%s)", status_str(vmx_st));
-	u32 doms = vmx_st == OK ? domains_start(bi, online, opts.uart_port) : 0;
+	u32 doms = vmx_caps.usable ? domains_start(bi, online, opts.uart_port) : 0;
 	domains_set_done_hook(all_domains_stopped);
 	LOG("passage", "ready");
 	if (opts.test_exit && !doms)

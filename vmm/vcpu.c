@@ -1,5 +1,6 @@
-/* vCPU: VMCS set-up following SDM 26.2-26.3 (the checks VM entry makes), the run loop, stop and dumps. */
+/* vCPU: VMCS set-up following SDM Vol. 3C 27.2-27.3 (the checks VM entry makes; numbering in vmm/vmcs_fields.h), the run loop, stop and dumps. */
 #include "vcpu.h"
+#include "exits.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/exceptions.h"
@@ -8,6 +9,8 @@
 #include "lib/pmm.h"
 #include "lib/string.h"
 #include "console.h"
+#include "vintr.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86/tsc.h"
 
 int vmx_enter(struct guest_regs *regs);
@@ -18,7 +21,7 @@ static void setup_host_state(void)
 	struct percpu *p = this_cpu();
 	struct desc_ptr idtr;
 	__asm__ volatile("sidt %0" : "=m"(idtr));
-	/* 26.2.2-26.2.4: host state must be 64-bit, with the selectors' RPL/TI clear. */
+	/* 27.2.2-27.2.4: host state must be 64-bit, with the selectors' RPL/TI clear. */
 	vmwrite(HOST_CR0, read_cr0());
 	vmwrite(HOST_CR3, read_cr3());
 	vmwrite(HOST_CR4, read_cr4());
@@ -104,7 +107,7 @@ static void setup_guest_state(struct vcpu *v)
 	seg(GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES, 0x10, 0, 0xffffffff, data32);
 	seg(GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES, 0x10, 0, 0xffffffff, data32);
 	seg(GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES, 0x10, 0, 0xffffffff, data32);
-	/* 26.3.1.2: TR must be a busy TSS; LDTR may be unusable (AR bit 16). */
+	/* 27.3.1.2: TR must be a busy TSS; LDTR may be unusable (AR bit 16). */
 	seg(GUEST_TR_SELECTOR, GUEST_TR_BASE, GUEST_TR_LIMIT, GUEST_TR_AR_BYTES, 0, 0, 0xff, 0x8b);
 	seg(GUEST_LDTR_SELECTOR, GUEST_LDTR_BASE, GUEST_LDTR_LIMIT, GUEST_LDTR_AR_BYTES, 0, 0, 0, 0x10000);
 	vmwrite(GUEST_GDTR_BASE, 0);
@@ -118,7 +121,9 @@ static void setup_guest_state(struct vcpu *v)
 	vmwrite(CR0_GUEST_HOST_MASK, CR0_NE);
 	vmwrite(GUEST_CR4, vmx_caps.cr4_fixed0 & vmx_caps.cr4_fixed1);
 	vmwrite(CR4_READ_SHADOW, 0);
-	vmwrite(CR4_GUEST_HOST_MASK, CR4_VMXE);
+	/* 25.6.6: Passage owns VMXE and every bit the guest may not set, so writes that try them
+	 * exit and get their #GP from exit_cr.c (SDM Vol. 2B MOV CR). */
+	vmwrite(CR4_GUEST_HOST_MASK, ~exit_cr4_guest_bits());
 	vmwrite(GUEST_CR3, 0);
 	vmwrite(GUEST_DR7, 0x400);
 	vmwrite(GUEST_RSP, 0);
@@ -182,7 +187,7 @@ status_t vcpu_setup(struct vcpu *v)
 	if (!(v->vmcs = pmm_alloc_pages(1, 0)) ||
 	    !(v->vapic_page = (u8 *)(uintptr_t)pmm_alloc_pages(1, 0)))
 		return E_NOMEM;
-	*(u32 *)(uintptr_t)v->vmcs = vmx_caps.revision; /* 24.2: VMCS revision identifier */
+	*(u32 *)(uintptr_t)v->vmcs = vmx_caps.revision; /* 25.2: VMCS revision identifier */
 	status_t st = vmx_vmclear(v->vmcs);
 	if (!st)
 		st = vmx_vmptrld(v->vmcs);
@@ -193,11 +198,14 @@ status_t vcpu_setup(struct vcpu *v)
 	setup_controls(v);
 	setup_host_state();
 	setup_guest_state(v);
-	vlapic_init(&v->apic, v->id, tsc_khz());
+	vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
 	v->apic_base = 0xfee00000 | BIT(11) | BIT(10) | (v->id ? 0 : BIT(8)); /* x2APIC, enabled */
-	if (v->vpid)
-		invvpid_single(v->vpid);
-	invept_single(v->dom->eptp);
+	/* 29.4.3: no translations this CPU cached for the EPTP or VPID survive. */
+	v->ept_gen = __atomic_load_n(&v->dom->ept_gen, __ATOMIC_ACQUIRE);
+	if ((v->vpid && (st = invvpid_single(v->vpid))) || (st = invept_single(v->dom->eptp))) {
+		LOG("vmx", "INVVPID/INVEPT failed for %s vCPU %u (%s)", v->dom->name, v->id, status_str(st));
+		return st;
+	}
 	return OK;
 }
 
@@ -206,6 +214,17 @@ static vcpu_stop_fn stop_hook;
 void vcpu_set_stop_hook(vcpu_stop_fn fn)
 {
 	stop_hook = fn;
+}
+
+void vcpu_reset_to_sipi(struct vcpu *v)
+{
+	v->entry_mode = GUEST_MODE_REAL16;
+	setup_guest_state(v);
+	v->regs = (struct guest_regs){ .launched = v->regs.launched };
+	/* INIT resets the local APIC too (SDM Vol. 3A 11.4.7.3): its register file is rewritten. */
+	vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
+	v->apic_base = 0xfee00000 | BIT(11) | BIT(10);
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 }
 
 void domain_stop(struct domain *d, int code, const char *fmt, ...)
@@ -285,48 +304,81 @@ void vcpu_stats(struct vcpu *v)
 			    v->exits[r]);
 }
 
-/*
- * Before each entry: expire the virtual timer, inject the highest pending
- * interrupt when the guest can take it (SDM 26.3.1.5: IF=1, no STI/MOV-SS
- * blocking), else ask for an interrupt-window exit; arm the preemption timer
- * for the next virtual deadline.
- */
-void vcpu_prepare_entry(struct vcpu *v)
+#define CONSOLE_POLL_MS 10         /* the boot CPU looks at its console at least this often */
+/* Other CPUs leave their guest at least this often to answer requests. A kick should make them
+ * exit at once, but Bochs 3.0 takes no external-interrupt exit while the guest runs with IF=0
+ * (seen with the compute guest; its VM entry evaluates interrupt masking before it marks the
+ * CPU as in a guest), so the VMX-preemption timer is the fallback. */
+#define REQUEST_POLL_MS 50
+
+static bool serves_console(void)
+{
+	return this_cpu()->cpu == 0;
+}
+
+static void fill_snapshot(struct vcpu *v, struct vcpu_snapshot *s)
+{
+	s->rip = vmread(GUEST_RIP), s->rsp = vmread(GUEST_RSP), s->rflags = vmread(GUEST_RFLAGS);
+	s->cr0 = vmread(CR0_READ_SHADOW), s->cr3 = vmread(GUEST_CR3), s->cr4 = vmread(CR4_READ_SHADOW);
+	s->efer = vmread(GUEST_IA32_EFER), s->cs = vmread(GUEST_CS_SELECTOR);
+	s->activity = vmread(GUEST_ACTIVITY_STATE);
+	s->interruptibility = vmread(GUEST_INTERRUPTIBILITY_INFO);
+	s->exits_total = v->exits_total, s->halted = v->halted, s->interrupts = v->apic.interrupts;
+	s->tsc_in_guest = v->tsc_in_guest;
+	s->tpr = vlapic_get(&v->apic, APIC_TPR), s->ppr = vlapic_ppr(&v->apic);
+	s->irr = vlapic_highest_irr(&v->apic), s->isr = vlapic_highest_isr(&v->apic);
+	s->taken_on_cpu = this_cpu()->cpu;
+}
+
+void vcpu_service_requests(struct vcpu *v)
+{
+	u32 asked = __atomic_load_n(&v->snap_asked, __ATOMIC_ACQUIRE);
+	if (asked == v->snap_served)
+		return;
+	fill_snapshot(v, &v->snap);
+	__atomic_store_n(&v->snap_served, asked, __ATOMIC_RELEASE);
+}
+
+/* One requester at a time: the console, on the boot CPU. */
+status_t vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *out, u32 timeout_ms)
+{
+	if (!__atomic_load_n(&v->on_cpu, __ATOMIC_ACQUIRE))
+		return E_NOENT;
+	u32 seq = __atomic_add_fetch(&v->snap_asked, 1, __ATOMIC_SEQ_CST);
+	if (v->cpu == this_cpu()->cpu) {
+		vcpu_service_requests(v); /* called from v's own run loop: its VMCS is current */
+	} else {
+		vcpu_kick(v);
+		u64 end = rdtsc() + tsc_khz() * timeout_ms;
+		while (__atomic_load_n(&v->snap_served, __ATOMIC_ACQUIRE) != seq)
+			if (rdtsc() > end || !__atomic_load_n(&v->on_cpu, __ATOMIC_ACQUIRE))
+				return E_TIMEDOUT;
+			else
+				cpu_relax();
+	}
+	*out = v->snap;
+	return OK;
+}
+
+/* The CPU's own duties between guest instructions: other CPUs' requests, the console. */
+static u64 next_console_poll;
+
+static void host_work(struct vcpu *v, u64 now)
+{
+	vcpu_service_requests(v);
+	if (serves_console() && now >= next_console_poll) {
+		next_console_poll = now + tsc_khz() * CONSOLE_POLL_MS;
+		console_poll();
+	}
+}
+
+void vcpu_idle(struct vcpu *v, u64 next)
 {
 	u64 now = rdtsc();
-	if (v->vapic_page) { /* the CPU keeps the guest's TPR writes in the virtual-APIC page */
-		u32 tpr = *(volatile u32 *)(v->vapic_page + 0x80);
-		if (tpr != v->apic.tpr)
-			v->apic.tpr = tpr, v->apic.dirty = true;
-	}
-	u64 next = vlapic_poll_timer(&v->apic, now);
-	u32 proc = v->proc_ctl & ~CPU_INTR_WINDOW_EXITING;
-	int vec = vlapic_pending(&v->apic);
-	if (vec >= 0 && !(vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)) {
-		bool open = (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(vmread(GUEST_INTERRUPTIBILITY_INFO) & 3);
-		if (open) {
-			vlapic_accept(&v->apic, (u8)vec);
-			vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (u32)vec);
-		} else {
-			proc |= CPU_INTR_WINDOW_EXITING;
-		}
-	}
-	if (proc != v->proc_ctl)
-		vmwrite(CPU_BASED_VM_EXEC_CONTROL, v->proc_ctl = proc);
-	if (v->vapic_page && v->apic.dirty) {
-		vlapic_to_page(&v->apic, v->vapic_page);
-		/* 29.1.2: a guest TPR write below the pending class exits, so it gets delivered;
-		 * 26.2.1.1: the threshold may not exceed VTPR[7:4]. */
-		int irr = vlapic_highest_irr(&v->apic);
-		u32 th = irr >= 0 ? MIN((u32)irr >> 4, (v->apic.tpr >> 4) & 0xf) : 0;
-		if (th != v->tpr_threshold)
-			vmwrite(TPR_THRESHOLD, v->tpr_threshold = th);
-	}
-	if (!(vmx_caps.pin & PIN_PREEMPTION_TIMER) || (!next && v->preempt_idle))
-		return;
-	u64 ticks = next ? (next > now ? (next - now) >> vmx_caps.preempt_shift : 0) : 0xffffffffULL;
-	vmwrite(VMX_PREEMPTION_TIMER_VALUE, MIN(ticks, 0xffffffffULL));
-	v->preempt_idle = !next;
+	host_work(v, now);
+	if (v->max_run_tsc && (!next || next > now + v->max_run_tsc))
+		next = now + v->max_run_tsc; /* wake for host work even when the guest waits for ever */
+	lapic_idle_until(next);
 }
 
 /* An application vCPU waits here for the guest's INIT and start-up IPIs. */
@@ -362,8 +414,12 @@ void vcpu_run(struct vcpu *v)
 		goto out;
 	}
 	exceptions_set_recovery(&recovery);
+	/* A guest that never exits must still leave the CPU every few milliseconds (the
+	 * VMX-preemption timer, see vintr.c): the boot CPU serves the console, every CPU requests. */
+	v->max_run_tsc = tsc_khz() * (serves_console() ? CONSOLE_POLL_MS : REQUEST_POLL_MS);
+	__atomic_store_n(&v->on_cpu, true, __ATOMIC_RELEASE);
 	while (d->state == DOM_RUNNING) {
-		vcpu_prepare_entry(v);
+		vintr_prepare_entry(v);
 		u64 t0 = rdtsc();
 		int r = vmx_enter(&v->regs);
 		v->tsc_in_guest += rdtsc() - t0;
@@ -388,16 +444,16 @@ void vcpu_run(struct vcpu *v)
 		v->exits_total++;
 		if (reason < EXIT_REASON_MAX)
 			v->exits[reason]++;
+		host_work(v, rdtsc());
 		if (!vmexit_handle(v, reason))
 			break;
-		if (v->cpu == 0 && (v->exits_total & 63) == 0) /* the boot CPU serves the console too */
-			console_poll();
 	}
 out:
+	__atomic_store_n(&v->on_cpu, false, __ATOMIC_RELEASE);
 	exceptions_set_recovery(NULL);
 	vcpu_stats(v);
-	if (v->vmcs)
-		vmx_vmclear(v->vmcs);
+	if (v->vmcs && vmx_vmclear(v->vmcs) != OK)
+		LOG("vmx", "%s vCPU %u: VMCLEAR failed", d->name, v->id);
 	if (stop_hook)
 		stop_hook();
 }

@@ -5,15 +5,10 @@
 #include "vmx.h"
 #include "vlapic.h"
 #include "vuart.h"
+#include "ept.h"
+#include "guest_regs.h"
 #include "lib/spinlock.h"
 
-struct guest_regs {               /* order fixed by vmx_entry.asm */
-	u64 rax, rcx, rdx, rbx, rbp, rsi, rdi;
-	u64 r8, r9, r10, r11, r12, r13, r14, r15;
-	u64 cr2;
-	u8 launched;
-};
-_Static_assert(__builtin_offsetof(struct guest_regs, launched) == 128, "layout used by vmx_entry.asm");
 
 enum domain_state { DOM_CREATED, DOM_RUNNING, DOM_STOPPED };
 
@@ -36,7 +31,20 @@ struct domain {
 	spinlock_t lock;
 	u32 nr_vcpus;
 	volatile u32 parked;      /* vCPUs halted with interrupts disabled */
+	volatile u32 ept_gen;     /* bumped by every EPT change that needs an INVEPT */
 	struct vcpu *vcpus[8];
+};
+
+/* What the console shows of a vCPU; VMCS fields can only be read on the vCPU's own CPU. */
+struct vcpu_snapshot {
+	u64 rip, rsp, rflags, cr0, cr3, cr4, efer;
+	u64 cs;
+	u64 activity, interruptibility;
+	u64 exits_total, halted, interrupts;
+	u64 tsc_in_guest;
+	u32 tpr, ppr;
+	int irr, isr;             /* highest vector, -1 = none */
+	u32 taken_on_cpu;         /* the CPU whose VMREADs filled it */
 };
 
 struct vcpu {
@@ -62,7 +70,15 @@ struct vcpu {
 	u32 proc_ctl;             /* primary processor-based controls as last written */
 	u32 tpr_threshold;        /* as last written */
 	bool preempt_idle;        /* the preemption timer holds its maximum (no deadline armed) */
+	u64 max_run_tsc;          /* leave the guest at least this often (0 = only when needed) */
+	volatile bool on_cpu;     /* its VMCS is current on its CPU and the run loop is running */
+	volatile u32 snap_asked;  /* snapshot requests: asked by the console, served by the owner */
+	volatile u32 snap_served;
+	struct vcpu_snapshot snap;
+	u32 ept_gen;              /* the domain's ept_gen at this vCPU's last INVEPT */
 };
+
+_Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "domains.c allocates one page per vCPU");
 
 #define GUEST_MODE_PROTECTED32 1  /* multiboot1: 32-bit protected mode, paging off */
 #define GUEST_MODE_LONG64 2       /* Linux 64-bit boot protocol */
@@ -71,30 +87,35 @@ struct vcpu {
 
 #define GUEST_APIC_GPA 0xfee00000ULL  /* xAPIC MMIO window, backed by the APIC-access page */
 
-/* ept.c */
-status_t ept_build(struct domain *d);
-/* The one APIC-access page all guests' xAPIC windows map to (SDM 29.4). */
-u64 apic_access_page(void);
-/* Returns the host pointer for [gpa, gpa+len) of the domain, or NULL when outside it. */
-void *domain_gpa(struct domain *d, u64 gpa, u64 len);
-
 /* vcpu.c */
-status_t vcpu_setup(struct vcpu *v);
+status_t vcpu_setup(struct vcpu *v) __attribute__((warn_unused_result));
+/* After INIT and SIPI: the guest state of a processor reset into real mode at the SIPI vector. */
+void vcpu_reset_to_sipi(struct vcpu *v);
 /* Runs the vCPU on this CPU until its domain stops. */
 void vcpu_run(struct vcpu *v);
 void domain_stop(struct domain *d, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void vcpu_dump(struct vcpu *v);
-void vcpu_prepare_entry(struct vcpu *v);
 void vcpu_stats(struct vcpu *v);
+/* A snapshot of v, taken by the CPU that runs it: asked through a request flag and a kick,
+ * answered at its next exit or idle wake-up; waits at most timeout_ms. E_NOENT: not running. */
+status_t vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *out, u32 timeout_ms);
+/* On v's own CPU with its VMCS current: answers requests from other CPUs. */
+void vcpu_service_requests(struct vcpu *v);
+/* HLT with IF=1 (exits.c): waits on v's CPU until the virtual deadline next (0 = none), a kick,
+ * or host work of this CPU (requests, the console) is due. */
+void vcpu_idle(struct vcpu *v, u64 next);
 
 /* exits.c: returns true to resume the guest, false when the domain stopped. */
 bool vmexit_handle(struct vcpu *v, u32 reason);
-extern bool exits_test_host_fault;
-void guest_console_putc(struct domain *d, char c);
+/* Once on the boot CPU after vmx_global_init: the device models register their ports and ranges. */
+status_t exits_init(void) __attribute__((warn_unused_result));
+extern bool exits_test_aids;
 /* Routes an ICR write (x2APIC layout: destination in bits 63:32) within the domain. */
 void vcpu_send_ipi(struct vcpu *v, u64 icr);
 /* Makes the CPU running v leave the guest so it notices new work. */
 void vcpu_kick(struct vcpu *v);
+/* Reserves the kick vector; once at start-up, before any guest runs. */
+status_t vcpu_kick_init(void);
 
 /* Registers what runs each time a vCPU leaves its run loop (domains.c counts them down). */
 typedef void (*vcpu_stop_fn)(void);

@@ -4,45 +4,39 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "lib/log.h"
+#include "lib/status.h"
 
-#define ICR_VECTOR(i) ((u8)(i))
-#define ICR_MODE(i) (((i) >> 8) & 7)        /* 0 fixed, 1 lowest priority, 4 NMI, 5 INIT, 6 SIPI */
-#define ICR_LOGICAL BIT(11)
-#define ICR_LEVEL BIT(14)                   /* INIT with level 0 is a de-assert: ignored */
-#define ICR_SHORTHAND(i) (((i) >> 18) & 3)  /* 0 none, 1 self, 2 all, 3 all but self */
-#define ICR_DEST(i) ((u32)((i) >> 32))
+static u8 kick_vector;             /* set once by vcpu_kick_init, before any CPU runs a guest */
 
 static void kick_handler(u8 vector, void *ctx)
 {
 	(void)vector, (void)ctx; /* the VM exit it caused was the point */
 }
 
-void vcpu_kick(struct vcpu *t)
+status_t vcpu_kick_init(void)
 {
-	static u8 kick_vector;
 	if (!kick_vector)
 		kick_vector = irq_alloc(kick_handler, NULL);
+	if (!kick_vector) {
+		LOG("vmx", "no host vector left for vCPU kicks: IPIs and stops wait for the next exit");
+		return E_NOSPC;
+	}
+	return OK;
+}
+
+void vcpu_kick(struct vcpu *t)
+{
 	struct percpu *p = cpus[t->cpu];
-	if (!p || !kick_vector || p == this_cpu())
+	u8 vec = __atomic_load_n(&kick_vector, __ATOMIC_ACQUIRE);
+	if (!p || !vec || p == this_cpu())
 		return;
-	lapic_send_ipi(p->apic_id, kick_vector);
+	if (lapic_send_ipi(p->apic_id, vec))
+		LOG("vmx", "kick IPI to CPU %u not delivered", t->cpu);
 }
 
 static bool targets(const struct vcpu *from, const struct vcpu *t, u64 icr)
 {
-	switch (ICR_SHORTHAND(icr)) {
-	case 1: return t == from;
-	case 2: return true;
-	case 3: return t != from;
-	}
-	if (icr & ICR_LOGICAL) {
-		u32 dest = ICR_DEST(icr);
-		if (from->apic_base & BIT(10)) /* x2APIC cluster: cluster in 31:16, members 15:0 */
-			return (dest >> 16) == (t->id >> 4) && (dest & (1u << (t->id & 0xf)));
-		return (dest & (1u << (t->id & 7))) != 0; /* xAPIC flat model */
-	}
-	return ICR_DEST(icr) == t->id || ICR_DEST(icr) == 0xffffffff ||
-	       (ICR_DEST(icr) == 0xff && !(from->apic_base & BIT(10)));
+	return vlapic_ipi_targets(&t->apic, t->id, t == from, icr, from->apic_base & BIT(10));
 }
 
 static void deliver(struct vcpu *from, struct vcpu *t, u64 icr)

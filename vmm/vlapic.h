@@ -1,39 +1,95 @@
-/* Virtual local APIC (x2APIC MSR interface) per vCPU: timer, EOI, TPR, pending interrupts. */
+/* Virtual local APIC per vCPU over its virtual-APIC page: registers, timer, EOI, priority, destinations. */
 #ifndef PASSAGE_VMM_VLAPIC_H
 #define PASSAGE_VMM_VLAPIC_H
 
 #include "lib/types.h"
 
+/* Register offsets in the virtual-APIC page, xAPIC layout (SDM 11.4.1 table 11-1). The x2APIC MSR
+ * of a register is 0x800 + offset / 16 (SDM 11.12.1.2). Edition cited: SDM Vol. 3, 2023. */
+#define APIC_ID 0x20          /* Local APIC ID */
+#define APIC_VER 0x30         /* Local APIC Version */
+#define APIC_TPR 0x80         /* Task Priority Register */
+#define APIC_PPR 0xa0         /* Processor Priority Register */
+#define APIC_EOI 0xb0         /* EOI Register */
+#define APIC_LDR 0xd0         /* Logical Destination Register */
+#define APIC_DFR 0xe0         /* Destination Format Register */
+#define APIC_SVR 0xf0         /* Spurious Interrupt Vector Register */
+#define APIC_ISR 0x100        /* In-Service Register, 8 words 16 bytes apart */
+#define APIC_TMR 0x180        /* Trigger Mode Register */
+#define APIC_IRR 0x200        /* Interrupt Request Register */
+#define APIC_ESR 0x280        /* Error Status Register */
+#define APIC_LVT_CMCI 0x2f0   /* LVT Corrected Machine Check Interrupt */
+#define APIC_ICR_LO 0x300     /* Interrupt Command Register bits 31:0 */
+#define APIC_ICR_HI 0x310     /* Interrupt Command Register bits 63:32 (xAPIC: destination in 31:24) */
+#define APIC_LVT_TIMER 0x320  /* LVT Timer */
+#define APIC_LVT_THERMAL 0x330 /* LVT Thermal Sensor */
+#define APIC_LVT_PMC 0x340    /* LVT Performance Monitoring Counters */
+#define APIC_LVT_LINT0 0x350  /* LVT LINT0 */
+#define APIC_LVT_LINT1 0x360  /* LVT LINT1 */
+#define APIC_LVT_ERROR 0x370  /* LVT Error */
+#define APIC_TMICT 0x380      /* Initial Count (timer) */
+#define APIC_TMCCT 0x390      /* Current Count (timer): computed, never stored */
+#define APIC_TDCR 0x3e0       /* Divide Configuration (timer) */
+#define APIC_SELF_IPI 0x3f0   /* SELF IPI (x2APIC only) */
+
+#define MSR_IA32_TSC_DEADLINE 0x6e0
+
+/*
+ * The virtual-APIC page is the one register file (SDM 29.1): the guest's xAPIC
+ * reads are served from it by the CPU (APIC-register virtualization), and once
+ * virtual-interrupt delivery is on the CPU itself writes IRR/ISR/PPR there.
+ * Beside it lives only what the page has no place for: the timer.
+ */
 struct vlapic {
-	u32 id;
-	u32 tpr, svr, ldr, esr;
-	u32 lvt_timer, lvt_lint0, lvt_lint1, lvt_error, lvt_thermal, lvt_pmc, lvt_cmci;
-	u32 timer_icr, timer_dcr;
-	u64 timer_start;          /* TSC when the count was loaded */
+	u8 *regs;                 /* the virtual-APIC page; NULL until the vCPU is set up */
 	u64 deadline;             /* TSC value when the timer fires, 0 = not armed */
-	u32 irr[8], isr[8];       /* 256-bit request and in-service registers */
-	u64 icr;
+	u32 timer_mode;           /* LVT timer mode the timer was armed in (0 one-shot, 1 periodic, 2 TSC-deadline) */
 	u64 tsc_per_tick;         /* TSC cycles per APIC timer tick before the divider */
 	u64 interrupts;           /* delivered */
-	bool dirty;               /* registers changed since the last vlapic_to_page */
 	volatile u32 irr_posted;  /* IRR may be non-empty: the exit path skips the scan when 0 */
 };
 
-void vlapic_init(struct vlapic *a, u32 id, u64 tsc_khz);
-/* x2APIC MSR access (SDM 11.12.1.2, MSRs 0x800-0x8ff) and IA32_TSC_DEADLINE. */
+/* Resets the registers in page (SDM 11.4.7.1 power-up state) and publishes it as a's register file. */
+void vlapic_init(struct vlapic *a, u8 *page, u32 id, u64 tsc_khz);
+/* Raw register access by offset (no side effects). */
+u32 vlapic_get(const struct vlapic *a, u32 off);
+void vlapic_set(struct vlapic *a, u32 off, u32 val);
+/* The guest reads / writes register off at TSC now, with the architectural side effects
+ * (EOI, timer arming, read-only and reserved registers). False: no such register (#GP for MSRs). */
+bool vlapic_read(struct vlapic *a, u32 off, u64 now, u32 *val);
+bool vlapic_write(struct vlapic *a, u32 off, u32 val, u64 now);
+/* x2APIC MSR access (SDM 11.12.1.2, MSRs 0x800-0x8ff) and IA32_TSC_DEADLINE, at TSC now. */
+bool vlapic_rdmsr_at(struct vlapic *a, u32 msr, u64 now, u64 *val);
+bool vlapic_wrmsr_at(struct vlapic *a, u32 msr, u64 val, u64 now);
+/* The same at the current TSC. */
 bool vlapic_rdmsr(struct vlapic *a, u32 msr, u64 *val);
 bool vlapic_wrmsr(struct vlapic *a, u32 msr, u64 val);
+/* An APIC-write exit at off (SDM 29.4.3.3): the value is already in the page; apply its effects. */
+bool vlapic_mmio_write(struct vlapic *a, u32 off, u32 val, u32 icr_hi);
 /* Moves an expired timer into IRR; returns the TSC of the next deadline (0 = none). */
 u64 vlapic_poll_timer(struct vlapic *a, u64 now);
 void vlapic_set_irr(struct vlapic *a, u8 vector);
+/* SDM 11.8.3.1: processor priority from TPR and the highest in-service vector. */
+u32 vlapic_ppr(const struct vlapic *a);
 /* Highest pending vector deliverable above the processor priority, or -1. */
 int vlapic_pending(const struct vlapic *a);
-/* Mirrors the registers into an xAPIC-layout page (SDM 11.4.1 table 11-1). */
-void vlapic_to_page(struct vlapic *a, u8 *page);
-/* xAPIC register write at offset off (from an APIC-write exit); icr_hi is register 0x310. */
-bool vlapic_mmio_write(struct vlapic *a, u32 off, u32 val, u32 icr_hi);
 int vlapic_highest_irr(const struct vlapic *a);
-/* The CPU accepts vector: IRR -> ISR. */
+int vlapic_highest_isr(const struct vlapic *a);
+/* The CPU accepts vector: IRR -> ISR, PPR follows. */
 void vlapic_accept(struct vlapic *a, u8 vector);
+/* SDM 11.6.2: does the local APIC a with APIC ID id accept a message with destination dest?
+ * x2apic selects the x2APIC interpretation (32-bit IDs, cluster LDR derived from the ID, SDM
+ * 11.12.10.2). a may not be set up yet (an AP waiting for SIPI): then the preset LDR/DFR apply. */
+bool vlapic_match_dest(const struct vlapic *a, u32 id, u32 dest, bool logical, bool x2apic);
+
+/* Interrupt Command Register fields (SDM 11.6.1 figure 11-12). */
+#define ICR_VECTOR(i) ((u8)(i))
+#define ICR_MODE(i) (((i) >> 8) & 7)        /* 0 fixed, 1 lowest priority, 4 NMI, 5 INIT, 6 SIPI */
+#define ICR_LOGICAL BIT(11)                 /* destination mode */
+#define ICR_LEVEL BIT(14)                   /* INIT with level 0 is a de-assert */
+#define ICR_SHORTHAND(i) (((i) >> 18) & 3)  /* 0 none, 1 self, 2 all including self, 3 all but self */
+#define ICR_DEST(i) ((u32)((i) >> 32))      /* x2APIC layout; xAPIC callers pass ICR_HI >> 24 here */
+/* Is the local APIC a with ID id (is_self: the sender's own) a target of an IPI with this ICR? */
+bool vlapic_ipi_targets(const struct vlapic *a, u32 id, bool is_self, u64 icr, bool x2apic);
 
 #endif

@@ -1,29 +1,18 @@
-/* VMCS field encodings, control bits, exit reasons and VMX MSRs (Intel SDM Vol. 3 appendices A-C, chapters 25-28). */
+/* VMCS field encodings, control bits, exit reasons and VMX MSRs (Intel SDM Vol. 3C/3D appendices A-C, chapters 25-29). */
+/*
+ * Section numbers in vmm/ follow the SDM editions from 2023 on (Vol. 3C chapter
+ * 24 VMX introduction, 25 VMCS, 26 VMX non-root operation, 27 VM entries, 28 VM
+ * exits, 29 EPT, 30 APIC virtualization, 31 VMX instructions); the editions
+ * before 2022 number each of these chapters one lower.
+ */
 #ifndef PASSAGE_VMM_VMCS_FIELDS_H
 #define PASSAGE_VMM_VMCS_FIELDS_H
 
 #include "lib/types.h"
 
-/* Appendix A: VMX capability MSRs */
-#define MSR_IA32_VMX_BASIC 0x480
-#define MSR_IA32_VMX_PINBASED_CTLS 0x481
-#define MSR_IA32_VMX_PROCBASED_CTLS 0x482
-#define MSR_IA32_VMX_EXIT_CTLS 0x483
-#define MSR_IA32_VMX_ENTRY_CTLS 0x484
-#define MSR_IA32_VMX_MISC 0x485
-#define MSR_IA32_VMX_CR0_FIXED0 0x486
-#define MSR_IA32_VMX_CR0_FIXED1 0x487
-#define MSR_IA32_VMX_CR4_FIXED0 0x488
-#define MSR_IA32_VMX_CR4_FIXED1 0x489
-#define MSR_IA32_VMX_PROCBASED_CTLS2 0x48b
-#define MSR_IA32_VMX_EPT_VPID_CAP 0x48c
-#define MSR_IA32_VMX_TRUE_PINBASED_CTLS 0x48d
-#define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
-#define MSR_IA32_VMX_TRUE_EXIT_CTLS 0x48f
-#define MSR_IA32_VMX_TRUE_ENTRY_CTLS 0x490
-#define VMX_BASIC_TRUE_CTLS BIT(55)          /* TRUE capability MSRs exist */
-#define FEATURE_CONTROL_LOCK BIT(0)
-#define FEATURE_CONTROL_VMXON_OUTSIDE_SMX BIT(2)
+#include "arch/x86/msr.h"         /* the VMX capability MSRs (appendix A) */
+
+#define VMX_BASIC_TRUE_CTLS BIT(55)          /* IA32_VMX_BASIC: TRUE capability MSRs exist */
 
 /* B.1: 16-bit fields */
 #define VIRTUAL_PROCESSOR_ID 0x0000
@@ -61,6 +50,10 @@
 #define GUEST_IA32_DEBUGCTL 0x2802
 #define GUEST_IA32_PAT 0x2804
 #define GUEST_IA32_EFER 0x2806
+#define GUEST_PDPTR0 0x280a                  /* PAE page-directory-pointer-table entries 0-3 */
+#define GUEST_PDPTR1 0x280c
+#define GUEST_PDPTR2 0x280e
+#define GUEST_PDPTR3 0x2810
 #define HOST_IA32_PAT 0x2c00
 #define HOST_IA32_EFER 0x2c02
 
@@ -214,6 +207,7 @@
 #define INTR_TYPE_EXT_INTR (0u << 8)
 #define INTR_TYPE_NMI (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
+#define INTR_TYPE_MASK (7u << 8)             /* 28.2.2: the same layout in VM_EXIT_INTR_INFO */
 
 /* Appendix C: basic exit reasons */
 #define EXIT_REASON_EXCEPTION_NMI 0
@@ -231,18 +225,18 @@
 #define EXIT_REASON_MSR_READ 31
 #define EXIT_REASON_MSR_WRITE 32
 #define EXIT_REASON_INVALID_STATE 33
+#define EXIT_REASON_TPR_BELOW_THRESHOLD 43
+#define EXIT_REASON_APIC_ACCESS 44
 #define EXIT_REASON_EPT_VIOLATION 48
 #define EXIT_REASON_EPT_MISCONFIG 49
 #define EXIT_REASON_PREEMPTION_TIMER 52
-#define EXIT_REASON_APIC_ACCESS 44
-#define EXIT_REASON_TPR_BELOW_THRESHOLD 43
-#define EXIT_REASON_APIC_WRITE 56
 #define EXIT_REASON_WBINVD 54
 #define EXIT_REASON_XSETBV 55
+#define EXIT_REASON_APIC_WRITE 56
 #define EXIT_REASON_MAX 70
 #define EXIT_REASON_FAILED_ENTRY BIT(31)
 
-/* 28.3.2: EPT paging-structure entries */
+/* 29.3.2: EPT paging-structure entries */
 #define EPT_R BIT(0)
 #define EPT_W BIT(1)
 #define EPT_X BIT(2)

@@ -6,6 +6,7 @@
 #include "lib/pmm.h"
 
 struct vmx_caps vmx_caps;
+const u64 vmx_host_rsp_field = HOST_RSP;
 
 static const char *const pin_names[8] = { "external-interrupt exiting", NULL, NULL, "NMI exiting",
 					  NULL, "virtual NMIs", "preemption timer",
@@ -110,7 +111,7 @@ status_t vmx_cpu_init(void)
 	u64 region = pmm_alloc_pages(1, 0);
 	if (!v || !region)
 		return E_NOMEM;
-	*(u32 *)(uintptr_t)region = vmx_caps.revision; /* SDM 24.11.5: VMXON region header */
+	*(u32 *)(uintptr_t)region = vmx_caps.revision; /* SDM 25.11.5: VMXON region header */
 	/* SDM 24.8: CR0 and CR4 must honour the VMX fixed bits before VMXON. */
 	write_cr0((read_cr0() | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1);
 	/* CR4.OSXSAVE lets the host execute XSETBV on a guest's behalf (SDM 13.3). */
@@ -176,7 +177,7 @@ void vmwrite(u64 field, u64 value)
 status_t invept_single(u64 eptp)
 {
 	struct { u64 eptp, zero; } desc = { eptp, 0 };
-	u64 type = 1; /* single-context (SDM 30.3 INVEPT) */
+	u64 type = 1; /* single-context (SDM 31.3 INVEPT) */
 	u8 cf, zf;
 	__asm__ volatile("invept %2, %3; setc %0; setz %1"
 			 : "=r"(cf), "=r"(zf) : "m"(desc), "r"(type) : "cc", "memory");
@@ -186,7 +187,7 @@ status_t invept_single(u64 eptp)
 status_t invvpid_single(u16 vpid)
 {
 	struct { u64 vpid, addr; } desc = { vpid, 0 };
-	u64 type = 1; /* single-context (SDM 30.3 INVVPID) */
+	u64 type = 1; /* single-context (SDM 31.3 INVVPID) */
 	u8 cf, zf;
 	__asm__ volatile("invvpid %2, %3; setc %0; setz %1"
 			 : "=r"(cf), "=r"(zf) : "m"(desc), "r"(type) : "cc", "memory");

@@ -5,6 +5,8 @@
 #include "vmcs_fields.h"
 #include "lib/status.h"
 
+#define VMX_MUST_CHECK __attribute__((warn_unused_result))
+
 /* The controls Passage uses, negotiated once against the TRUE capability MSRs. */
 struct vmx_caps {
 	bool usable;              /* VMX present, enabled by firmware, controls negotiated */
@@ -25,18 +27,21 @@ struct vmx_cpu {
 };
 
 /* On the boot CPU: checks CPUID and IA32_FEATURE_CONTROL, negotiates controls, logs. */
-status_t vmx_global_init(void);
+status_t vmx_global_init(void) VMX_MUST_CHECK;
 /* On every CPU: fixed CR0/CR4 bits, VMXON. */
-status_t vmx_cpu_init(void);
+status_t vmx_cpu_init(void) VMX_MUST_CHECK;
 struct vmx_cpu *vmx_this_cpu(void);
 
+/* The HOST_RSP field encoding, read by vmx_entry.asm (one definition of it). */
+extern const u64 vmx_host_rsp_field;
+
 /* Checked VMX instructions: CF=1 VMfailInvalid, ZF=1 VMfailValid (SDM 31.2). */
-status_t vmx_vmclear(u64 pa);
-status_t vmx_vmptrld(u64 pa);
+status_t vmx_vmclear(u64 pa) VMX_MUST_CHECK;
+status_t vmx_vmptrld(u64 pa) VMX_MUST_CHECK;
 u64 vmread(u64 field);
 void vmwrite(u64 field, u64 value);
-status_t vmwrite_checked(u64 field, u64 value);
-status_t invept_single(u64 eptp);
-status_t invvpid_single(u16 vpid);
+status_t vmwrite_checked(u64 field, u64 value) VMX_MUST_CHECK;
+status_t invept_single(u64 eptp) VMX_MUST_CHECK;
+status_t invvpid_single(u16 vpid) VMX_MUST_CHECK;
 
 #endif

@@ -4,7 +4,7 @@ default rel
 bits 64
 section .text
 
-; struct guest_regs layout (vmm/vcpu.h)
+; struct guest_regs layout: vmm/vcpu.h asserts each offset against these numbers
 %define R_RAX 0
 %define R_RCX 8
 %define R_RDX 16
@@ -23,7 +23,7 @@ section .text
 %define R_CR2 120
 %define R_LAUNCHED 128
 
-HOST_RSP equ 0x6c14
+extern vmx_host_rsp_field              ; the HOST_RSP encoding, defined once in C (vmm/vmx.c)
 
 ; int vmx_enter(struct guest_regs *regs): 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid
 global vmx_enter
@@ -36,7 +36,7 @@ vmx_enter:
 	push r14
 	push r15
 	push rdi                        ; regs pointer, found again at [rsp] after the exit
-	mov rax, HOST_RSP
+	mov rax, [rel vmx_host_rsp_field]
 	vmwrite rax, rsp
 	jbe .fail_write
 	mov rax, [rdi + R_CR2]

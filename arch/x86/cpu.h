@@ -4,15 +4,7 @@
 
 #include "lib/types.h"
 
-#define MSR_IA32_APIC_BASE 0x1b          /* APIC base and enable bits */
-#define MSR_IA32_FEATURE_CONTROL 0x3a    /* lock, VMX enable bits */
-#define MSR_IA32_MTRRCAP 0xfe
-#define MSR_IA32_PAT 0x277
-#define MSR_IA32_EFER 0xc0000080         /* extended feature enables */
-#define MSR_IA32_FS_BASE 0xc0000100
-#define MSR_IA32_GS_BASE 0xc0000101
-#define MSR_IA32_KERNEL_GS_BASE 0xc0000102
-#define MSR_IA32_TSC_DEADLINE 0x6e0
+#include "msr.h"
 
 #define CR0_PE BIT(0)
 #define CR0_MP BIT(1)
@@ -20,11 +12,17 @@
 #define CR0_TS BIT(3)
 #define CR0_NE BIT(5)
 #define CR0_WP BIT(16)
+#define CR0_NW BIT(29)                   /* not write-through */
+#define CR0_CD BIT(30)                   /* cache disable */
 #define CR0_PG BIT(31)
 #define CR4_PAE BIT(5)
 #define CR4_PGE BIT(7)
 #define CR4_OSFXSR BIT(9)
+#define CR4_LA57 BIT(12)                 /* 5-level paging */
 #define CR4_VMXE BIT(13)
+#define CR4_PCIDE BIT(17)                /* process-context identifiers */
+#define CR4_OSXSAVE BIT(18)
+#define CR4_CET BIT(23)                  /* control-flow enforcement */
 #define RFLAGS_IF BIT(9)
 
 /* CPUID.1:ECX */

@@ -2,6 +2,7 @@
 #include "exceptions.h"
 #include "cpu.h"
 #include "irq.h"
+#include "nmi.h"
 #include "percpu.h"
 #include "lib/log.h"
 #include "lib/spinlock.h"
@@ -78,6 +79,10 @@ void exception_handler(struct exception_frame *f)
 {
 	if (f->vector >= 32) {
 		irq_dispatch((u8)f->vector);
+		return;
+	}
+	if (f->vector == 2) { /* an NMI (or INT 2 after an NMI VM exit) is counted, not fatal */
+		nmi_handle();
 		return;
 	}
 	int cpu = percpu_log_cpu();

@@ -163,3 +163,40 @@ finish() {
     fi
     FAILS=()
 }
+
+# run_bochs_vtd NAME TIMEOUT IMAGE CPUS: like run_bochs, on the project's patched Bochs 3.0
+# (tests/platforms/bochs-vtd/README.md): VT-d unit at 0xfed90000, e1000 at 00:02.0 (vnet
+# backend), edu devices at 00:03.0 and 00:04.0. Env: BOCHS_VTD_AW (39|48, default 48),
+# BOCHS_VTD_OPTS (more vtd: options, e.g. "frcd=2, cm=1"), BOCHS_EDU_OPTS (more edu: options,
+# e.g. "dma_bits=64"), BOCHS_VTD_SLOTS (the pci: slots, default e1000 and two edu),
+# BOCHS_VTD_EXTRA (more bochsrc lines), BOCHS_VTD_PREFIX (another install prefix, for
+# development). The DMAR for the image comes from tests/platforms/bochs-vtd/mkdmar.sh.
+run_bochs_vtd() {
+    local name=$1 timeout=$2 image=$3 cpus=$4
+    local dir=/tmp/passage-$name-$$ prefix
+    prefix=${BOCHS_VTD_PREFIX:-$(tests/platforms/bochs-vtd/prefix.sh)}
+    RUN_LOG=$LOGS/$name.log
+    if [ ! -x "$BOCHS_CHROOT$prefix/bin/bochs" ]; then
+        echo "patched Bochs missing at $BOCHS_CHROOT$prefix (run tools/setup.sh)" > "$RUN_LOG"
+        RUN_STATUS=127; return
+    fi
+    rm -rf "$BOCHS_CHROOT$dir" && mkdir -p "$BOCHS_CHROOT$dir"
+    cp "$image" "$BOCHS_CHROOT$dir/image.iso"
+    : > "$BOCHS_CHROOT$dir/serial.log"
+    bochsrc "$dir" "$cpus" "mode=file, dev=$dir/serial.log"
+    sed -i 's/^display_library:.*/display_library: nogui/' "$BOCHS_CHROOT$dir/bochsrc"
+    cat >> "$BOCHS_CHROOT$dir/bochsrc" <<RC
+pci: enabled=1, chipset=i440fx, ${BOCHS_VTD_SLOTS:-slot1=e1000, slot2=edu, slot3=edu}
+e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=vnet, ethdev=$dir
+edu: enabled=1${BOCHS_EDU_OPTS:+, $BOCHS_EDU_OPTS}
+vtd: enabled=1, aw=${BOCHS_VTD_AW:-48}${BOCHS_VTD_OPTS:+, $BOCHS_VTD_OPTS}
+${BOCHS_VTD_EXTRA-}
+RC
+    chroot "$BOCHS_CHROOT" env LTDL_LIBRARY_PATH="$prefix/lib/bochs/plugins" \
+        "$prefix/bin/bochs" -q -f "$dir/bochsrc" >"$LOGS/$name.bochs.txt" 2>&1 &
+    wait_for $! "$BOCHS_CHROOT$dir/serial.log" "$timeout"
+    RUN_STATUS=$?
+    cp "$BOCHS_CHROOT$dir/serial.log" "$RUN_LOG"
+    cp "$BOCHS_CHROOT$dir/bochs.log" "$LOGS/$name.bochs.log" 2>/dev/null || true
+    rm -rf "${BOCHS_CHROOT:?}$dir"
+}

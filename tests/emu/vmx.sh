@@ -34,21 +34,24 @@ guest_results() {
     done
 }
 
-# expect_guest_summary DOMAIN PASSES: the guest's own summary is exactly "PASSES passed, 0 failed"
-# and it skipped nothing, so a check that silently stops running fails the suite.
+# expect_guest_summary DOMAIN PASSES [SKIP...]: the guest's own summary is exactly "PASSES passed,
+# 0 failed" and it skipped exactly the checks named (a platform fact, relayed as SKIP results), so
+# a check that silently stops running fails the suite.
 expect_guest_summary() {
-    local got skips
-    got=$(log_get "\] $1: [0-9]+ passed, [0-9]+ failed" | sed 's/^.*: //')
-    [ "$got" = "$2 passed, 0 failed" ] || fail "$1 reported '${got:-no summary}', expected '$2 passed, 0 failed'"
-    skips=$(clean_log "$RUN_LOG" | grep -c "\] $1: SKIP ")
-    [ "$skips" = 0 ] || fail "$1 skipped $skips checks"
+    local dom=$1 want=$2 got skips
+    shift 2
+    got=$(log_get "\] $dom: [0-9]+ passed, [0-9]+ failed" | sed 's/^.*: //')
+    [ "$got" = "$want passed, 0 failed" ] || fail "$dom reported '${got:-no summary}', expected '$want passed, 0 failed'"
+    skips=$(clean_log "$RUN_LOG" | sed -n "s/^.*\] $dom: SKIP \([^:]*\):.*/\1/p" | sort | tr '\n' ' ')
+    [ "$skips" = "$(printf '%s\n' "$@" | grep . | sort | tr '\n' ' ')" ] ||
+        fail "$dom skipped [${skips% }], expected [$*]"
 }
 
 run_bochs vmx-exits 240 "$T/vmx-exits.iso" 2
 guest_results basic emu/vmx-exits
 expect_ready
 expect 'vmx: VMCS revision 0x[0-9a-f]+; pin' "controls not negotiated"
-expect_guest_summary basic 21
+expect_guest_summary basic 34 xsetbv-mpx-pair   # Bochs corei7_skylake_x has no MPX state
 expect 'basic: PASS cpuid-hv-signature' "hypervisor leaf not seen by the guest"
 expect 'basic: PASS rdmsr-unknown-gp' "unknown MSR did not #GP"
 expect 'basic: INFO module 0 0x[0-9a-f]+-0x[0-9a-f]+ "compute.elf"' "initrd not passed as multiboot module 0"
@@ -95,28 +98,72 @@ finish emu/vmx-config-mistakes
 # Virtual local APIC: timer modes, self-IPIs, TPR/PPR/ISR/EOI, STI window, HLT, xAPIC MMIO.
 run_bochs vmx-irq-timer 240 "$T/irq-timer.iso" 2
 guest_results timer emu/vmx-irq-timer
-expect_guest_summary timer 31
+expect_guest_summary timer 32
 expect 'domain: timer stopped: guest wrote 0 to port 0xf4' "timer guest did not finish"
 finish emu/vmx-irq-timer
 
 # Guest SMP: INIT/SIPI start-up of vCPU 1, fixed IPIs both ways, destinations within the domain.
 run_bochs vmx-irq-ipi 240 "$T/irq-ipi.iso" 2
 guest_results ipi emu/vmx-irq-ipi
-expect_guest_summary ipi 12
+expect_guest_summary ipi 14
 expect '\[cpu1\] domain: ipi vCPU 1 starting at 0x8000 on CPU 1' "vCPU 1 not started by SIPI"
 finish emu/vmx-irq-ipi
 
-# Statistics on request: 's' typed on the console while compute runs prints every vCPU's counts.
-run_bochs_console vmx-console-stats 240 "$T/vmx-two.iso" 2 'compute: round 1/8' 's' \
-    'domain: summary: escape'
+# text_range ELF: "START END" of the guest's code (.text), guest-physical = linear (paging off).
+text_range() {
+    local size vma
+    read -r size vma < <(objdump -h "$1" | awk '$2==".text"{print $3, $4}')
+    echo $(( 16#$vma )) $(( 16#$vma + 16#$size ))
+}
+
+# check_snapshots DOMAIN ELF CPU MIN: at least MIN "vcpu DOMAIN 0" snapshots, each read on CPU,
+# with RIP inside the guest's code and exit counts strictly increasing (every request is an exit).
+check_snapshots() {
+    local dom=$1 elf=$2 cpu=$3 min=$4 lo hi n=0 last=-1 rip exits
+    read -r lo hi < <(text_range "$elf")
+    while read -r rip; do
+        (( 16#$rip >= lo && 16#$rip < hi )) || fail "$dom snapshot RIP 0x$rip outside its code [$lo, $hi)"
+        n=$((n + 1))
+    done < <(clean_log "$RUN_LOG" |
+             sed -n "s/^.*console: vcpu $dom 0 on CPU $cpu (read on CPU $cpu): RIP 0x\([0-9a-f]*\) .*/\1/p")
+    (( n >= min )) || fail "$n snapshots of $dom vCPU 0 read on CPU $cpu, expected $min"
+    while read -r exits; do
+        (( exits > last )) || fail "$dom exit count not increasing between snapshots ($last then $exits)"
+        last=$exits
+    done < <(clean_log "$RUN_LOG" | sed -n "s/^.*console: vcpu $dom 0: exits \([0-9]*\),.*/\1/p")
+}
+
+# Console: whole-line commands typed while compute runs on CPU 1 and CPU 0 (its guest, escape,
+# stopped) serves the console: statistics (long and one-letter form) and two snapshots of
+# compute's vCPU, which only CPU 1 can read (VMREAD works on the CPU that owns the VMCS).
+run_bochs_console vmx-console-stats 240 "$T/vmx-two.iso" 2 'compute: round 1/8' \
+    'stats;vcpu compute 0;s;vcpu compute;vcpu nosuch;help' 'console: +vcpu +DOMAIN \[N\] '
 [ "$RUN_STATUS" = 0 ] || fail "console session did not reach the end (status $RUN_STATUS)"
 expect '\[cpu0\] stats: domain compute: running' "no statistics printed on request while compute ran"
 expect '\[cpu0\] stats: compute vCPU 0 on CPU 1: [0-9]+ exits' "compute's vCPU statistics missing"
-line_req=$(clean_log "$RUN_LOG" | grep -n 'stats: domain compute: running' | head -n1 | cut -d: -f1)
+n=$(clean_log "$RUN_LOG" | grep -c 'stats: domain compute: ')
+(( n >= 2 )) || fail "'stats' and 's' should each print the statistics, saw $n"
+check_snapshots compute "$G/compute.elf" 1 2
+expect "console: no vCPU 0 in a domain named 'nosuch'" "unknown domain not reported"
+expect 'console: +vcpu +DOMAIN \[N\]' "help does not list the vcpu command"
+line_req=$(clean_log "$RUN_LOG" | grep -n 'console: vcpu compute 0 on CPU 1' | head -n1 | cut -d: -f1)
 line_end=$(clean_log "$RUN_LOG" | grep -n 'PASS compute:' | head -n1 | cut -d: -f1)
-[ -n "$line_req" ] && [ -n "$line_end" ] && (( line_req < line_end )) ||
-    fail "statistics were not printed while the domain was still running"
+[ -n "$line_req" ] && { [ -z "$line_end" ] || (( line_req < line_end )); } ||
+    fail "snapshots were not taken while the domain was still running"
 finish emu/vmx-console-stats
+
+# A guest on CPU 0 that never exits (spin) must not make the console deaf: the boot CPU leaves it
+# every few milliseconds (VMX-preemption timer). Its own vCPU is read in place, compute's on CPU 1.
+img console-busy "$C/console-busy.cfg" "$G/spin.elf" "$G/compute.elf"
+run_bochs_console vmx-console-busy 240 "$T/console-busy.iso" 2 'compute: round 2/40' \
+    'stats;vcpu spin;vcpu compute 0;vcpu compute 0;help' 'console: +vcpu +DOMAIN \[N\] '
+[ "$RUN_STATUS" = 0 ] || fail "console did not answer while spin ran on CPU 0 (status $RUN_STATUS)"
+expect '\[cpu0\] stats: domain spin: running' "no statistics while spin ran on CPU 0"
+expect 'spin: INFO spin: spinning without exits' "spin did not start"
+check_snapshots spin "$G/spin.elf" 0 1
+check_snapshots compute "$G/compute.elf" 1 2
+log_has 'domain: spin stopped' && fail "spin stopped"
+finish emu/vmx-console-busy
 
 # A fault inside the hypervisor while handling one domain's VM exit stops that domain only, and
 # never wedges the log lock the other CPU is holding or waiting for (chatter logs without pause).
@@ -138,3 +185,21 @@ last_chat=$(clean_log "$RUN_LOG" | grep -n 'chatter: line ' | tail -n1 | cut -d:
 log_has 'exception: CPU [0-9]+ halted' && fail "a CPU halted"
 log_has 'hostfault: FAIL' && fail "the faulting hypercall returned to the guest"
 finish emu/vmx-host-fault
+
+# Test aids (crash=vmexit), testaid on CPU 0: NMI IPIs to CPU 1 until it handled 20 (NMI exits:
+# the host's NMI handler runs, compute keeps running), then each MOV form against the emulated
+# scratch MMIO page (EPT violation -> range dispatcher -> decoder -> device model).
+tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/vmx-testaid.iso" "test_exit crash=vmexit" \
+    "$C/testaid.cfg" "$G/compute.elf" "$G/testaid.elf" >>"$LOGS/test-images.txt" 2>&1 ||
+    echo "FAIL emu/vmx-images: vmx-testaid.iso not built"
+run_bochs vmx-testaid 240 "$T/vmx-testaid.iso" 2
+guest_results testaid emu/vmx-testaid
+expect '\] testaid: 6 passed, 0 failed' "testaid did not pass its 6 checks"
+expect 'compute: PASS compute: 5 rounds' "compute did not finish its work under NMIs"
+expect 'domain: summary: compute exit code 0' "compute did not exit cleanly"
+nmi=$(log_get 'stats: compute vCPU 0: +exception/NMI +\( ?0\) [0-9]+' | awk '{print $NF}')
+[ -n "$nmi" ] && (( nmi >= 1 )) || fail "no NMI exit counted for compute (${nmi:-missing}): no NMI hit guest mode"
+ept=$(log_get 'stats: testaid vCPU 0: +EPT violation +\(48\) [0-9]+' | awk '{print $NF}')
+[ "$ept" = 10 ] || fail "testaid's EPT-violation exits ${ept:-missing}, want 10 (one per MMIO access)"
+log_has 'exception: vector' && fail "the host dumped an exception"
+finish emu/vmx-testaid

@@ -132,7 +132,7 @@ void ap_main(void)
 	/* smp.S parks the AP (cli; hlt) when we return. */
 }
 
-static bool start_ap(void)
+static bool start_ap(const char *name)
 {
 	uint64_t t0;
 
@@ -156,11 +156,11 @@ static bool start_ap(void)
 		pause();
 	}
 	if (!ap_started) {
-		fail("ap-started", "vCPU 1 did not come up within %llu TSC cycles of the SIPI", START_TSC);
+		fail(name, "vCPU 1 did not come up within %llu TSC cycles of the SIPI", START_TSC);
 		return false;
 	}
 	gprintf("INFO AP up %llu TSC cycles after the SIPI\n", rdtsc() - t0);
-	pass("ap-started");
+	pass(name);
 	return true;
 }
 
@@ -235,6 +235,25 @@ static void expect_ipi(const char *name, uint8_t vec, uint32_t dest, uint32_t fl
 		pass(name);
 }
 
+/*
+ * The AP returned from ap_main and parked itself (cli; hlt), as Linux parks
+ * a CPU it takes offline. INIT and a start-up IPI must bring it back through
+ * the trampoline (SDM Vol. 3A 9.4.4), the way Linux onlines it again.
+ */
+static void restart_parked_ap(void)
+{
+	quiet(QUIET_TSC);                          /* long enough for its cli; hlt */
+	ap_started = ap_done = 0;
+	if (!start_ap("ap-restarted-by-init-sipi"))
+		return;
+	if (!wait_for(&ap_done, 1, false, ROUND_TSC)) /* ap_stop is still set: it parks again */
+		fail("ap-restart-after-park", "the restarted AP did not run to its end");
+	else if (ap_id != AP_ID)
+		fail("ap-restart-after-park", "the restarted AP has x2APIC ID %u", ap_id);
+	else
+		pass("ap-restart-after-park");
+}
+
 int guest_main(void)
 {
 	uint32_t rounds = cmdline_uint("rounds", DEFAULT_ROUNDS); /* before the trampoline covers 0x8000 */
@@ -260,7 +279,7 @@ int guest_main(void)
 		pass("bsp-identity");
 	sti();
 
-	if (!start_ap())
+	if (!start_ap("ap-started"))
 		return report_summary();
 	check_ap_identity();
 
@@ -287,6 +306,7 @@ int guest_main(void)
 		fail("ap-stop", "the AP did not leave its loop");
 	else
 		pass("ap-stop");
+	restart_parked_ap();
 	cli();
 	return report_summary();
 }

@@ -32,6 +32,7 @@ run basic-xsave 1 '^PASS xsetbv$' -cpu max -kernel "$OUT/basic.elf" -append gues
 # Bare there is no EPT: the stray write returns, and the guest must notice and fail.
 run escape 3 '^FAIL escape: write outside memory succeeded' -kernel "$OUT/escape.elf" -m 256
 run compute 1 '^PASS compute: 5 rounds' -kernel "$OUT/compute.elf" -append rounds=5 -m 16
+run spin 1 '^PASS spin: 2 million rounds' -kernel "$OUT/spin.elf" -append spins=2 -m 16
 # Interrupt guests: QEMU's software CPU has an x2APIC only when asked; the guests enable x2APIC mode.
 run timer 1 '^[0-9]+ passed, 0 failed$' -cpu max,+x2apic -kernel "$OUT/timer.elf" -m 16
 run ipi 1 '^[0-9]+ passed, 0 failed$' -smp 2 -cpu max,+x2apic -kernel "$OUT/ipi.elf" -m 16

@@ -27,6 +27,8 @@
 #define VEC_SELF_ICR   0x61
 #define VEC_SELF_DEST  0x62
 #define VEC_WINDOW     0x63
+#define VEC_BESIDE     0x65   /* pending while the hypervisor injects a #GP */
+#define MSR_UNKNOWN    0x12345678u  /* no CPU implements it: RDMSR #GP(0) under Passage */
 #define VEC_X_SELF     0x66   /* xAPIC-mode vectors */
 #define VEC_X_TPR      0x56
 #define VEC_X_TIMER    0x59
@@ -489,6 +491,54 @@ static void check_window(void)
 	sti();
 }
 
+/* STI, then an RDMSR the hypervisor answers with #GP: RDMSR sits in the STI shadow, so the
+ * pending interrupt cannot come first, and the #GP is injected while it is still pending. */
+static void do_sti_rdmsr(void *p)
+{
+	uint32_t lo, hi;
+
+	(void)p;
+	__asm__ volatile("sti\n\trdmsr" : "=a"(lo), "=d"(hi) : "c"(MSR_UNKNOWN) : "memory");
+}
+
+/*
+ * An interrupt pending while an exception is injected (one event per VM entry,
+ * SDM 26.6) must follow as soon as the guest opens IF again, through an
+ * interrupt-window exit requested at that same entry (SDM 26.7.5: the window
+ * exit follows the injection) -- not at some later unrelated exit.
+ */
+static void check_window_beside_exception(void)
+{
+	uint32_t at, early;
+	int vec;
+
+	if (!under_passage()) {
+		skip("irq-window-beside-exception", "needs a hypervisor that injects #GP for RDMSR");
+		return;
+	}
+	cli();
+	wrmsr(X2APIC_SELF_IPI, VEC_BESIDE);
+	vec = trap_catch(do_sti_rdmsr, NULL);   /* the #GP handler leaves IF=0 */
+	early = irq_count[VEC_BESIDE];
+	__asm__ volatile("sti\n\tnop\n1:\tcli\n\tmovl $1b, %0" : "=r"(at) : : "memory");
+	if (vec != VEC_GP) {
+		fail("irq-window-beside-exception", "RDMSR 0x%x gave vector %d, want #GP", MSR_UNKNOWN, vec);
+	} else if (early) {
+		fail("irq-window-beside-exception", "vector 0x%x delivered before the #GP handler", VEC_BESIDE);
+	} else if (!irq_count[VEC_BESIDE]) {
+		sti();
+		force_exit();
+		fail("irq-window-beside-exception", "not delivered when IF opened after the #GP; %s",
+		     irq_count[VEC_BESIDE] ? "only at the next unrelated exit" : "not even after one");
+	} else if (irq_last_eip[VEC_BESIDE] != at) {
+		fail("irq-window-beside-exception", "delivered at EIP 0x%x, want 0x%x (after STI; NOP)",
+		     irq_last_eip[VEC_BESIDE], at);
+	} else {
+		pass("irq-window-beside-exception");
+	}
+	sti();
+}
+
 /*
  * HLT with IF=1 sleeps until an interrupt, which returns to the instruction
  * after HLT. `sti; hlt` is the usual idle sequence: HLT sits in the STI
@@ -670,6 +720,7 @@ int guest_main(void)
 	check_eoi_isr();
 	check_priority();
 	check_window();
+	check_window_beside_exception();
 	if (calibrate()) {
 		check_oneshot();
 		check_periodic();

@@ -230,6 +230,26 @@ static void test_last_value_wins_and_null_callback(void **state)
 	assert_int_equal(cmdline_parse("foo bar baud=3", &o, NULL, NULL), 3);
 }
 
+/* Interrupt remapping: vtd=ir turns it on, selftest=ir runs its self-test; both default off. */
+static void test_ir_options(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(""), 0);
+	assert_false(o.vtd_ir);
+	assert_false(o.selftest_ir);
+	assert_int_equal(parse("vtd=noqi,ir selftest=ir"), 0);
+	assert_true(o.vtd_ir);
+	assert_true(o.vtd_noqi);
+	assert_true(o.selftest_ir);
+	assert_false(o.selftest_dma);
+	assert_int_equal(parse("selftest=irq vtd=irx"), 2);
+	assert_string_equal(col.msgs[0], "cmdline: selftest=irq: expected dma or ir");
+	assert_string_equal(col.msgs[1],
+			    "cmdline: vtd=irx: unknown item 'irx' (expected off, preenable, 39, noqi, ir)");
+	assert_false(o.vtd_ir);
+	assert_false(o.selftest_ir);
+}
+
 static void test_very_long_word(void **state)
 {
 	char s[1000];
@@ -259,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_flag_with_value),
 		cmocka_unit_test(test_rest_applies_after_errors),
 		cmocka_unit_test(test_last_value_wins_and_null_callback),
+		cmocka_unit_test(test_ir_options),
 		cmocka_unit_test(test_very_long_word),
 	};
 

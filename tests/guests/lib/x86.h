@@ -13,7 +13,14 @@
  */
 
 #define X86_CR0_PE      (1u << 0)   /* protection enable */
+#define X86_CR0_NE      (1u << 5)   /* numeric error */
+#define X86_CR0_NW      (1u << 29)  /* not write-through */
+#define X86_CR0_CD      (1u << 30)  /* cache disable */
 #define X86_CR0_PG      (1u << 31)  /* paging */
+#define X86_CR4_UMIP    (1u << 11)  /* user-mode instruction prevention */
+#define X86_CR4_LA57    (1u << 12)  /* 57-bit linear addresses */
+#define X86_CR4_RSVD15  (1u << 15)  /* reserved (SDM Vol. 3A 2.5 figure 2-7) */
+#define X86_CR4_RSVD31  (1u << 31)  /* reserved */
 #define X86_CR4_OSFXSR  (1u << 9)   /* OS supports FXSAVE/FXRSTOR */
 #define X86_CR4_VMXE    (1u << 13)  /* VMX enable */
 #define X86_CR4_OSXSAVE (1u << 18)  /* XSAVE and processor extended states enable */
@@ -22,6 +29,8 @@
 #define CPUID1_ECX_XSAVE   (1u << 26)  /* XSAVE/XRSTOR/XSETBV/XGETBV supported */
 #define CPUID1_ECX_OSXSAVE (1u << 27)  /* mirrors CR4.OSXSAVE */
 #define CPUID1_ECX_HYPERVISOR (1u << 31) /* reserved on hardware; set by hypervisors */
+#define CPUID7_ECX_UMIP    (1u << 2)   /* CPUID.(EAX=7,ECX=0):ECX: UMIP */
+#define CPUID7_ECX_LA57    (1u << 16)  /* 5-level paging */
 #define CPUID1_EDX_MSR     (1u << 5)   /* RDMSR/WRMSR supported */
 #define CPUID1_EDX_FXSR    (1u << 24)  /* FXSAVE/FXRSTOR supported */
 
@@ -62,6 +71,7 @@ static inline uint64_t rdtsc(void)
 /* MOV to/from CR0/CR4 (SDM Vol. 3A 2.5 "Control Registers"). */
 static inline uint32_t read_cr0(void) { uint32_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
 static inline uint32_t read_cr4(void) { uint32_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr0(uint32_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
 static inline void write_cr4(uint32_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
 /* XGETBV/XSETBV: #UD unless CR4.OSXSAVE; XSETBV #GP if XCR0 bit 0 is clear (SDM Vol. 2C "XSETBV"; Vol. 1 13.3). */

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Linux VT-d suite: bare Linux (the Debian cloud kernel the tests boot) with intel_iommu=on as the
+# real outside client of a VT-d unit. The project's edu test module (tests/linux-edu), loaded from
+# the initramfs, DMAs both ways through the DMA API, counts MSIs, then makes the device write to
+# an address it never mapped; Linux must log that DMAR fault with reason 5 at that address.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/emu/lib.sh
+
+T=$BUILD/test/linux-vtd
+mkdir -p "$T"
+SELF_EXIT=1
+kernel=$(ls "${PASSAGE_CACHE:-/var/cache/passage}"/linux/vmlinuz-* 2>/dev/null | head -n1)
+if [ -z "$kernel" ]; then
+    echo "FAIL emu/linux-vtd: no guest kernel in the cache (run tools/setup.sh)"; exit 0
+fi
+if ! ko=$(tests/linux-edu/build.sh "$T/module" 2>>"$LOGS/test-images.txt"); then
+    echo "FAIL emu/linux-vtd-module: edu_test.ko not built (see $LOGS/test-images.txt)"; exit 0
+fi
+if ! tools/mkinitrd.sh "$T/initrd.cpio.gz" "$ko" >>"$LOGS/test-images.txt" 2>&1; then
+    echo "FAIL emu/linux-vtd-initrd: initramfs not built"; exit 0
+fi
+# A page nobody maps, different each run, so the fault line can only come from this request.
+BAD=$(printf '0x%x' $(( 0x100000 + (RANDOM % 512) * 0x1000 )))
+APPEND="console=ttyS0 intel_iommu=on panic=-1 edu_test.bad_dma=1 edu_test.bad_addr=$BAD"
+
+# linux_vtd_checks: what the log must show on any platform.
+linux_vtd_checks() {
+    [ "$RUN_STATUS" = 124 ] && fail "timed out"
+    expect 'DMAR: dmar0: Using Queued invalidation' "Linux did not enable queued invalidation"
+    expect 'DMAR: Intel\(R\) Virtualization Technology for Directed I/O' "DMA remapping not enabled"
+    expect 'iommu: Default domain type: Translated' "devices not in translated DMA domains"
+    local probe bdf
+    probe=$(log_get 'EDU-TEST: probe [0-9a-f:.]+: ident 0x[0-9a-f]+, MSI irq [0-9]+, IOMMU [a-z]+')
+    [ -n "$probe" ] || fail "module did not probe an edu device with MSI"
+    [[ $probe == *"IOMMU translating" ]] || fail "edu is not behind the IOMMU: $probe"
+    bdf=$(sed -n 's/.*probe 0000:\([0-9a-f:.]*\):.*/\1/p' <<<"$probe")
+    expect 'EDU-TEST: PASS dma-roundtrip' "DMA round trip through the DMA API failed"
+    expect 'EDU-TEST: PASS msi-count' "MSI count wrong"
+    expect 'EDU-TEST: PASS dma-streaming' "streaming-mapping round trip failed"
+    log_has 'EDU-TEST: FAIL' && fail "$(log_get 'EDU-TEST: FAIL.*')"
+    expect "EDU-TEST: bad DMA: device write to unmapped address $BAD" "bad DMA not attempted"
+    expect "DMAR: \\[DMA Write( NO_PASID)?\\] Request device \\[${bdf:-none}\\] fault addr (0x)?0*${BAD#0x} \\[fault reason 0x0?5\\]" \
+        "no DMAR fault (write, reason 5) for ${bdf:-edu} at $BAD"
+    expect 'PASSAGE-INIT: PASS linux-init' "userspace checks failed"
+}
+
+# QEMU: q35, intel-iommu with interrupt remapping, one edu.
+run_qemu linux-vtd-qemu 300 -M q35 -m 1024 -device intel-iommu,intremap=on -device edu \
+    -kernel "$kernel" -initrd "$T/initrd.cpio.gz" -append "$APPEND"
+linux_vtd_checks
+[ "$RUN_STATUS" = 0 ] || fail "QEMU exit status $RUN_STATUS, expected 0 (guest reboot)"
+finish emu/linux-vtd-qemu
+
+# linux_iso OUT.iso [DMAR.dat]: GRUB (BIOS) boots the kernel and initramfs, handing Linux the
+# DMAR table through GRUB's `acpi` command (the Bochs BIOS has none).
+linux_iso() {
+    local iso=$1 dmar=${2-} work
+    work=$(mktemp -d)
+    mkdir -p "$work/boot/grub"
+    cp "$kernel" "$work/boot/vmlinuz"
+    cp "$T/initrd.cpio.gz" "$work/boot/initrd"
+    local acpi=""
+    if [ -n "$dmar" ]; then
+        cp "$dmar" "$work/boot/dmar.dat"
+        acpi="insmod acpi
+	acpi /boot/dmar.dat"
+    fi
+    cat > "$work/boot/grub/grub.cfg" <<CFG
+set timeout=0
+set default=0
+menuentry "Linux with the edu test module" {
+	$acpi
+	linux /boot/vmlinuz $APPEND
+	initrd /boot/initrd
+	boot
+}
+CFG
+    grub-mkrescue -d /usr/lib/grub/i386-pc -o "$iso" "$work" >>"$LOGS/test-images.txt" 2>&1
+    local st=$?
+    rm -rf "$work"
+    return $st
+}
+
+# The project's patched Bochs (tests/platforms/bochs-vtd), wherever this tree has its harness;
+# a missing build is a failure, never a skip. Linux reboots at the end instead of powering off,
+# so the run ends when init reports its verdict.
+if declare -F run_bochs_vtd >/dev/null; then
+    prefix=${BOCHS_VTD_PREFIX:-$(tests/platforms/bochs-vtd/prefix.sh)}
+    if [ ! -x "$BOCHS_CHROOT$prefix/bin/bochs" ]; then
+        echo "FAIL emu/linux-vtd-bochs: the patched Bochs is not built ($BOCHS_CHROOT$prefix; run tools/setup.sh)"
+    elif ! tests/platforms/bochs-vtd/mkdmar.sh "$T/dmar.dat" 48 1 >>"$LOGS/test-images.txt" 2>&1 ||
+         ! linux_iso "$T/linux-bochs.iso" "$T/dmar.dat"; then
+        echo "FAIL emu/linux-vtd-bochs: DMAR or ISO not built (see $LOGS/test-images.txt)"
+    else
+        SELF_EXIT=0 READY_RE='PASSAGE-INIT: (PASS|FAIL) linux-init' BOCHS_VTD_AW=48 \
+            run_bochs_vtd linux-vtd-bochs 900 "$T/linux-bochs.iso" 1
+        linux_vtd_checks
+        finish emu/linux-vtd-bochs
+    fi
+fi

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * edu_test.c: Passage's test module for the edu PCI test device (1234:11e8, the interface of
+ * QEMU's docs/specs/edu.rst; the project's Bochs has a compatible device). It drives the device
+ * only through the Linux PCI, DMA and MSI APIs, so with an IOMMU every transfer goes through the
+ * kernel's DMA remapping: it DMAs a buffer to the device and back and checks the data, counts
+ * MSIs, and on request (bad_dma=1) makes the device write to an address it never mapped.
+ * Results are console lines "EDU-TEST: PASS <name>" / "EDU-TEST: FAIL <name>: <why>".
+ */
+#include <linux/completion.h>
+#include <linux/dma-mapping.h>
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#define EDU_IDENT	0x00	/* 0xRRrr00ed */
+#define EDU_IRQ_STATUS	0x24
+#define EDU_IRQ_RAISE	0x60
+#define EDU_IRQ_ACK	0x64
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_CNT	0x90
+#define EDU_DMA_CMD	0x98
+#define CMD_RUN		0x1
+#define CMD_TO_RAM	0x2	/* device buffer -> memory */
+#define CMD_IRQ		0x4	/* raise IRQ 0x100 when done */
+#define EDU_BUF		0x40000	/* the device's 4 KiB buffer, as a DMA address on its side */
+#define LEN		4096
+#define TIMEOUT		msecs_to_jiffies(10000)
+
+static bool bad_dma;
+module_param(bad_dma, bool, 0444);
+MODULE_PARM_DESC(bad_dma, "after the checks, make the device write to an IOVA nobody mapped");
+static ulong bad_addr = 0x100000;
+module_param(bad_addr, ulong, 0444);
+MODULE_PARM_DESC(bad_addr, "the address the bad DMA targets (default 1 MiB)");
+
+struct edu_test {
+	struct pci_dev *pdev;
+	void __iomem *mmio;
+	atomic_t irqs;
+	struct completion done;
+	u32 last_status;
+};
+
+#define say(fmt, ...) pr_info("EDU-TEST: " fmt "\n", ##__VA_ARGS__)
+
+static irqreturn_t edu_test_irq(int irq, void *data)
+{
+	struct edu_test *t = data;
+	u32 st = readl(t->mmio + EDU_IRQ_STATUS);
+
+	if (!st)
+		return IRQ_NONE;
+	writel(st, t->mmio + EDU_IRQ_ACK);
+	t->last_status = st;
+	atomic_inc(&t->irqs);
+	complete(&t->done);
+	return IRQ_HANDLED;
+}
+
+/* One transfer; edu signals completion with an interrupt (CMD_IRQ). */
+static int edu_test_dma(struct edu_test *t, dma_addr_t ram, bool to_ram)
+{
+	reinit_completion(&t->done);
+	writeq(to_ram ? EDU_BUF : ram, t->mmio + EDU_DMA_SRC);
+	writeq(to_ram ? ram : EDU_BUF, t->mmio + EDU_DMA_DST);
+	writeq(LEN, t->mmio + EDU_DMA_CNT);
+	writeq(CMD_RUN | CMD_IRQ | (to_ram ? CMD_TO_RAM : 0), t->mmio + EDU_DMA_CMD);
+	if (!wait_for_completion_timeout(&t->done, TIMEOUT))
+		return -ETIMEDOUT;
+	if (!(t->last_status & 0x100))	/* edu's DMA-done interrupt status */
+		return -EIO;
+	return readl(t->mmio + EDU_DMA_CMD) & CMD_RUN ? -EBUSY : 0;
+}
+
+static u8 pattern(unsigned int i) { return (u8)(i * 13 + (i >> 8) + 0x5b); }
+
+/* The same round trip with streaming mappings (dma_map_single), unmapped after each transfer. */
+static void edu_test_streaming(struct edu_test *t)
+{
+	struct device *dev = &t->pdev->dev;
+	u8 *a = kmalloc(LEN, GFP_KERNEL), *b = kzalloc(LEN, GFP_KERNEL);
+	dma_addr_t da, db;
+	unsigned int i, bad = 0;
+	int err = -ENOMEM;
+
+	if (!a || !b)
+		goto out;
+	for (i = 0; i < LEN; i++)
+		a[i] = pattern(i + 1);
+	da = dma_map_single(dev, a, LEN, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, da))
+		goto out;
+	err = edu_test_dma(t, da, false);
+	dma_unmap_single(dev, da, LEN, DMA_TO_DEVICE);
+	if (err)
+		goto out;
+	db = dma_map_single(dev, b, LEN, DMA_FROM_DEVICE);
+	err = -ENOMEM;
+	if (dma_mapping_error(dev, db))
+		goto out;
+	err = edu_test_dma(t, db, true);
+	dma_unmap_single(dev, db, LEN, DMA_FROM_DEVICE);
+	if (err)
+		goto out;
+	for (i = 0; i < LEN; i++)
+		bad += b[i] != pattern(i + 1);
+	if (bad)
+		say("FAIL dma-streaming: %u of %u bytes differ", bad, LEN);
+	else
+		say("PASS dma-streaming: %u bytes through dma_map_single at %pad and %pad", LEN, &da, &db);
+out:
+	if (err)
+		say("FAIL dma-streaming: error %d", err);
+	kfree(b);
+	kfree(a);
+}
+
+static void edu_test_run(struct edu_test *t)
+{
+	struct device *dev = &t->pdev->dev;
+	dma_addr_t src_dma, dst_dma;
+	u8 *src, *dst;
+	unsigned int i, bad = 0;
+	int irqs0, err;
+
+	src = dma_alloc_coherent(dev, LEN, &src_dma, GFP_KERNEL);
+	dst = dma_alloc_coherent(dev, LEN, &dst_dma, GFP_KERNEL);
+	if (!src || !dst) {
+		say("FAIL dma-alloc: no coherent buffers");
+		goto out;
+	}
+	for (i = 0; i < LEN; i++) {
+		src[i] = pattern(i);
+		dst[i] = 0;
+	}
+	say("buffers: to-device at DMA address %pad, from-device at %pad", &src_dma, &dst_dma);
+	irqs0 = atomic_read(&t->irqs);
+	err = edu_test_dma(t, src_dma, false);
+	if (!err)
+		err = edu_test_dma(t, dst_dma, true);
+	if (err) {
+		say("FAIL dma-roundtrip: transfer error %d", err);
+	} else {
+		for (i = 0; i < LEN; i++)
+			bad += dst[i] != pattern(i);
+		if (bad)
+			say("FAIL dma-roundtrip: %u of %u bytes differ (first byte 0x%02x, want 0x%02x)", bad, LEN,
+			    dst[0], pattern(0));
+		else
+			say("PASS dma-roundtrip: %u bytes to the device and back", LEN);
+	}
+	/* one MSI per completed transfer, then one raised by hand */
+	reinit_completion(&t->done);
+	writel(0x1, t->mmio + EDU_IRQ_RAISE);
+	if (!wait_for_completion_timeout(&t->done, TIMEOUT))
+		say("FAIL msi-raise: the raised interrupt never came");
+	else if (t->last_status != 0x1)
+		say("FAIL msi-raise: interrupt status 0x%x, raised 0x1", t->last_status);
+	if (atomic_read(&t->irqs) - irqs0 == 3)
+		say("PASS msi-count: 3 MSIs for 2 transfers and 1 raised interrupt");
+	else
+		say("FAIL msi-count: %d MSIs, expected 3", atomic_read(&t->irqs) - irqs0);
+	edu_test_streaming(t);
+
+	if (bad_dma) {
+		/* The device writes where the DMA API never mapped: with remapping on, the IOMMU must
+		 * block it and record a fault; the transfer still completes on the device side. */
+		say("bad DMA: device write to unmapped address 0x%lx", bad_addr);
+		err = edu_test_dma(t, (dma_addr_t)bad_addr, true);
+		say("bad DMA done (%d)", err);
+	}
+out:
+	if (dst)
+		dma_free_coherent(dev, LEN, dst, dst_dma);
+	if (src)
+		dma_free_coherent(dev, LEN, src, src_dma);
+}
+
+static int edu_test_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct edu_test *t;
+	u32 ident;
+	int err, irq;
+
+	t = devm_kzalloc(&pdev->dev, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	t->pdev = pdev;
+	init_completion(&t->done);
+	err = pcim_enable_device(pdev);
+	if (err)
+		goto fail;
+	err = pcim_iomap_regions(pdev, BIT(0), "edu_test");
+	if (err)
+		goto fail;
+	t->mmio = pcim_iomap_table(pdev)[0];
+	ident = readl(t->mmio + EDU_IDENT);
+	if ((ident & 0xff) != 0xed) {
+		say("FAIL probe %s: ident 0x%08x", pci_name(pdev), ident);
+		return -ENODEV;
+	}
+	/* edu masks DMA addresses to 28 bits unless configured otherwise */
+	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(28));
+	if (err)
+		goto fail;
+	pci_set_master(pdev);
+	err = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);
+	if (err < 0) {
+		say("FAIL msi %s: pci_alloc_irq_vectors: %d", pci_name(pdev), err);
+		return err;
+	}
+	irq = pci_irq_vector(pdev, 0);
+	err = devm_request_irq(&pdev->dev, irq, edu_test_irq, 0, "edu_test", t);
+	if (err)
+		goto fail_vec;
+	say("probe %s: ident 0x%08x, MSI irq %d, IOMMU %s", pci_name(pdev), ident, irq,
+	    device_iommu_mapped(&pdev->dev) ? "translating" : "none");
+	pci_set_drvdata(pdev, t);
+	edu_test_run(t);
+	return 0;
+fail_vec:
+	pci_free_irq_vectors(pdev);
+fail:
+	say("FAIL probe %s: error %d", pci_name(pdev), err);
+	return err;
+}
+
+static void edu_test_remove(struct pci_dev *pdev)
+{
+	struct edu_test *t = pci_get_drvdata(pdev);
+
+	devm_free_irq(&pdev->dev, pci_irq_vector(pdev, 0), t);
+	pci_free_irq_vectors(pdev);
+}
+
+static const struct pci_device_id edu_test_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x11e8) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, edu_test_ids);
+
+static struct pci_driver edu_test_driver = {
+	.name = "edu_test",
+	.id_table = edu_test_ids,
+	.probe = edu_test_probe,
+	.remove = edu_test_remove,
+};
+module_pci_driver(edu_test_driver);
+
+MODULE_DESCRIPTION("Passage test module for the edu PCI test device");
+MODULE_LICENSE("GPL");

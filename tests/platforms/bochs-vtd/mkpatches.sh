@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Developer tool: regenerates patches/ from an edited Bochs tree. PRISTINE is Debian's source
+# with Debian's patches applied (what build.sh makes before the project's series), DEV the
+# edited copy. Each patch lists the files it owns below; run from anywhere.
+# usage: mkpatches.sh PRISTINE-bochs-3.0 DEV-bochs-3.0
+set -euo pipefail
+a=$1 b=$2
+here=$(cd "$(dirname "$0")" && pwd)
+mk() { # NAME "DESCRIPTION" FILE...
+    local name=$1 descr=$2 f out=$here/patches/$1; shift 2
+    printf 'Passage: %s\n\n' "$descr" > "$out"
+    for f in "$@"; do
+        diff -Nu --label "a/$f" --label "b/$f" "$a/$f" "$b/$f" >> "$out" || [ $? = 1 ]
+    done
+}
+mk 0001-iommu-hooks.patch \
+   "device DMA and MSI with a requester ID through an IOMMU hook (default: no IOMMU); PCI functions know their requester ID; build rules for the edu and vtd plugins." \
+   iodev/iodev.h iodev/devices.cc iodev/Makefile.in
+mk 0002-edu-device.patch "a PCI test device compatible with QEMU's edu (new files)." \
+   iodev/edu.h iodev/edu.cc
+mk 0003-vtd-unit.patch "the VT-d DMA-remapping unit plugin (new files)." \
+   iodev/vtd.h iodev/vtd.cc iodev/vtd_dma.cc iodev/vtd_fault.cc iodev/vtd_qi.cc
+mk 0004-requester-ids.patch \
+   "every device access to guest memory carries the device's requester ID: e1000, IDE bus master, ISA DMA (as the PCI-to-ISA bridge), UHCI, OHCI, EHCI, xHCI, ES1370." \
+   iodev/dma.cc iodev/pci_ide.cc iodev/network/e1000.cc iodev/sound/es1370.cc \
+   iodev/usb/usb_common.h iodev/usb/uhci_core.cc iodev/usb/ohci_core.cc \
+   iodev/usb/usb_ehci.cc iodev/usb/usb_xhci.cc
+(cd "$here/patches" && ls 0*.patch) > "$here/patches/series"

@@ -1,0 +1,129 @@
+/* HLT (wait or park), INVD/WBINVD, NMI and external-interrupt exits. */
+#include "exits.h"
+#include "console.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/nmi.h"
+#include "arch/x86/tsc.h"
+#include "lib/log.h"
+
+/* INVD would drop other domains' dirty lines: both become WBINVD. */
+bool exit_wbinvd(struct vcpu *v)
+{
+	(void)v;
+	__asm__ volatile("wbinvd" ::: "memory");
+	exit_skip_instruction();
+	return true;
+}
+
+/* HLT with IF=1: the vCPU owns this CPU, so wait here until its timer or an IPI has work. */
+static bool wait_for_interrupt(struct vcpu *v)
+{
+	v->halted++;
+	for (;;) {
+		u64 next = vlapic_poll_timer(&v->apic, rdtsc());
+		if (vlapic_pending(&v->apic) >= 0 || v->dom->state != DOM_RUNNING)
+			return v->dom->state == DOM_RUNNING;
+		/* Idle until the virtual timer's deadline or a kick (another vCPU's IPI, a stop),
+		 * serving host work (console, snapshots) meanwhile. */
+		vcpu_idle(v, next);
+	}
+}
+
+/* Idles this CPU for about a millisecond with interrupts open, serving host work (the console
+ * on CPU 0, snapshot requests): INIT and SIPI are not kicked, so a waiting vCPU looks again this often. */
+static void idle_a_while(struct vcpu *v)
+{
+	vcpu_idle(v, rdtsc() + tsc_khz());
+	__asm__ volatile("sti; nop; cli" ::: "memory"); /* a window even where lapic_idle_until only pauses */
+}
+
+/*
+ * HLT with IF=0: only INIT (or NMI, which Passage does not inject) wakes the
+ * vCPU; Linux parks CPUs like this when it takes them offline. The CPU idles
+ * with its own interrupts open (the host's fault and kick interrupts still
+ * run). INIT puts the vCPU in wait-for-SIPI (SDM Vol. 3A 9.4, 11.6.1); a
+ * start-up IPI then restarts it in real mode at its vector, as Linux does to
+ * bring an offlined CPU back. When every vCPU is parked the domain can never
+ * make progress and is stopped.
+ */
+static bool park(struct vcpu *v)
+{
+	struct domain *d = v->dom;
+	if (__atomic_add_fetch(&d->parked, 1, __ATOMIC_SEQ_CST) >= d->nr_vcpus) {
+		domain_stop(d, -1, "every vCPU halted with interrupts disabled (last at 0x%lx)",
+			    vmread(GUEST_RIP));
+		return false;
+	}
+	while (d->state == DOM_RUNNING && !__atomic_load_n(&v->init_pending, __ATOMIC_ACQUIRE))
+		idle_a_while(v);
+	if (d->state == DOM_RUNNING) { /* INIT: wait for the start-up IPI, still counted as parked */
+		__atomic_store_n(&v->sipi_vector, 0, __ATOMIC_RELEASE);
+		v->entry_mode = GUEST_MODE_WAIT_SIPI;
+		__atomic_store_n(&v->init_pending, false, __ATOMIC_RELEASE);
+		while (d->state == DOM_RUNNING && !(__atomic_load_n(&v->sipi_vector, __ATOMIC_ACQUIRE) & BIT(31)))
+			idle_a_while(v);
+	}
+	__atomic_sub_fetch(&d->parked, 1, __ATOMIC_SEQ_CST);
+	if (d->state != DOM_RUNNING)
+		return false;
+	LOG("domain", "%s vCPU %u restarted by INIT and SIPI at 0x%x", d->name, v->id,
+	    (v->sipi_vector & 0xff) << 12);
+	vcpu_reset_to_sipi(v);
+	return true;
+}
+
+bool exit_hlt(struct vcpu *v)
+{
+	if (!(vmread(GUEST_RFLAGS) & RFLAGS_IF))
+		return park(v);
+	exit_skip_instruction();
+	return wait_for_interrupt(v);
+}
+
+/* IRET to the next instruction: ends any NMI blocking (SDM Vol. 3A 6.7.1) without going through
+ * the IDT, so a pending NMI is then delivered normally, with hardware blocking NMIs meanwhile. */
+static void unblock_nmis(void)
+{
+	__asm__ volatile("mov %%rsp, %%rdx\n\t"
+			 "mov %%ss, %%eax\n\t"
+			 "push %%rax\n\t"          /* SS */
+			 "push %%rdx\n\t"          /* RSP before these pushes */
+			 "pushfq\n\t"
+			 "mov %%cs, %%eax\n\t"
+			 "push %%rax\n\t"          /* CS */
+			 "lea 1f(%%rip), %%rax\n\t"
+			 "push %%rax\n\t"          /* RIP */
+			 "iretq\n"
+			 "1:" ::: "rax", "rdx", "cc", "memory");
+}
+
+/*
+ * Exception or NMI exit (28.2.2: VM_EXIT_INTR_INFO). With "NMI exiting" an
+ * NMI that arrives in guest mode exits instead of reaching the host's IDT:
+ * the host's NMI handler runs here, directly (INT 2 would run it on the NMI's
+ * IST stack while NMIs may be unblocked, so a second NMI could overwrite its
+ * frame), then an IRET ends any NMI blocking and the guest resumes. The
+ * exception bitmap is 0, so no guest exception exits.
+ */
+bool exit_exception_nmi(struct vcpu *v)
+{
+	u32 info = (u32)vmread(VM_EXIT_INTR_INFO);
+	if ((info & INTR_INFO_VALID) && (info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+		nmi_handle();
+		unblock_nmis();
+		return true;
+	}
+	vcpu_dump(v);
+	domain_stop(v->dom, -1, "unexpected exception exit (interruption information 0x%x) at guest RIP 0x%lx",
+		    info, vmread(GUEST_RIP));
+	return false;
+}
+
+/* The host's own interrupt (a VT-d fault event, a kick): open a window to take it. */
+bool exit_external_interrupt(struct vcpu *v)
+{
+	(void)v;
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+	return true;
+}

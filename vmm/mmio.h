@@ -1,0 +1,29 @@
+/* Emulated guest-physical ranges: device models claim a range; EPT violations and APIC accesses in it reach them. */
+#ifndef PASSAGE_VMM_MMIO_H
+#define PASSAGE_VMM_MMIO_H
+
+#include "vcpu.h"
+
+/*
+ * One access of size bytes (1, 2, 4 or 8) at gpa: a write passes *val, a read
+ * fills it. Returns false when the model refuses the access; the domain then
+ * stops with a message naming the range.
+ */
+typedef bool (*mmio_fn)(struct vcpu *v, u64 gpa, u32 size, bool write, u64 *val, void *ctx);
+
+/*
+ * Claims [base, base+size) for fn in domain d (NULL: in every domain). At
+ * start-up or while the domain's vCPUs cannot run; E_BUSY on overlap, E_NOSPC
+ * when the table is full. The range must not be mapped in EPT (or must be
+ * mapped so that the accesses to emulate fault, e.g. write-protected).
+ */
+status_t mmio_register(struct domain *d, const char *name, u64 base, u64 size, mmio_fn fn, void *ctx)
+	__attribute__((warn_unused_result));
+
+/* The xAPIC window model behind the APIC-access page (reads the timer's current count). */
+status_t mmio_register_apic(void) __attribute__((warn_unused_result));
+
+/* Test aid (vtestdev.c, only with crash=vmexit): a scratch page at 0xfeb00000 in every domain. */
+status_t vtestdev_register(void) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,70 @@
+/* Event injection before VM entry: vLAPIC interrupts through VM_ENTRY_INTR_INFO, interrupt windows, TPR threshold, preemption timer. */
+#include "vintr.h"
+#include "vcpu.h"
+#include "arch/x86/cpu.h"
+
+/* SDM 26.3.1.5: an external interrupt can be delivered only with IF=1 and no STI/MOV-SS blocking. */
+static bool guest_open(void)
+{
+	return (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(vmread(GUEST_INTERRUPTIBILITY_INFO) & 3);
+}
+
+static void inject_pending(struct vcpu *v)
+{
+	u32 proc = v->proc_ctl & ~CPU_INTR_WINDOW_EXITING;
+	int vec = vlapic_pending(&v->apic);
+	bool queued = vec >= 0 && (vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID);
+	switch (vintr_decide(vec, queued, vec >= 0 && !queued && guest_open())) {
+	case VINTR_INJECT:
+		vlapic_accept(&v->apic, (u8)vec);
+		vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (u32)vec);
+		break;
+	case VINTR_WINDOW:
+		proc |= CPU_INTR_WINDOW_EXITING;
+		break;
+	case VINTR_NONE:
+		break;
+	}
+	if (proc != v->proc_ctl)
+		vmwrite(CPU_BASED_VM_EXEC_CONTROL, v->proc_ctl = proc);
+}
+
+/* 29.1.2: a guest TPR write below the pending class exits, so the interrupt gets delivered;
+ * 26.2.1.1: the threshold may not exceed VTPR[7:4]. */
+static void update_tpr_threshold(struct vcpu *v)
+{
+	if (!(v->proc_ctl & CPU_USE_TPR_SHADOW))
+		return;
+	int irr = vlapic_highest_irr(&v->apic);
+	u32 tpr = vlapic_get(&v->apic, APIC_TPR);
+	u32 th = irr >= 0 ? MIN((u32)irr >> 4, (tpr >> 4) & 0xf) : 0;
+	if (th != v->tpr_threshold)
+		vmwrite(TPR_THRESHOLD, v->tpr_threshold = th);
+}
+
+/* The VMX-preemption timer (SDM 25.5.1) brings the vCPU out for its next virtual deadline, and
+ * at least every max_run_tsc cycles when the CPU has host work to look at (the console). */
+static void arm_preemption(struct vcpu *v, u64 now, u64 next)
+{
+	if (!(vmx_caps.pin & PIN_PREEMPTION_TIMER))
+		return;
+	if (v->max_run_tsc && (!next || next > now + v->max_run_tsc))
+		next = now + v->max_run_tsc;
+	if (!next && v->preempt_idle)
+		return;
+	u64 ticks = next ? (next > now ? (next - now) >> vmx_caps.preempt_shift : 0) : 0xffffffffULL;
+	vmwrite(VMX_PREEMPTION_TIMER_VALUE, MIN(ticks, 0xffffffffULL));
+	v->preempt_idle = !next;
+}
+
+void vintr_prepare_entry(struct vcpu *v)
+{
+	u64 now = rdtsc();
+	u64 next = vlapic_poll_timer(&v->apic, now);
+	inject_pending(v);
+	/* Without virtual-interrupt delivery the CPU keeps only VTPR in the page (SDM 29.1.1):
+	 * PPR as the guest reads it there follows TPR and ISR. */
+	vlapic_set(&v->apic, APIC_PPR, vlapic_ppr(&v->apic));
+	update_tpr_threshold(v);
+	arm_preemption(v, now, next);
+}
