@@ -2,6 +2,7 @@
 #include "domains.h"
 #include "loader.h"
 #include "console.h"
+#include "passthrough.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
@@ -18,6 +19,7 @@ static volatile u32 running;
 static volatile bool placement_done;
 static const struct boot_info *boot;
 static u16 next_vpid = 1;
+static u16 boot_console_port;    /* passthrough: the hypervisor's UART, never a guest's */
 
 static const struct boot_module *module_named(const char *name)
 {
@@ -127,6 +129,11 @@ static struct domain *build(const struct cfg_domain *c, u32 index)
 			d->vcpus[i]->vpid = next_vpid++;
 	}
 	d->nr_vcpus = n;
+	/* passthrough: before the loader, which builds the guest's ACPI tables with its PCI window */
+	if (passthrough_build(d, c->devices, c->nr_devices, boot_console_port, err, sizeof err)) {
+		LOG("domain", "%s refused: %s", c->name, err);
+		return NULL;
+	}
 	const struct boot_module *rd = c->initrd[0] ? module_named(c->initrd) : NULL;
 	status_t st;
 	if (linux_detect(img, img_size))
@@ -141,6 +148,7 @@ static struct domain *build(const struct cfg_domain *c, u32 index)
 		st = E_INVAL, snprintf(err, sizeof err, "neither a Linux bzImage nor a multiboot1 image");
 	if (st) {
 		LOG("domain", "%s refused: kernel '%s': %s", c->name, c->kernel, err);
+		passthrough_release(d); /* passthrough */
 		return NULL;
 	}
 	LOG("domain", "%s: %lu MiB at host 0x%lx, EPT %lu pages, %u vCPUs (vCPU 0 on CPU %u), "
@@ -170,6 +178,7 @@ static void place(void)
 u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online, u16 console_port)
 {
 	boot = bi;
+	boot_console_port = console_port;
 	const struct boot_module *m = config_module();
 	if (!m) {
 		LOG("domain", "no configuration module (*.cfg): no guests to start");

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Device passthrough on the project's Bochs VT-d platform (tests/platforms/bochs-vtd): guests
+# owning edu devices through a virtual PCI bus; DMA confined to each domain's RAM; devices
+# quiesced when their domain stops (exit, EPT violation, triple fault). No MSI yet.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/emu/lib.sh
+
+T=$BUILD/test
+G=$BUILD/guests
+C=tests/emu/configs
+SELF_EXIT=1
+mkdir -p "$T"
+prefix=$(tests/platforms/bochs-vtd/prefix.sh)
+if [ ! -x "${BOCHS_CHROOT}${BOCHS_VTD_PREFIX:-$prefix}/bin/bochs" ]; then
+    echo "FAIL emu/passthrough: patched Bochs missing at $BOCHS_CHROOT$prefix (run tools/setup.sh)"
+    exit 0
+fi
+# Host-physical DMA targets sit above 256 MiB in the 512 MiB machine: edu must drive 32 bits.
+export BOCHS_EDU_OPTS="dma_bits=32"
+tests/platforms/bochs-vtd/mkdmar.sh "$T/pt-dmar.dat" 48 2 >>"$LOGS/test-images.txt" 2>&1 ||
+    echo "FAIL emu/passthrough-images: DMAR not built"
+img() { # NAME CONFIG
+    ACPI_TABLES="$T/pt-dmar.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" \
+        "$T/$1.iso" "test_exit crash=vmexit" "$2" "$G/devpass.elf" >>"$LOGS/test-images.txt" 2>&1 ||
+        echo "FAIL emu/passthrough-images: $1.iso not built"
+}
+img pt-two "$C/passthrough.cfg"
+img pt-crash "$C/passthrough-crash.cfg"
+
+# guest_results DOMAIN PREFIX: each PASS/FAIL line a guest printed becomes a result.
+guest_results() {
+    clean_log "$RUN_LOG" | sed -n "s/^.*\] $1: \(PASS\|FAIL\) \(.*\)$/\1 \2/p" | while read -r verdict rest; do
+        echo "$verdict $2/$rest"
+    done
+}
+
+# fault_for DOMAIN DEVICE: the unit faulted the guest's DMA to the IOVA it announced, naming both.
+fault_for() {
+    local dom=$1 bdf=$2 what=$3 iova page
+    iova=$(log_get "\] $dom: INFO $what: DMA to IOVA 0x[0-9a-f]+" | awk '{print $NF}')
+    [ -n "$iova" ] || { fail "$dom announced no $what DMA"; return; }
+    page=$(printf '0x%x' $(( iova & ~0xfff )))
+    expect "vtd: fault: $bdf \(domain $dom\) write $page: reason 0x" \
+        "no fault record for $dom's $what DMA ($bdf, domain $dom, write $page)"
+}
+
+# quiesced DOMAIN DEVICE: after the stop the device was made to DMA and nothing moved.
+quiesced() {
+    expect "passthrough: $1 stopped: 1 devices quiesced and detached from VT-d domain $1" "$1 not quiesced at stop"
+    expect "passthrough: $1: after stop: DMA attempt by $2 wrote 0 bytes, 0 new faults \(quiesced\)" \
+        "$1's device still DMAs after the stop"
+}
+
+run_bochs_vtd passthrough-two 300 "$T/pt-two.iso" 2
+guest_results pt-a emu/passthrough-a
+guest_results pt-b emu/passthrough-b
+[ "$RUN_STATUS" = 124 ] && fail "timed out"
+expect 'passthrough: pt-a: 0000:00:03.0 1234:11e8 as guest 00:01.0, VT-d domain pt-a \(DID [0-9]+\), RAM 0x0-0xffffff' \
+    "pt-a's edu not assigned (boot report)"
+expect 'passthrough: pt-b: 0000:00:04.0 1234:11e8 as guest 00:01.0, VT-d domain pt-b \(DID [0-9]+\)' \
+    "pt-b's edu not assigned (boot report)"
+expect "config: error: config line [0-9]+: devices: 0000:00:03.0 is already passed through to domain 'pt-a'" \
+    "pt-dup not refused naming pt-a"
+expect '\] pt-a: [0-9]+ passed, 0 failed' "pt-a reported failures"
+expect '\] pt-b: [0-9]+ passed, 0 failed' "pt-b reported failures"
+expect 'vpci: pt-a: guest 00:01.0 BAR0 at 0x100000 refused: overlaps guest RAM' "BAR over RAM not refused by Passage"
+expect 'vpci: pt-a: guest 00:01.0 BAR0 at 0xfee00000 refused: overlaps the local APIC page' "BAR over the APIC page not refused"
+expect 'vpci: pt-a: guest 00:01.0 MSI enable refused' "MSI enable not refused"
+fault_for pt-a 0000:00:03.0 dma-to-other-domain-faults
+fault_for pt-b 0000:00:04.0 dma-to-other-domain-faults
+fault_for pt-a 0000:00:03.0 dma-to-hypervisor-faults
+expect 'pt-b stopped: EPT violation' "pt-b did not stop on its EPT violation"
+quiesced pt-a 0000:00:03.0
+quiesced pt-b 0000:00:04.0
+expect 'passthrough: hypervisor page 0x[0-9a-f]+: unchanged' "hypervisor page changed"
+log_has 'hypervisor page 0x[0-9a-f]+: CHANGED' && fail "a guest's DMA changed the hypervisor page"
+finish emu/passthrough-two-domains
+
+run_bochs_vtd passthrough-crash 240 "$T/pt-crash.iso" 2
+guest_results pt-c emu/passthrough-crash
+[ "$RUN_STATUS" = 124 ] && fail "timed out"
+expect '\] pt-c: [0-9]+ passed, 0 failed' "pt-c reported failures"
+expect 'pt-c stopped: .*triple fault' "pt-c did not stop on its triple fault"
+quiesced pt-c 0000:00:03.0
+finish emu/passthrough-crash
