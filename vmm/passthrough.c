@@ -89,8 +89,11 @@ static status_t add_device(struct pt_domain *pt, struct vpci_bus *bus, const str
 	snprintf(bdf, sizeof bdf, "%04x:%02x:%02x.%u", c->seg, c->bus, c->dev, c->fn);
 	if (!p)
 		return snprintf(err, errlen, "device %s: no such PCI function", bdf), E_NOENT;
-	if (p->header_type != 0)
-		return snprintf(err, errlen, "device %s: a bridge cannot be passed through", bdf), E_NOTSUP;
+	/* Class 06 (bridges: host, ISA, PCI) belongs to the platform, and a type 1 header routes others. */
+	if (p->header_type != 0 || p->class_rev >> 24 == 0x06)
+		return snprintf(err, errlen, "device %s: a bridge (class %02x:%02x) belongs to the platform, "
+				"it cannot be passed through", bdf, p->class_rev >> 24,
+				(p->class_rev >> 16) & 0xff), E_NOTSUP;
 	if (k < (s32)ARRAY_SIZE(owner) && owner[k])
 		return snprintf(err, errlen, "device %s is already assigned to domain %s", bdf,
 				owner[k]->name), E_BUSY;

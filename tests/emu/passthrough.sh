@@ -18,15 +18,17 @@ if [ ! -x "${BOCHS_CHROOT}${BOCHS_VTD_PREFIX:-$prefix}/bin/bochs" ]; then
 fi
 # Host-physical DMA targets sit above 256 MiB in the 512 MiB machine: edu must drive 32 bits.
 export BOCHS_EDU_OPTS="dma_bits=32"
-tests/platforms/bochs-vtd/mkdmar.sh "$T/pt-dmar.dat" 48 2 >>"$LOGS/test-images.txt" 2>&1 ||
-    echo "FAIL emu/passthrough-images: DMAR not built"
-img() { # NAME CONFIG
-    ACPI_TABLES="$T/pt-dmar.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" \
+for n in 2 3; do # the DMAR names the IOAPIC by the ID Bochs gives it, the CPU count
+    tests/platforms/bochs-vtd/mkdmar.sh "$T/pt-dmar$n.dat" 48 $n >>"$LOGS/test-images.txt" 2>&1 ||
+        echo "FAIL emu/passthrough-images: DMAR for $n CPUs not built"
+done
+img() { # NAME CONFIG CPUS
+    ACPI_TABLES="$T/pt-dmar$3.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" \
         "$T/$1.iso" "test_exit crash=vmexit" "$2" "$G/devpass.elf" >>"$LOGS/test-images.txt" 2>&1 ||
         echo "FAIL emu/passthrough-images: $1.iso not built"
 }
-img pt-two "$C/passthrough.cfg"
-img pt-crash "$C/passthrough-crash.cfg"
+img pt-two "$C/passthrough.cfg" 2
+img pt-crash "$C/passthrough-crash.cfg" 3
 
 # guest_results DOMAIN PREFIX: each PASS/FAIL line a guest printed becomes a result.
 guest_results() {
@@ -77,10 +79,14 @@ expect 'passthrough: hypervisor page 0x[0-9a-f]+: unchanged' "hypervisor page ch
 log_has 'hypervisor page 0x[0-9a-f]+: CHANGED' && fail "a guest's DMA changed the hypervisor page"
 finish emu/passthrough-two-domains
 
-run_bochs_vtd passthrough-crash 240 "$T/pt-crash.iso" 2
+run_bochs_vtd passthrough-crash 240 "$T/pt-crash.iso" 3
 guest_results pt-c emu/passthrough-crash
 [ "$RUN_STATUS" = 124 ] && fail "timed out"
 expect '\] pt-c: [0-9]+ passed, 0 failed' "pt-c reported failures"
 expect 'pt-c stopped: .*triple fault' "pt-c did not stop on its triple fault"
 quiesced pt-c 0000:00:03.0
+expect 'domain: pt-ghost refused: device 0000:00:09.0: no such PCI function' "a missing function not refused"
+expect 'domain: pt-bridge refused: device 0000:00:01.0: a bridge \(class 06:01\) belongs to the platform' \
+    "the ISA bridge not refused"
+log_has 'pt-(ghost|bridge) vCPU 0 starting' && fail "a refused domain started"
 finish emu/passthrough-crash
