@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Device passthrough on the project's Bochs VT-d platform (tests/platforms/bochs-vtd): guests
 # owning edu devices through a virtual PCI bus; DMA confined to each domain's RAM; devices
-# quiesced when their domain stops (exit, EPT violation, triple fault). No MSI yet.
+# quiesced when their domain stops (exit, EPT violation, triple fault); a Linux guest enumerating
+# its device. No MSI yet.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/emu/lib.sh
@@ -90,3 +91,33 @@ expect 'domain: pt-bridge refused: device 0000:00:01.0: a bridge \(class 06:01\)
     "the ISA bridge not refused"
 log_has 'pt-(ghost|bridge) vCPU 0 starting' && fail "a refused domain started"
 finish emu/passthrough-crash
+
+# The Debian cloud kernel owning an edu: it enumerates the virtual bus, reads the MCFG and
+# places BAR0, which Passage maps; the domain's device is quiesced when Linux reboots.
+kernel=$(ls "${PASSAGE_CACHE:-/var/cache/passage}"/linux/vmlinuz-* 2>/dev/null | head -n1)
+if [ -z "$kernel" ]; then
+    echo "FAIL emu/passthrough-linux: no guest kernel in the cache (run tools/setup.sh)"; exit 0
+fi
+cp "$kernel" "$T/vmlinuz"
+tools/mkinitrd.sh "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
+    echo "FAIL emu/passthrough-images: initramfs not built"
+ACPI_TABLES="$T/pt-dmar2.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/pt-linux.iso" \
+    "test_exit" "$C/linux-passthrough.cfg" "$T/vmlinuz" "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
+    echo "FAIL emu/passthrough-images: pt-linux.iso not built"
+run_bochs_vtd passthrough-linux 600 "$T/pt-linux.iso" 2
+[ "$RUN_STATUS" = 124 ] && fail "timed out"
+expect 'linux: \[ *[0-9.]+\] ACPI: MCFG 0x[0-9A-F]+ 00003C \(v01 PSSAGE' "Linux did not find the MCFG"
+expect 'linux: \[ *[0-9.]+\] pci 0000:00:00.0: \[8086:29c0\] type 00 class 0x060000' "Linux did not see the host bridge"
+expect 'linux: \[ *[0-9.]+\] pci 0000:00:01.0: \[1234:11e8\] type 00 class 0x00ff00' "Linux did not see the edu"
+bar=$(log_get 'linux: \[ *[0-9.]+\] pci 0000:00:01.0: BAR 0 \[mem 0x[0-9a-f]+-0x[0-9a-f]+\]: assigned' |
+      grep -Eo 'mem 0x[0-9a-f]+' | awk '{print $2}')
+if [ -z "$bar" ]; then
+    fail "Linux assigned no BAR 0"
+else
+    expect "vpci: linux: guest 00:01.0 BAR0 at $(printf '0x%x' "$bar") -> host 0x[0-9a-f]+ \(0x100000 bytes\)" \
+        "Passage did not map the BAR Linux assigned ($bar)"
+fi
+expect 'linux: \[ *[0-9.]+\] PASSAGE-INIT: PASS linux-init' "Linux userspace check failed"
+expect 'passthrough: linux stopped: 1 devices quiesced and detached from VT-d domain linux' "device not quiesced at reboot"
+log_has 'vtd: fault: .*\(domain linux\)' && fail "the Linux domain's device faulted"
+finish emu/passthrough-linux
