@@ -65,13 +65,19 @@ static void quiesce(const struct vpci_fn *f, const struct pci_dev *p)
 	}
 }
 
-/* The hypervisor's own devices: an I/O BAR holding its console UART's ports. */
+/*
+ * The hypervisor's own devices: an I/O BAR that may hold its console UART's
+ * ports. Checked before the device is touched (sizing would move the BAR under
+ * the console), so conservatively: any I/O BAR starting at most 256 ports
+ * (the largest I/O BAR, PCI 3.0 6.2.5.1) below the console port.
+ */
 static const char *hv_use(const struct vpci_fn *f, u16 console_port)
 {
-	for (u32 i = 0; i < VPCI_NR_BARS; i++) {
-		const struct vpci_bar *b = &f->bar[i];
-		if (b->io && b->size && console_port >= b->host && console_port < b->host + b->size)
-			return "its I/O BAR holds the hypervisor's console UART";
+	for (u16 off = 0x10; console_port && off < 0x28; off += 4) {
+		u32 bar = vpci_host_read(f, off);
+		u32 base = bar & ~3u;
+		if ((bar & 1) && base && console_port >= base && console_port < base + 256)
+			return "its I/O BAR may hold the hypervisor's console UART";
 	}
 	return NULL;
 }
@@ -101,12 +107,12 @@ static status_t add_device(struct pt_domain *pt, struct vpci_bus *bus, const str
 		return snprintf(err, errlen, "device %s: more than %u devices", bdf, VPCI_MAX_FNS), E_NOSPC;
 	struct vpci_fn *f = &bus->fn[bus->nr];
 	*f = (struct vpci_fn){ .seg = c->seg, .bus = c->bus, .devfn = devfn, .gdev = (u8)(bus->nr + 1) };
+	if ((why = hv_use(f, console_port)))
+		return snprintf(err, errlen, "device %s is used by the hypervisor: %s", bdf, why), E_BUSY;
 	quiesce(f, p);
 	char e2[100] = "";
 	if ((st = vpci_fn_init(f, e2, sizeof e2)))
 		return snprintf(err, errlen, "device %s: %s", bdf, e2), st;
-	if ((why = hv_use(f, console_port)))
-		return snprintf(err, errlen, "device %s is used by the hypervisor: %s", bdf, why), E_BUSY;
 	st = iommu_attach(pt->io, c->seg, c->bus, devfn);
 	if (st == E_BUSY)
 		return snprintf(err, errlen, "device %s is in another VT-d domain (the hypervisor's or "

@@ -300,7 +300,8 @@ static void bar_place(struct vpci_bus *bus, struct vpci_fn *f, u32 i, u64 a)
 		return;
 	}
 	if (b->io) /* the I/O bitmap passes ports through, it cannot renumber them */
-		why = a == b->host ? NULL : "an I/O BAR stays at its host ports";
+		why = a != b->host ? "an I/O BAR stays at its host ports" :
+		      a < 0x1000 ? "ports below 0x1000 are the platform's (and Passage's emulated ones)" : NULL;
 	else
 		why = bar_conflict(bus, f, b, a, buf, sizeof buf);
 	if (why) {
