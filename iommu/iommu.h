@@ -5,6 +5,9 @@
 #include "lib/types.h"
 #include "lib/status.h"
 
+/* Every status an iommu function returns must be looked at. */
+#define IOMMU_MUST_CHECK __attribute__((warn_unused_result))
+
 #define IOMMU_READ BIT(0)
 #define IOMMU_WRITE BIT(1)
 
@@ -39,21 +42,37 @@ struct iommu_domain_stats {
 int iommu_dmar_units(const void *dmar, u32 len);
 
 /* Parses the DMAR table, takes ownership of every unit; translation stays off until iommu_enable. */
-status_t iommu_init(const void *dmar, u32 len, const struct iommu_options *o);
+status_t iommu_init(const void *dmar, u32 len, const struct iommu_options *o) IOMMU_MUST_CHECK;
 u32 iommu_units(void);
 
 struct iommu_domain *iommu_domain_create(const char *name);
-void iommu_domain_destroy(struct iommu_domain *d);
-status_t iommu_map(struct iommu_domain *d, u64 iova, u64 hpa, u64 size, u32 perm);
-status_t iommu_unmap(struct iommu_domain *d, u64 iova, u64 size);
-status_t iommu_attach(struct iommu_domain *d, u16 seg, u8 bus, u8 devfn);
-status_t iommu_detach(struct iommu_domain *d, u16 seg, u8 bus, u8 devfn);
+/*
+ * Detaches the domain's devices and frees it. If an invalidation fails, its
+ * tables and DID are leaked on purpose (a unit may still cache them) and the
+ * status says so.
+ */
+status_t iommu_domain_destroy(struct iommu_domain *d) IOMMU_MUST_CHECK;
+status_t iommu_map(struct iommu_domain *d, u64 iova, u64 hpa, u64 size, u32 perm) IOMMU_MUST_CHECK;
+status_t iommu_unmap(struct iommu_domain *d, u64 iova, u64 size) IOMMU_MUST_CHECK;
+status_t iommu_attach(struct iommu_domain *d, u16 seg, u8 bus, u8 devfn) IOMMU_MUST_CHECK;
+status_t iommu_detach(struct iommu_domain *d, u16 seg, u8 bus, u8 devfn) IOMMU_MUST_CHECK;
 
 /* Blocks DMA of devices nobody owns (bus mastering off) and turns translation on. */
-status_t iommu_enable(void);
+status_t iommu_enable(void) IOMMU_MUST_CHECK;
 
-/* Drains every unit's fault records (the fault interrupt does the same). */
+/* Drains every unit's fault records (the fault interrupt does the same) and logs queued fault lines. */
 u32 iommu_poll_faults(void);
+/*
+ * Logs the fault lines the fault interrupt queued (it only counts). Call it
+ * outside interrupt context, e.g. from the boot CPU's idle or console path.
+ */
+void iommu_fault_log_flush(void);
+/*
+ * Aims every unit's fault interrupt at the CPU with this APIC ID: pick one
+ * that keeps interrupts enabled (not one running a guest that may park with
+ * IF=0). The vector is valid on every CPU.
+ */
+status_t iommu_set_fault_cpu(u32 apic_id) IOMMU_MUST_CHECK;
 u64 iommu_fault_total(void);
 u64 iommu_overflow_total(void);
 bool iommu_last_fault(struct iommu_fault *out);
@@ -61,17 +80,5 @@ u64 iommu_device_faults(u16 seg, u16 sid);
 void iommu_domain_get_stats(const struct iommu_domain *d, struct iommu_domain_stats *s);
 /* Logs each unit's domains and which devices belong to which domain. */
 void iommu_report(void);
-
-/*
- * Self-test only: rewrites the leaf entries of [iova, iova+size) to hpa
- * without invalidating, to show that the hardware caches translations.
- */
-status_t iommu_remap_no_invalidate(struct iommu_domain *d, u64 iova, u64 hpa, u64 size, u32 perm);
-/* Self-test only: while held, fault interrupts leave the records full (to provoke overflow). */
-void iommu_fault_hold(bool hold);
-/* Self-test only: a domain whose tables use at most 2 MiB pages (page-table figures). */
-struct iommu_domain *iommu_domain_create_2m(const char *name);
-/* Invalidates the IOTLB for a range of the domain on every unit. */
-status_t iommu_flush_range(struct iommu_domain *d, u64 iova, u64 size);
 
 #endif

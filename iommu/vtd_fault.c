@@ -1,6 +1,5 @@
 /* VT-d primary fault reporting: fault-event interrupt, record decoding, counters (spec 7.2, 11.4.9, 11.4.14). */
 #include "vtd.h"
-#include "iommu.h"
 #include "iommu_internal.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
@@ -37,32 +36,74 @@ const char *vtd_fault_reason(u32 fr)
 	}
 }
 
-static void report(struct vtd_unit *u, u64 lo, u64 hi)
+/* Interrupt-remapping fault reasons 0x20-0x26: FI holds the interrupt index (11.4.14). */
+static bool vtd_fault_is_ir(u32 reason)
+{
+	return reason >= FR_IR_FIRST && reason <= FR_IR_LAST;
+}
+
+/*
+ * Counts the fault (device or alias group, domain) and queues a line for
+ * vtd_fault_log_flush: at 115200 baud a line costs about 10 ms, too long for
+ * interrupt context during a DMA storm (review D10). Called with u->lock held.
+ */
+static void record(struct vtd_unit *u, u64 lo, u64 hi)
 {
 	struct iommu_fault f = {
 		.seg = u->segment, .sid = FRCD_HI_SID(hi), .addr = FRCD_LO_FI(lo),
 		.write = !(hi & FRCD_HI_T1), .reason = (u8)FRCD_HI_FR(hi), .unit = u->index,
 	};
 	/* IR hook: for reasons 0x20-0x26 FI holds the interrupt index in bits 63:48 (11.4.14). */
-	bool ir = f.reason >= FR_IR_FIRST && f.reason <= FR_IR_LAST;
-	if (ir)
+	if (vtd_fault_is_ir(f.reason))
 		f.addr = FRCD_LO_IR_INDEX(lo);
 	const char *owner;
 	u64 n = iommu_fault_record(&f, &owner);
-	if (n <= LOG_FIRST_PER_SOURCE || n % LOG_EVERY == 0)
-		LOG("vtd", "fault: %04x:%02x:%02x.%u (domain %s) %s 0x%lx: reason 0x%x, %s%s",
-		    f.seg, f.sid >> 8, (f.sid >> 3) & 0x1f, f.sid & 7, owner,
-		    ir ? "interrupt index" : f.write ? "write" : "read", f.addr, f.reason,
-		    vtd_fault_reason(f.reason),
-		    n == LOG_FIRST_PER_SOURCE ? " (further faults from this source are counted, "
-						"and logged once per 1024)" : "");
+	if (n > LOG_FIRST_PER_SOURCE && n % LOG_EVERY != 0)
+		return;
+	if (u->log_head - u->log_tail >= VTD_FAULT_LOG_RING) {
+		u->log_dropped++;
+		return;
+	}
+	struct vtd_fault_line *l = &u->log[u->log_head++ % VTD_FAULT_LOG_RING];
+	l->f = f;
+	l->n = n;
+	u32 k = 0;
+	for (; owner[k] && k + 1 < sizeof l->owner; k++)
+		l->owner[k] = owner[k];
+	l->owner[k] = 0;
 }
 
-/* Drains the fault recording registers; returns the number of records handled. */
+/* Logs the queued fault lines; never called in interrupt context. */
+void vtd_fault_log_flush(struct vtd_unit *u)
+{
+	for (;;) {
+		u64 fl = vtd_lock(u);
+		if (u->log_tail == u->log_head) {
+			u64 dropped = u->log_dropped;
+			u->log_dropped = 0;
+			vtd_unlock(u, fl);
+			if (dropped)
+				LOG("vtd", "unit %u: %lu fault lines not logged (counted only)", u->index,
+				    dropped);
+			return;
+		}
+		struct vtd_fault_line l = u->log[u->log_tail++ % VTD_FAULT_LOG_RING];
+		vtd_unlock(u, fl);
+		const struct iommu_fault *f = &l.f;
+		LOG("vtd", "fault: %04x:%02x:%02x.%u (domain %s) %s 0x%lx: reason 0x%x, %s%s", f->seg,
+		    f->sid >> 8, (f->sid >> 3) & 0x1f, f->sid & 7, l.owner,
+		    vtd_fault_is_ir(f->reason) ? "interrupt index" : f->write ? "write" : "read",
+		    f->addr, f->reason, vtd_fault_reason(f->reason),
+		    l.n == LOG_FIRST_PER_SOURCE ? " (further faults from this source are counted, "
+						  "and logged once per 1024)" : "");
+	}
+}
+
+/* Handles each fault record once (at most nr_frcd); returns the number handled. */
 u32 vtd_fault_poll(struct vtd_unit *u)
 {
 	u32 handled = 0;
-	u64 f = spin_lock_irqsave(&u->lock);
+	u64 f = vtd_lock(u);
 	u32 fsts = vtd_read32(u, FSTS_REG);
 	u32 idx = FSTS_FRI(fsts) % u->nr_frcd;
 	for (u32 k = 0; k < u->nr_frcd && (fsts & FSTS_PPF); k++, idx = (idx + 1) % u->nr_frcd) {
@@ -75,33 +116,33 @@ u32 vtd_fault_poll(struct vtd_unit *u)
 		vtd_write32(u, off + 12, (u32)(FRCD_HI_F >> 32));
 		u->faults++;
 		handled++;
-		spin_unlock_irqrestore(&u->lock, f);
-		report(u, lo, hi);
-		f = spin_lock_irqsave(&u->lock);
+		record(u, lo, hi);
 	}
 	fsts = vtd_read32(u, FSTS_REG);
-	if (fsts & FSTS_PFO) {
+	bool overflow = fsts & FSTS_PFO;
+	if (overflow) {
 		u->overflows++;
 		vtd_write32(u, FSTS_REG, FSTS_PFO);
-		spin_unlock_irqrestore(&u->lock, f);
-		iommu_fault_overflow(u->index);
-		if (u->overflows <= LOG_FIRST_PER_SOURCE || u->overflows % LOG_EVERY == 0)
-			LOG("vtd", "unit %u: fault overflow (FSTS.PFO): faults were lost while all %u "
-				   "records were full (%lu overflows so far)", u->index, u->nr_frcd,
-			    u->overflows);
-		return handled;
 	}
-	spin_unlock_irqrestore(&u->lock, f);
+	vtd_unlock(u, f);
+	if (overflow)
+		iommu_fault_overflow(u->index);
 	return handled;
 }
 
+/*
+ * Bounded work in interrupt context (review D10): at most VTD_FAULT_IRQ_PASSES
+ * passes over the records, no logging. Records still full afterwards are
+ * taken by the next interrupt or by iommu_poll_faults; faults that find no
+ * free record meanwhile are counted through FSTS.PFO.
+ */
 static void fault_irq(u8 vector, void *ctx)
 {
 	(void)vector;
 	struct vtd_unit *u = ctx;
 	if (iommu_fault_held())
 		return;
-	while (vtd_fault_poll(u))
+	for (u32 p = 0; p < VTD_FAULT_IRQ_PASSES && vtd_fault_poll(u); p++)
 		;
 }
 
@@ -125,16 +166,28 @@ void vtd_fault_clear_all(struct vtd_unit *u)
 		    fsts);
 }
 
-/* 11.4.9.2-4: the fault event is a compatibility-format MSI to the boot CPU. */
+/*
+ * 11.4.9.2-4: the fault event is a compatibility-format MSI: FEADDR holds
+ * destination ID bits 7:0 (address bits 19:12), FEUADDR bits 31:8 when the
+ * unit supports x2APIC IDs (ECAP.EIM). Masked while it is reprogrammed.
+ */
+status_t vtd_fault_target(struct vtd_unit *u, u32 apic_id)
+{
+	if (apic_id > 0xff && !(u->ecap & ECAP_EIM))
+		return E_RANGE;
+	vtd_write32(u, FECTL_REG, FECTL_IM);
+	vtd_write32(u, FEDATA_REG, u->fault_vector);
+	vtd_write32(u, FEADDR_REG, 0xfee00000u | ((apic_id & 0xff) << 12));
+	vtd_write32(u, FEUADDR_REG, (u->ecap & ECAP_EIM) ? apic_id & 0xffffff00u : 0);
+	vtd_write32(u, FECTL_REG, 0);
+	u->fault_dest = apic_id;
+	return OK;
+}
+
+/* Aims the fault event at this (the boot) CPU until iommu_set_fault_cpu picks another. */
 status_t vtd_fault_init(struct vtd_unit *u)
 {
 	if (!u->fault_vector && !(u->fault_vector = irq_alloc(fault_irq, u)))
 		return E_NOSPC;
-	u32 dest = lapic_id();
-	vtd_write32(u, FECTL_REG, FECTL_IM);
-	vtd_write32(u, FEDATA_REG, u->fault_vector);
-	vtd_write32(u, FEADDR_REG, 0xfee00000u | ((dest & 0xff) << 12));
-	vtd_write32(u, FEUADDR_REG, (u->ecap & ECAP_EIM) ? dest & 0xffffff00u : 0);
-	vtd_write32(u, FECTL_REG, 0);
-	return OK;
+	return vtd_fault_target(u, lapic_id());
 }

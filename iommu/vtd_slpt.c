@@ -1,6 +1,7 @@
 /* Second-level page tables: 512-entry tables, 4 KiB leaves, 2 MiB / 1 GiB superpages (VT-d spec 9.8, 3.7). */
 #include "vtd_slpt.h"
 #include "vtd_regs.h"
+#include "vtd_cache.h"
 #include "lib/pmm.h"
 #include "lib/string.h"
 
@@ -23,10 +24,7 @@ static u64 *table(u64 entry)
 
 static void flush(const struct slpt *t, const void *p, u64 len)
 {
-	if (t->coherent)
-		return;
-	for (u64 a = (u64)(uintptr_t)p & ~63ULL; a < (u64)(uintptr_t)p + len; a += 64)
-		__asm__ volatile("clflush (%0)" ::"r"(a) : "memory");
+	vtd_cache_flush(p, len, t->coherent);
 }
 
 static u64 *new_table(struct slpt *t)
@@ -66,7 +64,7 @@ static u32 leaf_level(const struct slpt *t, u64 iova, u64 hpa, u64 remaining)
 }
 
 /* Replaces a superpage entry by a table of the next level holding the same mapping. */
-static status_t split(struct slpt *t, u64 *entry, u32 level)
+static __attribute__((warn_unused_result)) status_t split(struct slpt *t, u64 *entry, u32 level)
 {
 	u64 *sub = new_table(t);
 	if (!sub)
@@ -81,8 +79,11 @@ static status_t split(struct slpt *t, u64 *entry, u32 level)
 	return OK;
 }
 
-/* Returns the entry for iova at target level, creating (or splitting into) tables above it. */
-static u64 *walk(struct slpt *t, u64 iova, u32 target, bool create, status_t *st)
+/*
+ * Returns the entry for iova at target level, creating (or splitting into)
+ * tables above it; *split is set when a present superpage was split.
+ */
+static u64 *walk(struct slpt *t, u64 iova, u32 target, bool create, status_t *st, bool *split_done)
 {
 	u64 *tab = (u64 *)(uintptr_t)t->root;
 	*st = OK;
@@ -102,34 +103,38 @@ static u64 *walk(struct slpt *t, u64 iova, u32 target, bool create, status_t *st
 		} else if (*e & SL_PS) {
 			if ((*st = split(t, e, level)) != OK)
 				return NULL;
+			*split_done = true;
 		}
 		tab = table(*e);
 	}
 	return &tab[index_at(iova, target)];
 }
 
-status_t slpt_map(struct slpt *t, u64 iova, u64 hpa, u64 size, u64 perm)
+status_t slpt_map(struct slpt *t, u64 iova, u64 hpa, u64 size, u64 perm, bool *replaced)
 {
+	bool rep = false;
+	status_t st = OK;
 	if ((iova | hpa | size) & (PAGE_SIZE - 1) || iova + size < iova ||
 	    iova + size > (1ULL << (12 + 9 * t->levels)))
-		return E_INVAL;
-	while (size) {
+		st = E_INVAL;
+	while (!st && size) {
 		u32 level = leaf_level(t, iova, hpa, size);
-		status_t st;
-		u64 *e = walk(t, iova, level, true, &st);
+		u64 *e = walk(t, iova, level, true, &st, &rep);
+		if (e && level > 1 && (*e & (SL_R | SL_W)) && !(*e & SL_PS))
+			level = 1, e = walk(t, iova, 1, true, &st, &rep); /* a table is already there */
 		if (!e)
-			return st;
-		if (level > 1 && (*e & (SL_R | SL_W)) && !(*e & SL_PS))
-			level = 1, e = walk(t, iova, 1, true, &st); /* a table is already there */
-		if (!e)
-			return st;
+			break;
+		/* D9: a present leaf overwritten may be cached in the IOTLB: the caller invalidates. */
+		rep |= (*e & (SL_R | SL_W)) != 0;
 		*e = hpa | (perm & (SL_R | SL_W)) | (level > 1 ? SL_PS : 0);
 		flush(t, e, 8);
 		iova += level_size(level);
 		hpa += level_size(level);
 		size -= level_size(level);
 	}
-	return OK;
+	if (replaced)
+		*replaced = rep;
+	return st;
 }
 
 status_t slpt_unmap(struct slpt *t, u64 iova, u64 size)

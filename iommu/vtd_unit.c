@@ -1,22 +1,19 @@
 /* One VT-d remapping unit: capabilities, taking it over from firmware, root table, translation enable. */
 #include "vtd.h"
+#include "vtd_cache.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/tsc.h"
 #include "lib/log.h"
 #include "lib/pmm.h"
 #include "lib/string.h"
 
-/* Flushes CPU cache lines holding table entries the unit reads, when its walks do not snoop. */
+/* Flushes CPU cache lines holding structures the unit reads (vtd_cache.h states the rule). */
 void vtd_flush_cache(const void *p, u64 len, const struct vtd_unit *u)
 {
-	if (u->ecap & ECAP_C) /* 11.4.3: Page-walk Coherency */
-		return;
-	for (u64 a = (u64)(uintptr_t)p & ~63ULL; a < (u64)(uintptr_t)p + len; a += 64)
-		__asm__ volatile("clflush (%0)" ::"r"(a) : "memory");
-	__asm__ volatile("mfence" ::: "memory");
+	vtd_cache_flush(p, len, (u->ecap & ECAP_C) != 0);
 }
 
-static status_t wait_gsts(struct vtd_unit *u, u32 bit, bool set)
+static IOMMU_MUST_CHECK status_t wait_gsts(struct vtd_unit *u, u32 bit, bool set)
 {
 	u64 end = tsc_now_us() + VTD_TIMEOUT_US;
 	while (((vtd_read32(u, GSTS_REG) & bit) != 0) != set)
@@ -88,7 +85,7 @@ status_t vtd_unit_probe(struct vtd_unit *u)
 }
 
 /* 10.4.16: protected memory regions block DMA to their ranges even with translation off. */
-static status_t disable_pmr(struct vtd_unit *u)
+static IOMMU_MUST_CHECK status_t disable_pmr(struct vtd_unit *u)
 {
 	if (!(u->cap & (CAP_PLMR | CAP_PHMR)) || !(vtd_read32(u, PMEN_REG) & PMEN_EPM))
 		return OK;
@@ -101,40 +98,87 @@ static status_t disable_pmr(struct vtd_unit *u)
 	return OK;
 }
 
+/* The earlier stage's queue: base, descriptor size (IQA_REG.DW: 128 or 256 bits), entries. */
+struct foreign_queue {
+	u64 base;
+	u32 shift, entries;
+	volatile u32 *status;     /* Passage's status page for the wait descriptors */
+};
+
+static u64 *foreign_slot(const struct foreign_queue *q, u32 i)
+{
+	return (u64 *)(uintptr_t)(q->base + ((u64)(i % q->entries) << q->shift));
+}
+
+/* Writes an Invalidation Wait (status write of data into *status + word) into slot i. */
+static void foreign_wait(struct vtd_unit *u, const struct foreign_queue *q, u32 i, u32 data, u32 word)
+{
+	u64 *d = foreign_slot(q, i);
+	memset(d, 0, 1u << q->shift);
+	d[1] = (u64)(uintptr_t)(q->status + word);
+	d[0] = INV_WAIT | INV_WAIT_SW | INV_WAIT_FN | INV_WAIT_DATA(data);
+	vtd_flush_cache(d, 1u << q->shift, u);
+}
+
+/*
+ * 6.5.2.10: a descriptor the earlier stage left rejected (FSTS.IQE) sits at
+ * IQH and would be fetched again once IQE is cleared: replace it first.
+ */
+static void replace_foreign_head(struct vtd_unit *u, const struct foreign_queue *q)
+{
+	u32 head = (u32)(vtd_read64(u, IQH_REG) >> q->shift) % q->entries;
+	LOG("vtd", "unit %u: the earlier stage's descriptor %u (0x%lx 0x%lx) was rejected (IQE); "
+	    "replaced", u->index, head, foreign_slot(q, head)[0], foreign_slot(q, head)[1]);
+	foreign_wait(u, q, head, 0, 1);
+}
+
 /*
  * 6.5.2.8 / 11.4.4.1: before QIE is cleared, everything queued must have
  * completed; an Invalidation Wait with Fence, appended to the queue the earlier
- * stage left, proves it. Descriptors are 128 or 256 bits (IQA_REG.DW).
+ * stage left, proves it.
  */
-static status_t drain_foreign_queue(struct vtd_unit *u)
+static IOMMU_MUST_CHECK status_t drain_foreign_queue(struct vtd_unit *u, const struct foreign_queue *q)
 {
-	u64 iqa = vtd_read64(u, IQA_REG);
-	bool wide = iqa & BIT(11);
-	u32 shift = wide ? 5 : 4, entries = (u32)((PAGE_SIZE << (iqa & 7)) >> shift);
-	u32 tail = (u32)(vtd_read64(u, IQT_REG) >> shift) % entries;
-	u64 status_page = pmm_alloc_pages(1, 0);
-	if (!status_page)
-		return E_NOMEM;
-	volatile u32 *status = (volatile u32 *)(uintptr_t)status_page;
-	u64 *d = (u64 *)(uintptr_t)((iqa & ~0xfffULL) + ((u64)tail << shift));
-	memset(d, 0, 1u << shift);
-	d[0] = INV_WAIT | INV_WAIT_SW | INV_WAIT_FN | INV_WAIT_DATA(1);
-	d[1] = status_page;
-	vtd_flush_cache(d, 1u << shift, u);
-	vtd_write64(u, IQT_REG, (u64)((tail + 1) % entries) << shift);
+	u32 tail = (u32)(vtd_read64(u, IQT_REG) >> q->shift) % q->entries;
+	foreign_wait(u, q, tail, 1, 0);
+	vtd_write64(u, IQT_REG, (u64)((tail + 1) % q->entries) << q->shift);
 	u64 end = tsc_now_us() + VTD_TIMEOUT_US;
-	while (*status != 1)
-		if (tsc_now_us() > end || (vtd_read32(u, FSTS_REG) & (FSTS_IQE | FSTS_ITE)))
+	while (*q->status != 1) {
+		u32 fsts = vtd_read32(u, FSTS_REG);
+		if (fsts & (FSTS_IQE | FSTS_ITE | FSTS_ICE)) {
+			LOG("vtd", "unit %u: invalidation error while draining (FSTS 0x%x)", u->index, fsts);
+			return E_IO;
+		}
+		if (tsc_now_us() > end)
 			return E_TIMEDOUT;
-	pmm_free_pages(status_page, 1);
+	}
 	return OK;
 }
 
-/* Whatever an earlier stage left running is turned off in a safe order. */
+/*
+ * Whatever an earlier stage left running is turned off in a safe order
+ * (review D3): stale error status first (after replacing a rejected
+ * descriptor), then translation (the caller has stopped bus mastering),
+ * interrupt remapping, the queue (drained), protected memory regions.
+ */
 status_t vtd_unit_take_ownership(struct vtd_unit *u)
 {
 	u32 gsts = vtd_read32(u, GSTS_REG);
+	struct foreign_queue q = { 0 };
+	u64 status_page = 0;
 	status_t st = OK;
+	if (gsts & GSTS_QIES) {
+		u64 iqa = vtd_read64(u, IQA_REG);
+		q.base = iqa & ~0xfffULL;
+		q.shift = (iqa & BIT(11)) ? 5 : 4;
+		q.entries = (u32)((PAGE_SIZE << (iqa & 7)) >> q.shift);
+		if (!(status_page = pmm_alloc_pages(1, 0)))
+			return E_NOMEM;
+		q.status = (volatile u32 *)(uintptr_t)status_page;
+		if (vtd_read32(u, FSTS_REG) & FSTS_IQE)
+			replace_foreign_head(u, &q);
+	}
+	vtd_fault_clear_all(u);
 	if (gsts & GSTS_TES) {
 		LOG("vtd", "unit %u: translation was enabled by an earlier stage; disabling", u->index);
 		st = vtd_gcmd(u, GCMD_TE, false);
@@ -147,7 +191,7 @@ status_t vtd_unit_take_ownership(struct vtd_unit *u)
 	if (!st && (gsts & GSTS_QIES)) {
 		LOG("vtd", "unit %u: queued invalidation was enabled by an earlier stage; disabling",
 		    u->index);
-		st = drain_foreign_queue(u);
+		st = drain_foreign_queue(u, &q);
 		if (st)
 			LOG("vtd", "unit %u: the earlier stage's invalidation queue did not drain",
 			    u->index);
@@ -156,6 +200,8 @@ status_t vtd_unit_take_ownership(struct vtd_unit *u)
 	}
 	if (!st)
 		st = disable_pmr(u);
+	if (status_page && st != E_TIMEDOUT) /* a late status write may still land after a time-out */
+		pmm_free_pages(status_page, 1);
 	if (st) {
 		LOG("vtd", "unit %u: could not take ownership (%s)", u->index, status_str(st));
 		return st;
@@ -180,20 +226,37 @@ status_t vtd_unit_set_root(struct vtd_unit *u)
 	return st;
 }
 
+/*
+ * 6.8: on units with CAP.RWBF=1 the chipset may hold writes to remapping
+ * structures in a write buffer; software flushes it after every update of
+ * root, context or paging entries, before any invalidation or enable that
+ * relies on the update. Units with RWBF=0 need nothing.
+ */
+status_t vtd_write_buffer_flush(struct vtd_unit *u)
+{
+	if (!(u->cap & CAP_RWBF))
+		return OK;
+	u64 f = vtd_lock(u);
+	vtd_write32(u, GCMD_REG, (vtd_read32(u, GSTS_REG) & GSTS_PERSISTENT) | GCMD_WBF);
+	status_t st = wait_gsts(u, GSTS_WBFS, false); /* WBFS clears when the flush is done */
+	vtd_unlock(u, f);
+	if (st)
+		LOG("vtd", "unit %u: write-buffer flush did not complete", u->index);
+	return st;
+}
+
 status_t vtd_unit_enable_translation(struct vtd_unit *u)
 {
-	if (u->cap & CAP_RWBF) { /* 6.8: flush the write buffer before the unit walks new tables */
-		vtd_write32(u, GCMD_REG, (vtd_read32(u, GSTS_REG) & GSTS_PERSISTENT) | GCMD_WBF);
-		if (wait_gsts(u, GSTS_WBFS, false)) /* WBFS clears when the flush is done */
-			LOG("vtd", "unit %u: write-buffer flush did not complete", u->index);
-	}
-	return vtd_gcmd(u, GCMD_TE, true);
+	status_t st = vtd_write_buffer_flush(u);
+	return st ? st : vtd_gcmd(u, GCMD_TE, true);
 }
 
 /*
  * Test aid (command line vtd=preenable): leaves the unit as a previous boot
  * stage might, translating through an empty root table with queued
- * invalidation on and a stale fault, so that ownership has real work to do.
+ * invalidation on and a rejected descriptor at IQH (FSTS.IQE set), so that
+ * ownership has real work to do. iommu.c also turns every device's bus
+ * mastering on.
  */
 status_t vtd_simulate_firmware(struct vtd_unit *u)
 {
@@ -207,11 +270,20 @@ status_t vtd_simulate_firmware(struct vtd_unit *u)
 		vtd_write64(u, IQA_REG, queue | IQA_QS(0));
 		st = vtd_gcmd(u, GCMD_QIE, true);
 	}
+	if (!st && (u->ecap & ECAP_QI)) {
+		/* a descriptor of type 0 (none defined, 6.5.2) left at IQH: the unit rejects it (IQE) */
+		vtd_flush_cache((void *)(uintptr_t)queue, 16, u);
+		vtd_write64(u, IQT_REG, 1 << 4);
+		u64 end = tsc_now_us() + VTD_TIMEOUT_US;
+		while (!(vtd_read32(u, FSTS_REG) & FSTS_IQE) && tsc_now_us() < end)
+			;
+	}
 	if (!st)
 		st = vtd_gcmd(u, GCMD_TE, true);
-	LOG("vtd", "unit %u: simulated firmware hand-over: TE %s, QIE %s", u->index,
+	LOG("vtd", "unit %u: simulated firmware hand-over: TE %s, QIE %s, stale IQE %s", u->index,
 	    vtd_read32(u, GSTS_REG) & GSTS_TES ? "on" : "off",
-	    vtd_read32(u, GSTS_REG) & GSTS_QIES ? "on" : "off");
+	    vtd_read32(u, GSTS_REG) & GSTS_QIES ? "on" : "off",
+	    vtd_read32(u, FSTS_REG) & FSTS_IQE ? "yes" : "no");
 	/* The throw-away pages stay allocated: ownership must not assume they are free. */
 	return st;
 }

@@ -18,7 +18,7 @@
 #include "drivers/pci.h"
 #include "drivers/uart16550.h"
 #include "iommu/iommu.h"
-#include "selftest.h"
+#include "selftest/selftest.h"
 #include "selftest/selftest_ir.h"
 #include "domains.h"
 #include "vmx.h"

@@ -219,7 +219,9 @@ void passthrough_release(struct domain *d)
 		return;
 	if (pt->io) {
 		teardown(pt);
-		iommu_domain_destroy(pt->io);
+		status_t st = iommu_domain_destroy(pt->io);
+		if (st)
+			LOG("passthrough", "%s: VT-d domain not freed: %s", d->name, status_str(st));
 	}
 	for (u32 i = 0; i < ARRAY_SIZE(owner); i++)
 		if (owner[i] == d)
