@@ -127,8 +127,8 @@ static status_t add_device(struct pt_domain *pt, struct vpci_bus *bus, const str
 	struct iommu_domain_stats s;
 	iommu_domain_get_stats(pt->io, &s);
 	LOG("passthrough", "%s: %s %04x:%04x as guest 00:%02x.0, VT-d domain %s (DID %u), RAM 0x0-0x%lx "
-	    "-> host 0x%lx", d->name, bdf, p->vendor, p->device, f->gdev, d->name, s.did,
-	    d->mem_size - 1, d->mem_hpa);
+	    "-> host 0x%lx, quiesced (command 0x%04x)", d->name, bdf, p->vendor, p->device, f->gdev,
+	    d->name, s.did, d->mem_size - 1, d->mem_hpa, vpci_host_read(f, PCI_COMMAND) & 0xffff);
 	return OK;
 }
 

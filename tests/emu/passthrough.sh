@@ -59,10 +59,11 @@ run_bochs_vtd passthrough-two 300 "$T/pt-two.iso" 2
 guest_results pt-a emu/passthrough-a
 guest_results pt-b emu/passthrough-b
 [ "$RUN_STATUS" = 124 ] && fail "timed out"
-expect 'passthrough: pt-a: 0000:00:03.0 1234:11e8 as guest 00:01.0, VT-d domain pt-a \(DID [0-9]+\), RAM 0x0-0xffffff' \
-    "pt-a's edu not assigned (boot report)"
-expect 'passthrough: pt-b: 0000:00:04.0 1234:11e8 as guest 00:01.0, VT-d domain pt-b \(DID [0-9]+\)' \
-    "pt-b's edu not assigned (boot report)"
+# Quiesced at build: decoding and bus mastering off, INTx disabled (0x0400), whatever came before.
+expect 'passthrough: pt-a: 0000:00:03.0 1234:11e8 as guest 00:01.0, VT-d domain pt-a \(DID [0-9]+\), RAM 0x0-0xffffff -> host 0x[0-9a-f]+, quiesced \(command 0x0400\)' \
+    "pt-a's edu not assigned and quiesced (boot report)"
+expect 'passthrough: pt-b: 0000:00:04.0 1234:11e8 as guest 00:01.0, VT-d domain pt-b \(DID [0-9]+\), RAM 0x0-0xffffff -> host 0x[0-9a-f]+, quiesced \(command 0x0400\)' \
+    "pt-b's edu not assigned and quiesced (boot report)"
 expect "config: error: config line [0-9]+: devices: 0000:00:03.0 is already passed through to domain 'pt-a'" \
     "pt-dup not refused naming pt-a"
 expect '\] pt-a: [0-9]+ passed, 0 failed' "pt-a reported failures"
