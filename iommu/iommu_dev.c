@@ -200,9 +200,17 @@ void iommu_report_unit_gaps(void)
 
 /* ---- bus mastering around the take-over (review D3) ---- */
 
+/*
+ * PCI-to-PCI bridges (header type 1) and the other bridge functions (base class 06h: host,
+ * ISA/LPC bridges). Their Bus Master Enable forwards or is hard-wired (Bochs's i440FX host
+ * bridge and PIIX3 ISA bridge read back 1 after a write of 0), so they are neither turned off
+ * nor counted as mastering. The ISA bridge's legacy DMA controller, which Passage never
+ * programs, is therefore not stopped in the take-over window; once translation is on it has
+ * no context entry and is blocked like every unowned function.
+ */
 static bool is_bridge(const struct pci_dev *d)
 {
-	return d->header_type == 1;
+	return d->header_type == 1 || (d->class_rev >> 24) == 0x06;
 }
 
 /*

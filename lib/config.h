@@ -22,7 +22,7 @@
  */
 
 #define CFG_MAX_DOMAINS 16
-#define CFG_MAX_CPUS 64          /* CPUs listed per domain */
+#define CFG_MAX_CPUS 8           /* CPUs listed per domain: one vCPU each, the most a domain runs */
 #define CFG_MAX_DEVICES 16
 #define CFG_NAME_MAX 32
 #define CFG_FILE_MAX 64

@@ -12,6 +12,24 @@ static char early[EARLY_BUF];
 static size_t early_len;
 static size_t early_lost;
 
+/* Per CPU: how an exception dump in progress writes (log_panic_begin). */
+enum { PANIC_OFF, PANIC_TAKEN, PANIC_INHERITED, PANIC_LOCK_FREE };
+static u8 panic_mode[SPIN_MAX_CPUS];
+#define PANIC_TRIES (1u << 24)    /* lock polls before the dump goes out lock-free */
+
+/* Takes the log lock, unless this CPU is dumping an exception (it then owns the output). */
+static u64 log_lock_take(bool *locked)
+{
+	*locked = panic_mode[spin_this_cpu()] == PANIC_OFF;
+	return *locked ? spin_lock_irqsave(&log_lock) : 0;
+}
+
+static void log_lock_drop(bool locked, u64 flags)
+{
+	if (locked)
+		spin_unlock_irqrestore(&log_lock, flags);
+}
+
 static void emit(const char *s, size_t n)
 {
 	if (log_sink) {
@@ -55,19 +73,57 @@ void log_msg(const char *subsys, const char *fmt, ...)
 	va_end(ap);
 	size_t len = strlen(line);
 	line[len++] = '\n';
-	u64 f = spin_lock_irqsave(&log_lock);
+	bool locked;
+	u64 f = log_lock_take(&locked);
 	emit(line, len);
-	spin_unlock_irqrestore(&log_lock, f);
+	log_lock_drop(locked, f);
 }
 
 void log_raw(const char *s)
 {
-	u64 f = spin_lock_irqsave(&log_lock);
+	bool locked;
+	u64 f = log_lock_take(&locked);
 	emit(s, strlen(s));
-	spin_unlock_irqrestore(&log_lock, f);
+	log_lock_drop(locked, f);
 }
 
-void log_break_lock(void)
+/*
+ * The exception path never breaks the ticket lock (D16): bumping `owner`
+ * past a waiting CPU's ticket would leave that CPU spinning for ever. If this
+ * CPU already holds the lock (it faulted inside the log), the dump goes on
+ * under that hold; otherwise it tries to take the lock for a bounded time, and
+ * if another CPU keeps it (wedged or dead), writes without the lock: lines may
+ * interleave, but the lock stays consistent.
+ */
+void log_panic_begin(void)
 {
-	log_lock.owner = log_lock.next;
+	int me = spin_this_cpu();
+	if (spin_held_by_me(&log_lock)) {
+		panic_mode[me] = PANIC_INHERITED;
+		return;
+	}
+	for (u32 i = 0; i < PANIC_TRIES; i++) {
+		if (spin_trylock(&log_lock)) {
+			panic_mode[me] = PANIC_TAKEN;
+			return;
+		}
+		__builtin_ia32_pause();
+	}
+	panic_mode[me] = PANIC_LOCK_FREE;
 }
+
+/* Ends the dump: the lock this CPU holds (taken or inherited) is released, so others go on. */
+void log_panic_end(void)
+{
+	int me = spin_this_cpu();
+	if (panic_mode[me] != PANIC_LOCK_FREE && spin_held_by_me(&log_lock))
+		spin_unlock(&log_lock);
+	panic_mode[me] = PANIC_OFF;
+}
+
+#ifdef PASSAGE_HOST
+spinlock_t *log_lock_for_test(void)
+{
+	return &log_lock;
+}
+#endif

@@ -17,7 +17,16 @@ void log_set_sink(log_sink_fn sink);
 void log_set_cpu_fn(log_cpu_fn fn);
 /* Writes raw text with no prefix (used by register dumps that print their own). */
 void log_raw(const char *s);
-/* Takes the log lock unconditionally without waiting (panic paths). */
-void log_break_lock(void);
+/*
+ * Exception path: between these two calls this CPU's log lines are written
+ * without waiting on a lock another CPU may never release. The log lock is
+ * never broken: see log.c.
+ */
+void log_panic_begin(void);
+void log_panic_end(void);
+#ifdef PASSAGE_HOST
+#include "spinlock.h"
+spinlock_t *log_lock_for_test(void);
+#endif
 
 #endif

@@ -71,10 +71,11 @@ void pmm_reserve(struct pmm *m, u64 base, u64 len)
 			continue;
 		}
 		remove_at(m, i);
-		if (e.base < lo)
-			insert_at(m, i++, e.base, (lo - e.base) / PAGE_SIZE);
-		if (end > hi)
-			insert_at(m, i++, hi, (end - hi) / PAGE_SIZE);
+		/* Each piece kept needs an extent; with the table full it is lost, and counted. */
+		if (e.base < lo && !insert_at(m, i++, e.base, (lo - e.base) / PAGE_SIZE))
+			m->lost_pages += (lo - e.base) / PAGE_SIZE, i--;
+		if (end > hi && !insert_at(m, i++, hi, (end - hi) / PAGE_SIZE))
+			m->lost_pages += (end - hi) / PAGE_SIZE, i--;
 	}
 }
 
@@ -120,9 +121,9 @@ u64 pmm_alloc(struct pmm *m, u64 n, u64 max_addr)
 			end = ALIGN_DOWN(max_addr, PAGE_SIZE);
 		if (end <= e->base || (end - e->base) / PAGE_SIZE < n)
 			continue;
-		u64 base = end - n * PAGE_SIZE;
+		u64 base = end - n * PAGE_SIZE, lost = m->lost_pages;
 		pmm_reserve(m, base, n * PAGE_SIZE);
-		m->free_pages -= n;
+		m->free_pages -= n + (m->lost_pages - lost); /* a split the full table could not keep */
 		return base;
 	}
 	return 0;
@@ -138,10 +139,33 @@ void pmm_free(struct pmm *m, u64 base, u64 n)
 		m->lost_pages += n;
 }
 
+u64 pmm_alloc_aligned(struct pmm *m, u64 n, u64 align, u64 max_addr)
+{
+	u64 slack = align > PAGE_SIZE ? align / PAGE_SIZE - 1 : 0;
+	u64 raw = pmm_alloc(m, n + slack, max_addr);
+	if (!raw)
+		return 0;
+	u64 base = ALIGN_UP(raw, align > PAGE_SIZE ? align : PAGE_SIZE);
+	u64 head = (base - raw) / PAGE_SIZE;
+	pmm_free(m, raw, head);
+	pmm_free(m, base + n * PAGE_SIZE, slack - head);
+	return base;
+}
+
 u64 pmm_alloc_pages(u64 n, u64 max_addr)
 {
 	spin_lock(&pmm_lock);
 	u64 p = pmm_alloc(&pmm_global, n, max_addr);
+	spin_unlock(&pmm_lock);
+	if (p)
+		memset((void *)(uintptr_t)p, 0, n * PAGE_SIZE);
+	return p;
+}
+
+u64 pmm_alloc_pages_aligned(u64 n, u64 align)
+{
+	spin_lock(&pmm_lock);
+	u64 p = pmm_alloc_aligned(&pmm_global, n, align, 0);
 	spin_unlock(&pmm_lock);
 	if (p)
 		memset((void *)(uintptr_t)p, 0, n * PAGE_SIZE);

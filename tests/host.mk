@@ -16,7 +16,8 @@ FUZZ_SECONDS ?= 8
 # Every unit test and fuzzer links all of them; a new host-compilable parser
 # is added here (or appended to HOST_PARSER_SRCS before this file is included).
 HOST_PARSER_SRCS += lib/parse.c arch/x86/acpi_tables.c boot/mb2_parse.c boot/efi_memmap.c \
-	lib/boot_info.c lib/cmdline.c lib/strlcpy.c lib/pmm.c lib/config.c $(wildcard iommu/dmar*.c)
+	lib/boot_info.c lib/cmdline.c lib/strlcpy.c lib/spinlock.c lib/pmm.c \
+	lib/cfg_lex.c lib/cfg_parse.c lib/cfg_keys.c lib/cfg_check.c $(wildcard iommu/dmar*.c)
 
 HOST_CFLAGS := -std=c11 -DPASSAGE_HOST -I. -Wall -Wextra -Werror -g \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
@@ -42,10 +43,11 @@ $(HOST_OUT)/dmar-decode: $(DMAR_DECODE_SRCS) iommu/dmar.h iommu/dmar_walk.h
 	$(HOST_CC) $(HOST_CFLAGS) $(DMAR_DECODE_SRCS) -o $@
 
 # Host tool: checks a domain config against a described machine and the guest images it names.
-PASSAGE_CHECK_SRCS := tools/passage-check.c tools/hostio.c lib/config.c lib/parse.c lib/strlcpy.c
+PASSAGE_CHECK_SRCS := tools/passage-check.c tools/hostio.c lib/cfg_lex.c lib/cfg_parse.c lib/cfg_keys.c \
+	lib/cfg_check.c lib/parse.c lib/strlcpy.c
 
 passage-check: $(HOST_OUT)/passage-check
-$(HOST_OUT)/passage-check: $(PASSAGE_CHECK_SRCS) lib/config.h
+$(HOST_OUT)/passage-check: $(PASSAGE_CHECK_SRCS) lib/config.h lib/cfg_internal.h
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(PASSAGE_CHECK_SRCS) -o $@
 

@@ -27,6 +27,9 @@ done
 want=$($bb sed -n 's/.*passage.cpus=\([0-9]*\).*/\1/p' /proc/cmdline)
 cpus=$($bb grep -c '^processor' /proc/cpuinfo)
 say "userspace up, $cpus CPUs online (want ${want:-1})"
+$bb mount -t sysfs sysfs /sys 2>/dev/null
+ce=$($bb cat /sys/devices/system/clockevents/clockevent*/current_device 2>/dev/null | $bb tr '\n' ' ')
+say "clockevents: ${ce:-none}"
 t0=$($bb cut -d' ' -f1 /proc/uptime)
 $bb sleep 1
 t1=$($bb cut -d' ' -f1 /proc/uptime)

@@ -21,6 +21,9 @@ static const struct boot_info *boot;
 static u16 next_vpid = 1;
 static u16 boot_console_port;    /* passthrough: the hypervisor's UART, never a guest's */
 
+_Static_assert(ARRAY_SIZE(((struct domain *)0)->vcpus) == CFG_MAX_CPUS,
+	       "the config refuses a domain with more CPUs than it can have vCPUs (D17)");
+
 static const struct boot_module *module_named(const char *name)
 {
 	for (u32 i = 0; i < boot->nr_modules; i++) {
@@ -50,21 +53,20 @@ static const struct boot_module *config_module(void)
 	return NULL;
 }
 
-/* Contiguous guest RAM aligned to 2 MiB, so EPT can use large pages. */
+/* Contiguous guest RAM aligned to 2 MiB, so EPT can use large pages (locked allocator, D19). */
 static u64 alloc_guest_memory(u64 size)
 {
-	u64 pages = size / PAGE_SIZE, slack = 2 * MiB / PAGE_SIZE;
-	u64 raw = pmm_alloc(&pmm_global, pages + slack, 0);
-	if (!raw)
-		return 0;
-	u64 base = ALIGN_UP(raw, 2 * MiB);
-	u64 head = (base - raw) / PAGE_SIZE;
-	if (head)
-		pmm_free(&pmm_global, raw, head);
-	if (slack - head)
-		pmm_free(&pmm_global, base + size, slack - head);
-	memset((void *)(uintptr_t)base, 0, size);
-	return base;
+	return pmm_alloc_pages_aligned(size / PAGE_SIZE, 2 * MiB);
+}
+
+/* Frees the EPT paging structures of a domain that was refused (leaves are guest RAM, freed apart). */
+static void ept_free_tables(u64 table, int level)
+{
+	u64 *t = (u64 *)(uintptr_t)table;
+	for (u32 i = 0; level > 1 && i < 512; i++)
+		if ((t[i] & EPT_R) && !(t[i] & EPT_PS))
+			ept_free_tables(t[i] & 0x000ffffffffff000ULL, level - 1);
+	pmm_free_pages(table, 1);
 }
 
 /* SDM 25.6.9: read bitmap for 0-0x1fff at 0, for 0xc0000000-0xc0001fff at 1 KiB; writes at +2 KiB. */
@@ -94,34 +96,58 @@ static status_t make_bitmaps(struct domain *d)
 	return OK;
 }
 
+static status_t load_kernel(struct domain *d, const struct cfg_domain *c,
+			    const struct boot_module *k, char *err, size_t err_size)
+{
+	const u8 *img = (const u8 *)(uintptr_t)k->start;
+	u64 img_size = k->end - k->start;
+	const struct boot_module *rd = c->initrd[0] ? module_named(c->initrd) : NULL;
+	const u8 *rd_data = rd ? (const u8 *)(uintptr_t)rd->start : NULL;
+	u64 rd_size = rd ? rd->end - rd->start : 0;
+	if (linux_detect(img, img_size))
+		return linux_load(d, d->vcpus[0], img, img_size, rd_data, rd_size, c->cmdline, err,
+				  err_size);
+	if (mb1_detect(img, img_size)) {
+		struct guest_file mod = { c->initrd, rd_data, rd_size };
+		return mb1_load(d, d->vcpus[0], img, img_size, c->cmdline, rd ? &mod : NULL, err,
+				err_size);
+	}
+	snprintf(err, err_size, "neither a Linux bzImage nor a multiboot1 image");
+	return E_INVAL;
+}
+
+/* Builds one domain; a refused domain gives back everything it took. */
 static struct domain *build(const struct cfg_domain *c, u32 index)
 {
 	char err[120] = "";
-	struct domain *d = (void *)(uintptr_t)pmm_alloc_pages(1, 0);
-	struct vcpu *v = (void *)(uintptr_t)pmm_alloc_pages(1, 0);
+	u32 n = c->nr_cpus, i;
 	const struct boot_module *k = module_named(c->kernel);
-	if (!d || !v || !k) {
-		LOG("domain", "%s refused: %s", c->name, k ? "out of memory" : "kernel module missing");
+	struct domain *d;
+	if (!k) {
+		LOG("domain", "%s refused: kernel module missing", c->name);
 		return NULL;
 	}
+	if (n == 0 || n > ARRAY_SIZE(d->vcpus)) { /* D17: the config check refuses it first */
+		LOG("domain", "%s refused: %u vCPUs asked for, a domain runs 1 to %zu", c->name, n,
+		    ARRAY_SIZE(d->vcpus));
+		return NULL;
+	}
+	if (!(d = (void *)(uintptr_t)pmm_alloc_pages(1, 0)))
+		goto err_nomem;
 	strlcpy_(d->name, c->name, sizeof d->name);
 	d->index = index;
 	d->mem_size = c->memory;
 	d->console_port = c->console == CFG_CONSOLE_PASSTHROUGH ? c->console_port : 0;
-	const u8 *img = (const u8 *)(uintptr_t)k->start;
-	u64 img_size = k->end - k->start;
-	if (!(d->mem_hpa = alloc_guest_memory(d->mem_size)) || ept_build(d) || make_bitmaps(d)) {
-		LOG("domain", "%s refused: out of memory for %lu MiB", c->name, d->mem_size / MiB);
-		return NULL;
-	}
-	u32 n = MIN(c->nr_cpus, (u32)ARRAY_SIZE(d->vcpus));
-	d->vcpus[0] = v;
-	for (u32 i = 1; i < n; i++)
-		if (!(d->vcpus[i] = (void *)(uintptr_t)pmm_alloc_pages(1, 0))) {
-			LOG("domain", "%s refused: out of memory for vCPUs", c->name);
-			return NULL;
-		}
-	for (u32 i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
+		if (!(d->vcpus[i] = (void *)(uintptr_t)pmm_alloc_pages(1, 0)))
+			goto err_vcpus;
+	if (!(d->mem_hpa = alloc_guest_memory(d->mem_size)))
+		goto err_vcpus;
+	if (ept_build(d))
+		goto err_ept;
+	if (make_bitmaps(d))
+		goto err_bitmaps;
+	for (i = 0; i < n; i++) {
 		/* vCPU 0 starts at the image's entry; the others wait for INIT and SIPI. */
 		*d->vcpus[i] = (struct vcpu){ .dom = d, .id = i, .cpu = c->cpus[i],
 					      .entry_mode = i ? GUEST_MODE_WAIT_SIPI : 0 };
@@ -132,30 +158,44 @@ static struct domain *build(const struct cfg_domain *c, u32 index)
 	/* passthrough: before the loader, which builds the guest's ACPI tables with its PCI window */
 	if (passthrough_build(d, c->devices, c->nr_devices, boot_console_port, err, sizeof err)) {
 		LOG("domain", "%s refused: %s", c->name, err);
-		return NULL;
+		goto err_free;
 	}
-	const struct boot_module *rd = c->initrd[0] ? module_named(c->initrd) : NULL;
-	status_t st;
-	if (linux_detect(img, img_size))
-		st = linux_load(d, v, img, img_size, rd ? (const u8 *)(uintptr_t)rd->start : NULL,
-				rd ? rd->end - rd->start : 0, c->cmdline, err, sizeof err);
-	else if (mb1_detect(img, img_size)) {
-		struct guest_file mod = { c->initrd, rd ? (const u8 *)(uintptr_t)rd->start : NULL,
-					  rd ? rd->end - rd->start : 0 };
-		st = mb1_load(d, v, img, img_size, c->cmdline, rd ? &mod : NULL, err, sizeof err);
-	}
-	else
-		st = E_INVAL, snprintf(err, sizeof err, "neither a Linux bzImage nor a multiboot1 image");
-	if (st) {
+	if (load_kernel(d, c, k, err, sizeof err)) {
 		LOG("domain", "%s refused: kernel '%s': %s", c->name, c->kernel, err);
 		passthrough_release(d); /* passthrough */
-		return NULL;
+		goto err_free;
 	}
 	LOG("domain", "%s: %lu MiB at host 0x%lx, EPT %lu pages, %u vCPUs (vCPU 0 on CPU %u), "
 	    "kernel '%s' entry 0x%lx", d->name, d->mem_size / MiB, d->mem_hpa, d->ept_pages,
-	    d->nr_vcpus, v->cpu, c->kernel, v->entry_rip);
+	    d->nr_vcpus, d->vcpus[0]->cpu, c->kernel, d->vcpus[0]->entry_rip);
 	return d;
+
+err_nomem:
+	LOG("domain", "%s refused: out of memory for %lu MiB and %u vCPUs", c->name, c->memory / MiB, n);
+	return NULL;
+err_free:
+	i = d->nr_vcpus;
+	if (vmx_caps.proc2 & SEC_ENABLE_VPID)
+		next_vpid -= (u16)i; /* domains are built one after another: these were the last */
+err_bitmaps:
+	if (d->io_bitmap)
+		pmm_free_pages((u64)(uintptr_t)d->io_bitmap, 2);
+	if (d->msr_bitmap)
+		pmm_free_pages((u64)(uintptr_t)d->msr_bitmap, 1);
+err_ept:
+	if (d->eptp)
+		ept_free_tables(d->eptp & ~0xfffULL, 4);
+	pmm_free_pages(d->mem_hpa, d->mem_size / PAGE_SIZE);
+err_vcpus:
+	while (i-- > 0)
+		pmm_free_pages((u64)(uintptr_t)d->vcpus[i], 1);
+	pmm_free_pages((u64)(uintptr_t)d, 1);
+	if (!err[0])
+		goto err_nomem;
+	return NULL;
 }
+
+static void domains_on_stop(void);
 
 static void place(void)
 {
@@ -179,6 +219,7 @@ u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online, u16 console_po
 {
 	boot = bi;
 	boot_console_port = console_port;
+	vcpu_set_stop_hook(domains_on_stop);
 	const struct boot_module *m = config_module();
 	if (!m) {
 		LOG("domain", "no configuration module (*.cfg): no guests to start");
@@ -197,9 +238,13 @@ u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online, u16 console_po
 			LOG("domain", "%s refused (see the configuration errors above)", c->name);
 			continue;
 		}
+		u64 free_before = pmm_global.free_pages;
 		struct domain *d = build(c, nr_domains);
 		if (d)
 			domains[nr_domains++] = d;
+		else /* a refused domain gives back all it took (the VMX suite asserts 0) */
+			LOG("domain", "%s refused at build; %ld pages kept", c->name,
+			    (long)(free_before - pmm_global.free_pages));
 	}
 	LOG("domain", "%u of %u configured domains built", nr_domains, cfg.nr_domains);
 	place();
@@ -263,8 +308,8 @@ void domains_set_done_hook(domains_done_fn fn)
 	done_hook = fn;
 }
 
-/* Called as each vCPU leaves its run loop; the last one reports. */
-void domains_on_stop(void)
+/* Called as each vCPU leaves its run loop (vcpu_set_stop_hook); the last one reports. */
+static void domains_on_stop(void)
 {
 	static u32 reported;
 	if (__atomic_sub_fetch(&running, 1, __ATOMIC_SEQ_CST) == 0 &&

@@ -3,6 +3,7 @@
 #include "lib/cmdline.h"
 #include "lib/log.h"
 #include "lib/pmm.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
@@ -31,6 +32,16 @@ static void cmdline_error(void *ctx, const char *msg)
 {
 	(void)ctx;
 	LOG("boot", "%s", msg);
+}
+
+static u8 crash_vector(int crash)
+{
+	switch (crash) {
+	case CRASH_PF: return EXC_PF;
+	case CRASH_GP: return EXC_GP;
+	case CRASH_DE: return EXC_DE;
+	default: return EXC_UD;
+	}
 }
 
 static void fatal_exit(void)
@@ -78,6 +89,9 @@ static u64 memory_init(struct boot_info *bi)
 			usable += r->type == MEM_USABLE ? r->length : 0;
 		}
 	}
+	if (pmm_global.dropped_ranges || pmm_global.lost_pages)
+		LOG("mem", "error: the allocator's extent table is full: %u usable ranges and %lu pages "
+		    "left out", pmm_global.dropped_ranges, pmm_global.lost_pages);
 	if (bi->memmap_dropped)
 		LOG("mem", "error: %u memory map entries did not fit and were ignored",
 		    bi->memmap_dropped);
@@ -101,6 +115,7 @@ static void cpu_init_bsp(void)
 	}
 	percpu_install(p);
 	lapic_init(!opts.force_xapic);
+	lapic_idle_setup();
 	p->apic_id = lapic_id();
 	char vendor[13];
 	cpu_vendor(vendor);
@@ -201,6 +216,7 @@ void hv_main(struct boot_info *bi)
 {
 	cli();
 	log_set_cpu_fn(percpu_log_cpu);
+	spin_set_cpu_fn(percpu_log_cpu);
 	console_init(bi);
 	u64 top = memory_init(bi);
 	if (paging_init(top)) {
@@ -219,12 +235,13 @@ void hv_main(struct boot_info *bi)
 	for (u32 i = 0; i < acpi.nr_cpus; i++)
 		found += acpi.cpus[i].enabled;
 	exits_test_aids = opts.crash == CRASH_VMEXIT; /* test-aid hypercalls and devices */
-	if (vmx_global_init() == OK && exits_init() != OK)
+	status_t vmx_st = vmx_global_init(); /* says why on failure; guests then never start */
+	if (vmx_st == OK && (vmx_st = exits_init()) != OK)
 		vmx_caps.usable = false; /* no device models: no guests */
 	u32 online = opts.nosmp ? 1 : smp_start(&acpi, opts.max_cpus, ap_main);
 	LOG("smp", "%u CPUs found, %u online", found ? found : 1, online);
 	if (opts.crash && opts.crash != CRASH_VMEXIT)
-		exceptions_selftest(opts.crash);
+		exceptions_raise(crash_vector(opts.crash));
 	if (opts.selftest_dma) {
 		if (iommu_up)
 			selftest_dma(opts.flood);
@@ -237,6 +254,8 @@ void hv_main(struct boot_info *bi)
 		LOG("vmx", "VMXON failed on the boot CPU: no guests here");
 	if (vmx_caps.usable && vcpu_kick_init() != OK)
 		LOG("vmx", "guests run without kicks");
+	if (vmx_st != OK)
+		LOG("domain", "no domains started: VMX not usable (%s)", status_str(vmx_st));
 	u32 doms = vmx_caps.usable ? domains_start(bi, online, opts.uart_port) : 0;
 	domains_set_done_hook(all_domains_stopped);
 	LOG("passage", "ready");

@@ -200,7 +200,7 @@ status_t passthrough_build(struct domain *d, const struct cfg_device *devs, u32 
 	for (u32 i = 0; i < n; i++)
 		if ((st = add_device(pt, bus, &devs[i], hv_console_port, err, errlen)))
 			goto fail;
-	if ((st = vpci_register(d))) {
+	if ((st = vpci_register())) {
 		snprintf(err, errlen, "devices: virtual PCI not registered: %s", status_str(st));
 		goto fail;
 	}
@@ -226,9 +226,7 @@ void passthrough_release(struct domain *d)
 	for (u32 i = 0; i < ARRAY_SIZE(owner); i++)
 		if (owner[i] == d)
 			owner[i] = NULL;
-	struct vpci_bus *bus = vpci_bus_get(d, false);
-	if (bus)
-		bus->nr = 0;
+	vpci_bus_put(d);
 	*pt = (struct pt_domain){ 0 };
 }
 

@@ -210,6 +210,13 @@ status_t vcpu_setup(struct vcpu *v)
 	return OK;
 }
 
+static vcpu_stop_fn stop_hook;
+
+void vcpu_set_stop_hook(vcpu_stop_fn fn)
+{
+	stop_hook = fn;
+}
+
 void vcpu_reset_to_sipi(struct vcpu *v)
 {
 	v->entry_mode = GUEST_MODE_REAL16;
@@ -220,8 +227,6 @@ void vcpu_reset_to_sipi(struct vcpu *v)
 	v->apic_base = 0xfee00000 | BIT(11) | BIT(10);
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 }
-
-void domains_on_stop(void) __attribute__((weak));
 
 void domain_stop(struct domain *d, int code, const char *fmt, ...)
 {
@@ -451,6 +456,6 @@ out:
 	vcpu_stats(v);
 	if (v->vmcs && vmx_vmclear(v->vmcs) != OK)
 		LOG("vmx", "%s vCPU %u: VMCLEAR failed", d->name, v->id);
-	if (domains_on_stop)
-		domains_on_stop();
+	if (stop_hook)
+		stop_hook();
 }

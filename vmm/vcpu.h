@@ -117,7 +117,8 @@ void vcpu_kick(struct vcpu *v);
 /* Reserves the kick vector; once at start-up, before any guest runs. */
 status_t vcpu_kick_init(void);
 
-/* Called when a domain stops (all domains stopped: test harness hook). */
-void domains_on_stop(void);
+/* Registers what runs each time a vCPU leaves its run loop (domains.c counts them down). */
+typedef void (*vcpu_stop_fn)(void);
+void vcpu_set_stop_hook(vcpu_stop_fn fn);
 
 #endif

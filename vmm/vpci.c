@@ -28,7 +28,7 @@
 
 static struct vpci_bus buses[CFG_MAX_DOMAINS];
 static spinlock_t lock = SPINLOCK_INIT;
-static bool ports_claimed;
+static bool claimed;             /* CF8/CFC and ECAM registered */
 
 struct vpci_bus *vpci_bus_get(struct domain *d, bool create)
 {
@@ -454,11 +454,12 @@ static bool cfc(struct vcpu *v, u16 port, u32 size, bool in, u32 *val, void *ctx
 
 static bool ecam(struct vcpu *v, u64 gpa, u32 size, bool write, u64 *val, void *ctx)
 {
-	struct vpci_bus *b = ctx;
-	(void)v;
+	struct vpci_bus *b = vpci_bus_get(v->dom, false);
+	(void)ctx;
 	u64 off = gpa - VPCI_ECAM_GPA;
 	u32 x = (u32)*val;
-	if (size > 4 || (off & 3) + size > 4) {   /* PCIe base 7.2.2: no access crosses a dword */
+	/* PCIe base 7.2.2: no access crosses a dword; a domain without a bus has nothing there */
+	if (!b || size > 4 || (off & 3) + size > 4) {
 		if (!write)
 			*val = ~0ULL;
 		return true;
@@ -469,17 +470,23 @@ static bool ecam(struct vcpu *v, u64 gpa, u32 size, bool write, u64 *val, void *
 	return true;
 }
 
-status_t vpci_register(struct domain *d)
+/* Claimed once for every domain: a domain without a bus reads all ones and writes nothing. */
+status_t vpci_register(void)
+{
+	status_t st;
+	if (claimed)
+		return OK;
+	if ((st = pio_register("PCI CONFIG_ADDRESS", PORT_CONFIG_ADDRESS, 1, cf8, NULL)) ||
+	    (st = pio_register("PCI CONFIG_DATA", PORT_CONFIG_DATA, 4, cfc, NULL)) ||
+	    (st = mmio_register(NULL, "PCI ECAM", VPCI_ECAM_GPA, VPCI_ECAM_SIZE, ecam, NULL)))
+		return st;
+	claimed = true;
+	return OK;
+}
+
+void vpci_bus_put(struct domain *d)
 {
 	struct vpci_bus *b = vpci_bus_get(d, false);
-	status_t st;
-	if (!b)
-		return E_NOENT;
-	if (!ports_claimed) {
-		if ((st = pio_register("PCI CONFIG_ADDRESS", PORT_CONFIG_ADDRESS, 1, cf8, NULL)) ||
-		    (st = pio_register("PCI CONFIG_DATA", PORT_CONFIG_DATA, 4, cfc, NULL)))
-			return st;
-		ports_claimed = true;
-	}
-	return mmio_register(d, "PCI ECAM", VPCI_ECAM_GPA, VPCI_ECAM_SIZE, ecam, b);
+	if (b)
+		b->d = NULL, b->nr = 0;
 }

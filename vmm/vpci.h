@@ -45,8 +45,10 @@ struct vpci_bus {
 struct vpci_bus *vpci_bus_get(struct domain *d, bool create);
 /* Reads the host function's BARs (decoding off) and keeps the capabilities Passage supports. */
 status_t vpci_fn_init(struct vpci_fn *f, char *err, size_t errlen);
-/* Claims CF8/CFC (once) and the domain's ECAM window; at start-up. */
-status_t vpci_register(struct domain *d) __attribute__((warn_unused_result));
+/* Forgets the domain's bus (a refused domain). */
+void vpci_bus_put(struct domain *d);
+/* Claims CF8/CFC and the ECAM window in every domain (once, at start-up). */
+status_t vpci_register(void) __attribute__((warn_unused_result));
 /* Host configuration accesses of assigned functions are serialised with the guests' (CF8/CFC is one register pair). */
 u32 vpci_host_read(const struct vpci_fn *f, u16 off);
 void vpci_host_write(const struct vpci_fn *f, u16 off, u32 val);

@@ -4,8 +4,8 @@
 #include "irq.h"
 #include "nmi.h"
 #include "percpu.h"
-#include "lib/cmdline.h"
 #include "lib/log.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 
 static const char *const names[32] = {
@@ -18,6 +18,9 @@ static const char *const names[32] = {
 };
 
 static fatal_hook_fn fatal_hook;
+/* Locks each CPU held when it set its recovery point (spin_held_depth). */
+static u32 recover_depth[MAX_CPUS];
+_Static_assert(MAX_CPUS <= SPIN_MAX_CPUS, "every CPU's held locks are tracked");
 
 void exceptions_set_fatal_hook(fatal_hook_fn fn)
 {
@@ -48,14 +51,19 @@ static void dump(const struct exception_frame *f, int cpu)
 
 void exceptions_set_recovery(struct jmpbuf *b)
 {
-	this_cpu()->recover = b;
+	struct percpu *p = this_cpu();
+	recover_depth[p->cpu] = spin_held_depth();
+	p->recover = b;
 }
 
 /* Rewrites the frame so that IRETQ lands in arch_longjmp(recovery point, 1). */
-static bool recover(struct percpu *p, struct exception_frame *f)
+static bool recover(struct percpu *p, struct exception_frame *f, u32 depth_at_fault)
 {
 	if (!p || !p->recover || f->vector == 2 || f->vector == 8 || f->vector == 18)
 		return false;
+	u32 held = depth_at_fault - recover_depth[p->cpu];
+	if (held)
+		LOG("exception", "CPU %u releases %u lock(s) the faulting code held", p->cpu, held);
 	LOG("exception", "CPU %u resumes at its recovery point", p->cpu);
 	f->rip = (u64)(uintptr_t)arch_longjmp;
 	f->rdi = (u64)(uintptr_t)p->recover;
@@ -80,15 +88,21 @@ void exception_handler(struct exception_frame *f)
 	int cpu = percpu_log_cpu();
 	struct percpu *p = cpu >= 0 ? this_cpu() : NULL;
 	if (p && p->in_exception++) {
-		log_break_lock();
+		log_panic_begin(); /* may already be in it: then this CPU owns the output */
 		log_raw("exception: nested exception during the dump; halting\n");
+		log_panic_end();
 		halt_forever();
 	}
-	log_break_lock(); /* the faulting code may have held the log lock */
+	u32 depth = spin_held_depth();
+	log_panic_begin(); /* never breaks a lock another CPU waits on (lib/log.c) */
 	dump(f, cpu);
-	if (recover(p, f))
+	if (recover(p, f, depth)) {
+		log_panic_end();
+		spin_release_held(recover_depth[p->cpu]);
 		return;
+	}
 	LOG("exception", "CPU %d halted", cpu);
+	log_panic_end();
 	if (fatal_hook)
 		fatal_hook();
 	halt_forever();
@@ -98,17 +112,17 @@ void exception_handler(struct exception_frame *f)
  * Loads recognisable values into every general register, then faults, so the
  * test harness can check that the dump shows each register correctly.
  */
-void exceptions_selftest(int crash)
+void exceptions_raise(u8 vector)
 {
-	LOG("exception", "deliberate exception requested (crash=%d)", crash);
-	switch (crash) {
-	case CRASH_UD:
+	LOG("exception", "deliberate exception requested (vector %u)", vector);
+	switch (vector) {
+	case EXC_UD:
 		__asm__ volatile("mov $0x1111111111111111, %%rbx\n\t"
 				 "mov $0x2222222222222222, %%r12\n\t"
 				 "mov $0xfedcba9876543210, %%r15\n\t"
 				 "ud2" ::: "rbx", "r12", "r15", "memory");
 		break;
-	case CRASH_PF:
+	case EXC_PF:
 		/* Reads an address above the identity map; CR2 must name it. */
 		__asm__ volatile("mov $0x1111111111111111, %%rbx\n\t"
 				 "mov $0x2222222222222222, %%r12\n\t"
@@ -116,12 +130,12 @@ void exceptions_selftest(int crash)
 				 "mov $0x00007fdead000000, %%rax\n\t"
 				 "mov (%%rax), %%rax" ::: "rax", "rbx", "r12", "r15", "memory");
 		break;
-	case CRASH_GP:
+	case EXC_GP:
 		__asm__ volatile("mov $0x1111111111111111, %%rbx\n\t"
 				 "mov $0x8000000000000000, %%rax\n\t"
 				 "mov (%%rax), %%rax" ::: "rax", "rbx", "memory");
 		break;
-	case CRASH_DE:
+	case EXC_DE:
 		__asm__ volatile("mov $0x1111111111111111, %%rbx\n\t"
 				 "xor %%ecx, %%ecx\n\t"
 				 "mov $1, %%eax\n\t"

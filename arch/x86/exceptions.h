@@ -26,6 +26,14 @@ NORETURN void arch_longjmp(struct jmpbuf *b, int value);
  * While this CPU has a recovery point, an exception (other than NMI, #DF and
  * #MC) is dumped and then resumes there with arch_setjmp returning 1, so a
  * fault while handling one guest's VM exit stops that guest, not the CPU.
+ *
+ * Locks: every spinlock the faulting code took after the recovery point was
+ * set (lib/spinlock.h tracks them per CPU) is released before resuming, so no
+ * other CPU waits for ever; the data such a lock guarded may be half-updated
+ * (code under a recovery point, the VM-exit handlers, takes the domain lock,
+ * the allocator and the log lock). The log lock is handled by the dump itself
+ * (log_panic_begin/end). A CPU that halts instead keeps what it held except
+ * the log lock.
  */
 void exceptions_set_recovery(struct jmpbuf *b);
 
@@ -35,7 +43,12 @@ void exceptions_set_fatal_hook(fatal_hook_fn fn);
 
 void exception_handler(struct exception_frame *f);
 
-/* Triggers the exception selected by crash= (lib/cmdline.h CRASH_*). */
-void exceptions_selftest(int crash);
+/* Vectors exceptions_raise() can raise (SDM Vol. 3A table 6-1). */
+#define EXC_DE 0   /* divide error */
+#define EXC_UD 6   /* invalid opcode */
+#define EXC_GP 13  /* general protection */
+#define EXC_PF 14  /* page fault */
+/* Test aid: raises that exception with recognisable register values (crash= on the command line). */
+void exceptions_raise(u8 vector);
 
 #endif

@@ -95,21 +95,24 @@ static void idle_tick(u8 vector, void *ctx)
 	(void)vector, (void)ctx;
 }
 
+/* TSC-deadline idle: the vector of its wake-up tick, 0 when the CPU lacks the mode (D20: set
+ * once by the boot CPU before any AP starts, never lazily from several CPUs). */
+static u8 idle_vector;
+
+void lapic_idle_setup(void)
+{
+	if (cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE)
+		idle_vector = irq_alloc(idle_tick, NULL);
+}
+
 void lapic_idle_until(u64 deadline)
 {
-	static u8 vector;
-	static bool have_deadline_mode, probed;
-	if (!probed) {
-		have_deadline_mode = (cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE) != 0;
-		vector = have_deadline_mode ? irq_alloc(idle_tick, NULL) : 0;
-		probed = true;
-	}
-	if (!vector) {
+	if (!idle_vector) {
 		cpu_relax();
 		return;
 	}
 	/* SDM 11.5.4.1: LVT timer mode 2 = TSC-deadline; writing IA32_TSC_DEADLINE arms it. */
-	lapic_write(LAPIC_LVT_TIMER, vector | (2u << 17));
+	lapic_write(LAPIC_LVT_TIMER, idle_vector | (2u << 17));
 	wrmsr(MSR_IA32_TSC_DEADLINE, deadline);
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 	wrmsr(MSR_IA32_TSC_DEADLINE, 0);

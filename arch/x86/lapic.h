@@ -48,6 +48,8 @@ void lapic_eoi(void);
  * it, it only pauses briefly. Interrupts are off again on return.
  */
 void lapic_idle_until(u64 deadline);
+/* Boot CPU, once, before other CPUs start: picks the idle wake-up vector. */
+void lapic_idle_setup(void);
 /* Periodic local APIC timer on vector (divide by 16, initial count count); 0 stops it. */
 void lapic_timer_periodic(u8 vector, u32 count);
 

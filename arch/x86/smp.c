@@ -9,6 +9,8 @@
 #include "lib/string.h"
 
 extern const char trampoline_start[], trampoline_end[];
+/* trampoline.asm's labels for struct trampoline_params and each of its fields */
+extern const char t_params[], t_cr3[], t_stack[], t_entry[], t_arg[];
 
 struct trampoline_params {
 	u64 cr3;
@@ -16,6 +18,19 @@ struct trampoline_params {
 	u64 entry;
 	u64 arg;
 };
+_Static_assert(sizeof(struct trampoline_params) == 32, "trampoline.asm reserves 32 bytes");
+
+#define AP_ONLINE_US 10000000 /* per AP: generous, an emulator's CPU may be starved (C.4) */
+
+/* The C view of the trampoline's parameter block equals the assembly's, field by field. */
+static bool params_match_asm(void)
+{
+	return t_cr3 - t_params == offsetof(struct trampoline_params, cr3) &&
+	       t_stack - t_params == offsetof(struct trampoline_params, stack) &&
+	       t_entry - t_params == offsetof(struct trampoline_params, entry) &&
+	       t_arg - t_params == offsetof(struct trampoline_params, arg) &&
+	       trampoline_end - t_params == sizeof(struct trampoline_params);
+}
 
 static ap_main_fn ap_main_hook;
 
@@ -59,6 +74,10 @@ u32 smp_start(const struct acpi_platform *acpi, u32 max_cpus, ap_main_fn ap_main
 {
 	u32 online = 1, bsp = lapic_id();
 	u64 size = (u64)(trampoline_end - trampoline_start);
+	if (!params_match_asm()) {
+		LOG("smp", "error: struct trampoline_params does not match trampoline.asm; APs not started");
+		return online;
+	}
 	u64 page = pmm_alloc_pages(1, 1 * MiB);
 	if (!page) {
 		LOG("smp", "no free page below 1 MiB for the start-up trampoline; APs not started");
@@ -83,12 +102,12 @@ u32 smp_start(const struct acpi_platform *acpi, u32 max_cpus, ap_main_fn ap_main
 		*tp = (struct trampoline_params){ paging_cr3(), p->stack_top,
 						  (u64)(uintptr_t)ap_entry, (u64)(uintptr_t)p };
 		status_t st = start_one(c->apic_id, page);
-		if (st == OK && wait_online(p, 2000000)) {
+		if (st == OK && wait_online(p, AP_ONLINE_US)) {
 			online++;
 			continue;
 		}
 		LOG("smp", "APIC ID 0x%x did not come online (%s)", c->apic_id,
-		    st ? status_str(st) : "no response in 2 s");
+		    st ? status_str(st) : "no response in 10 s");
 		cpus[online] = NULL; /* its per-CPU memory stays reserved: the CPU may still wake */
 	}
 	nr_cpus_started = online;

@@ -5,6 +5,7 @@ bits 16
 section .rodata
 align 16
 global trampoline_start, trampoline_end
+global t_params, t_cr3, t_stack, t_entry, t_arg ; checked field by field in smp.c
 
 trampoline_start:
 	cli
@@ -78,6 +79,7 @@ t_jmp64:
 	dw 0x18
 align 8
 ; struct trampoline_params (arch/x86/smp.c) -- the last 32 bytes
+t_params:
 t_cr3:   dq 0
 t_stack: dq 0
 t_entry: dq 0

@@ -141,7 +141,11 @@ if [ -x "$BOCHS_CHROOT/usr/bin/bochs" ]; then
     expect_ready
     expect 'boot: Passage starting: multiboot2 \(BIOS\)' "boot path wrong"
     expect_cpus 2 2
-    expect 'cpu: GenuineIntel, .* VMX yes' "VMX not reported"
+    expect 'cpu: GenuineIntel, APIC ID 0x0, x2APIC mode, VMX yes' "boot CPU not in x2APIC mode with VMX"
+    expect '\[cpu1\] smp: online \(APIC ID 0x1, x2APIC\)' "AP not online in x2APIC mode"
+    # i440FX host bridge, PIIX3 ISA, IDE, USB and ACPI functions, found through ports 0xcf8/0xcfc
+    expect_pci "8086:1237 8086:7000 8086:7010 8086:7020 8086:7113"
+    expect 'pci: 5 functions via CF8/CFC' "PCI not enumerated through CF8/CFC"
     expect 'acpi: DMAR: not present' "DMAR should be absent"
     finish emu/bochs-bios-iso
 else

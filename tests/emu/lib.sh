@@ -167,8 +167,8 @@ finish() {
 # run_bochs_vtd NAME TIMEOUT IMAGE CPUS: like run_bochs, on the project's patched Bochs 3.0
 # (tests/platforms/bochs-vtd/README.md): VT-d unit at 0xfed90000, e1000 at 00:02.0 (vnet
 # backend), edu devices at 00:03.0 and 00:04.0. Env: BOCHS_VTD_AW (39|48, default 48),
-# BOCHS_VTD_OPTS (more vtd: options, e.g. "frcd=2, cm=1"), BOCHS_EDU_OPTS (more edu: options,
-# e.g. "dma_bits=64"), BOCHS_VTD_SLOTS (the pci: slots, default e1000 and two edu),
+# BOCHS_VTD_OPTS (more vtd: options, e.g. "frcd=2, cm=1"; interrupt remapping "ir=1, eim=1,
+# pi=1"), BOCHS_EDU_OPTS (more edu: options, e.g. "dma_bits=64"), BOCHS_VTD_SLOTS (the pci: slots, default e1000 and two edu),
 # BOCHS_VTD_EXTRA (more bochsrc lines), BOCHS_VTD_PREFIX (another install prefix, for
 # development). The DMAR for the image comes from tests/platforms/bochs-vtd/mkdmar.sh.
 run_bochs_vtd() {

@@ -31,6 +31,11 @@ linux_ok() { # CPUS
         "init did not see $1 CPUs"
     expect 'linux: \[ *[0-9.]+\] PASSAGE-INIT: PASS linux-init' "init's CPU/timer check failed"
     expect 'domain: summary: linux exit code 0: guest requested a reset' "Linux did not reboot cleanly"
+    # The TSC-deadline timer is what Linux's per-CPU clockevent devices use (read from sysfs by init).
+    local ce
+    ce=$(log_get 'PASSAGE-INIT: clockevents: .*' | sed 's/^PASSAGE-INIT: clockevents: //; s/ *$//')
+    [ "$ce" = "$(printf 'lapic-deadline %.0s' $(seq "$1") | sed 's/ $//')" ] ||
+        fail "Linux's clockevents are '${ce:-unreported}', expected lapic-deadline on each of $1 CPUs"
     local up
     up=$(log_get 'PASSAGE-INIT: uptime [0-9.]+ -> [0-9.]+')
     [ -n "$up" ] || fail "no uptime report"

@@ -22,22 +22,36 @@ img vmx-two "$C/two-domains.cfg" "$G/compute.elf" "$G/escape.elf"
 img vmx-mistakes "$C/mistakes.cfg" "$G/basic.elf"
 img irq-timer "$C/irq-timer.cfg" "$G/timer.elf"
 tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/vmx-hostfault.iso" "test_exit crash=vmexit" \
-    "$C/host-fault.cfg" "$G/compute.elf" "$G/hostfault.elf" >>"$LOGS/test-images.txt" 2>&1 ||
+    "$C/host-fault.cfg" "$G/chatter.elf" "$G/hostfault.elf" >>"$LOGS/test-images.txt" 2>&1 ||
     echo "FAIL emu/vmx-images: vmx-hostfault.iso not built"
 img irq-ipi "$C/irq-ipi.cfg" "$G/ipi.elf"
 
-# guest_results DOMAIN PREFIX: each PASS/FAIL line a guest printed becomes a result.
+# guest_results DOMAIN PREFIX: each PASS/FAIL/SKIP line a guest printed becomes a result, so a
+# guest's SKIP reaches run-all.sh's SKIP count instead of vanishing.
 guest_results() {
-    clean_log "$RUN_LOG" | sed -n "s/^.*\] $1: \(PASS\|FAIL\) \(.*\)$/\1 \2/p" | while read -r verdict rest; do
+    clean_log "$RUN_LOG" | sed -n "s/^.*\] $1: \(PASS\|FAIL\|SKIP\) \(.*\)$/\1 \2/p" | while read -r verdict rest; do
         echo "$verdict $2/$rest"
     done
+}
+
+# expect_guest_summary DOMAIN PASSES [SKIP...]: the guest's own summary is exactly "PASSES passed,
+# 0 failed" and it skipped exactly the checks named (a platform fact, relayed as SKIP results), so
+# a check that silently stops running fails the suite.
+expect_guest_summary() {
+    local dom=$1 want=$2 got skips
+    shift 2
+    got=$(log_get "\] $dom: [0-9]+ passed, [0-9]+ failed" | sed 's/^.*: //')
+    [ "$got" = "$want passed, 0 failed" ] || fail "$dom reported '${got:-no summary}', expected '$want passed, 0 failed'"
+    skips=$(clean_log "$RUN_LOG" | sed -n "s/^.*\] $dom: SKIP \([^:]*\):.*/\1/p" | sort | tr '\n' ' ')
+    [ "$skips" = "$(printf '%s\n' "$@" | grep . | sort | tr '\n' ' ')" ] ||
+        fail "$dom skipped [${skips% }], expected [$*]"
 }
 
 run_bochs vmx-exits 240 "$T/vmx-exits.iso" 2
 guest_results basic emu/vmx-exits
 expect_ready
 expect 'vmx: VMCS revision 0x[0-9a-f]+; pin' "controls not negotiated"
-expect '\] basic: [0-9]+ passed, 0 failed' "guest reported failures"
+expect_guest_summary basic 34 xsetbv-mpx-pair   # Bochs corei7_skylake_x has no MPX state
 expect 'basic: PASS cpuid-hv-signature' "hypervisor leaf not seen by the guest"
 expect 'basic: PASS rdmsr-unknown-gp' "unknown MSR did not #GP"
 expect 'basic: INFO module 0 0x[0-9a-f]+-0x[0-9a-f]+ "compute.elf"' "initrd not passed as multiboot module 0"
@@ -46,12 +60,13 @@ expect 'domain: basic stopped: guest wrote 0 to port 0xf4 \(exit code 0\)' "gues
 cpuid=$(log_get 'basic vCPU 0: +CPUID +\(10\) [0-9]+' | awk '{print $NF}')
 [ -n "$cpuid" ] && (( cpuid >= 1000 )) || fail "CPUID exit count ${cpuid:-missing}, expected >= 1000"
 expect 'stats: basic vCPU 0: +XSETBV +\(55\) [1-9]' "XSETBV exits not counted"
+expect 'stats: basic vCPU 0: +WBINVD +\(54\) [1-9]' "WBINVD exits not counted"
 finish emu/vmx-exits
 
 run_bochs vmx-two-domains 300 "$T/vmx-two.iso" 2
 expect 'domain: escape stopped: EPT violation: write at guest-physical 0x4800000 \(outside its 8 MiB\), guest RIP 0x[0-9a-f]+' \
     "escape was not stopped by an EPT violation with the right report"
-expect 'compute: PASS compute: 5 rounds' "compute did not finish its work"
+expect 'compute: PASS compute: 8 rounds' "compute did not finish its work"
 expect 'domain: summary: compute exit code 0' "compute did not exit cleanly"
 # compute keeps running after escape stopped: a compute line follows the stop report
 stop_line=$(clean_log "$RUN_LOG" | grep -n 'domain: escape stopped' | cut -d: -f1)
@@ -63,27 +78,34 @@ expect '\[cpu0\] domain: escape vCPU 0 starting' "escape not on CPU 0"
 finish emu/vmx-two-domains
 
 run_bochs vmx-config-mistakes 240 "$T/vmx-mistakes.iso" 2
-expect "config: error: config line 12: unknown key 'colour'" "unknown key not reported with its line"
-expect 'config: error: config line 1[4-6]: memory: ' "oversized memory not reported"
-expect 'config: error: config line (19|2[01]): cpus: CPU 0 ' "overlapping CPU not reported"
-expect "config: error: config line 2[4-7]: kernel: .*nosuch.elf" "missing image not reported"
-expect "config: error: config line 3[2-4]: console: port 0x3f8 is the hypervisor's own console" \
+expect "config: error: config line 12: unknown key 'colour'$" "unknown key not reported with its line"
+expect 'config: error: config line 16: memory: 64 GiB requested, [0-9.]+ [MG]iB left$' "oversized memory not reported"
+expect "config: error: config line 20: cpus: CPU 0 is already used by domain 'good'$" "overlapping CPU not reported"
+expect "config: error: config line 27: kernel: no module named 'nosuch.elf'$" "missing image not reported"
+expect "config: error: config line 33: console: port 0x3f8 is the hypervisor's own console$" \
     "passing the hypervisor's console through was not refused"
-expect 'domain: 1 of 6 configured domains built' "not exactly the valid domain built"
+expect 'config: error: config line 36: cpus: more than 8 CPUs \(a domain runs at most 8 vCPUs\)$' \
+    "a domain with more CPUs than vCPUs was not refused"
+errors=$(clean_log "$RUN_LOG" | grep -c 'config: error: ')
+[ "$errors" = 6 ] || fail "expected 6 config errors, saw $errors"
+expect "domain: junk refused: kernel 'passage.cfg': neither a Linux bzImage nor a multiboot1 image" \
+    "a kernel that is no image was not refused at build"
+expect 'domain: junk refused at build; 0 pages kept' "a domain refused at build kept memory"
+expect 'domain: 1 of 8 configured domains built' "not exactly the valid domain built"
 expect 'domain: summary: good exit code 0' "the valid domain did not run to completion"
 finish emu/vmx-config-mistakes
 
 # Virtual local APIC: timer modes, self-IPIs, TPR/PPR/ISR/EOI, STI window, HLT, xAPIC MMIO.
 run_bochs vmx-irq-timer 240 "$T/irq-timer.iso" 2
 guest_results timer emu/vmx-irq-timer
-expect '\] timer: [0-9]+ passed, 0 failed' "timer guest reported failures"
+expect_guest_summary timer 32
 expect 'domain: timer stopped: guest wrote 0 to port 0xf4' "timer guest did not finish"
 finish emu/vmx-irq-timer
 
 # Guest SMP: INIT/SIPI start-up of vCPU 1, fixed IPIs both ways, destinations within the domain.
 run_bochs vmx-irq-ipi 240 "$T/irq-ipi.iso" 2
 guest_results ipi emu/vmx-irq-ipi
-expect '\] ipi: [0-9]+ passed, 0 failed' "ipi guest reported failures"
+expect_guest_summary ipi 14
 expect '\[cpu1\] domain: ipi vCPU 1 starting at 0x8000 on CPU 1' "vCPU 1 not started by SIPI"
 finish emu/vmx-irq-ipi
 
@@ -114,7 +136,7 @@ check_snapshots() {
 # Console: whole-line commands typed while compute runs on CPU 1 and CPU 0 (its guest, escape,
 # stopped) serves the console: statistics (long and one-letter form) and two snapshots of
 # compute's vCPU, which only CPU 1 can read (VMREAD works on the CPU that owns the VMCS).
-run_bochs_console vmx-console-stats 240 "$T/vmx-two.iso" 2 'compute: round 1/5' \
+run_bochs_console vmx-console-stats 240 "$T/vmx-two.iso" 2 'compute: round 1/8' \
     'stats;vcpu compute 0;s;vcpu compute;vcpu nosuch;help' 'console: +vcpu +DOMAIN \[N\] '
 [ "$RUN_STATUS" = 0 ] || fail "console session did not reach the end (status $RUN_STATUS)"
 expect '\[cpu0\] stats: domain compute: running' "no statistics printed on request while compute ran"
@@ -143,12 +165,23 @@ check_snapshots compute "$G/compute.elf" 1 2
 log_has 'domain: spin stopped' && fail "spin stopped"
 finish emu/vmx-console-busy
 
-# A fault inside the hypervisor while handling one domain's VM exit stops that domain only.
+# A fault inside the hypervisor while handling one domain's VM exit stops that domain only, and
+# never wedges the log lock the other CPU is holding or waiting for (chatter logs without pause).
 run_bochs vmx-host-fault 240 "$T/vmx-hostfault.iso" 2
 expect 'exception: vector 6 \(#UD invalid opcode\) error code 0x0 on CPU 0' "the deliberate host #UD was not dumped"
 expect 'exception: CPU 0 resumes at its recovery point' "CPU 0 did not recover"
 expect 'domain: hostfault stopped: hypervisor exception while handling a VM exit' "faulting domain not stopped"
-expect 'domain: summary: compute exit code 0' "the other domain did not complete"
+expect '\] chatter: PASS chatter-lines' "the logging domain did not finish"
+expect 'domain: summary: chatter exit code 0' "the logging domain did not complete"
+chat=$(clean_log "$RUN_LOG" | grep -Eo '\] chatter: chatter: line [0-9]+/600 \.+$' | sort -u | wc -l)
+[ "$chat" = 600 ] || fail "expected 600 distinct whole chatter lines, saw $chat"
+dump_line=$(clean_log "$RUN_LOG" | grep -n 'exception: vector 6' | head -n1 | cut -d: -f1)
+resume_line=$(clean_log "$RUN_LOG" | grep -n 'resumes at its recovery point' | head -n1 | cut -d: -f1)
+first_chat=$(clean_log "$RUN_LOG" | grep -n 'chatter: line ' | head -n1 | cut -d: -f1)
+last_chat=$(clean_log "$RUN_LOG" | grep -n 'chatter: line ' | tail -n1 | cut -d: -f1)
+[ -n "$dump_line" ] && [ -n "$first_chat" ] && [ -n "$last_chat" ] && [ -n "$resume_line" ] &&
+    (( first_chat < dump_line && last_chat > resume_line )) ||
+    fail "the fault did not come while the other CPU was logging (chatter lines ${first_chat:-?}..${last_chat:-?}, dump ${dump_line:-?}, resume ${resume_line:-?})"
 log_has 'exception: CPU [0-9]+ halted' && fail "a CPU halted"
 log_has 'hostfault: FAIL' && fail "the faulting hypercall returned to the guest"
 finish emu/vmx-host-fault

@@ -11,6 +11,9 @@ int guest_main(void)
 		gprintf("SKIP hostfault: not under Passage\n");
 		return 0;
 	}
+	/* delay=N: spin first, so another domain is busy logging when the fault comes */
+	for (volatile uint32_t i = cmdline_uint("delay", 0); i > 0; i--)
+		;
 	/* Passage must stop this domain (its exit handler faulted) and keep every other running. */
 	uint32_t r = vmcall(HC_TEST_HOST_FAULT, 0, 0);
 	gprintf("FAIL hostfault: the faulting hypercall returned 0x%x\n", r);

@@ -10,6 +10,7 @@
 #include <linux/completion.h>
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
+#include <linux/irq.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -35,6 +36,10 @@ MODULE_PARM_DESC(bad_dma, "after the checks, make the device write to an IOVA no
 static ulong bad_addr = 0x100000;
 module_param(bad_addr, ulong, 0444);
 MODULE_PARM_DESC(bad_addr, "the address the bad DMA targets (default 1 MiB)");
+
+static bool want_ir;
+module_param(want_ir, bool, 0444);
+MODULE_PARM_DESC(want_ir, "interrupt remapping is expected: the MSI must be in remappable format");
 
 struct edu_test {
 	struct pci_dev *pdev;
@@ -118,6 +123,34 @@ out:
 	kfree(a);
 }
 
+/*
+ * The message the kernel programmed into the device's MSI capability: with interrupt remapping
+ * on, the address is in remappable format (VT-d spec 5.1.2.2: bit 4 set, bits 19:5 and 2 the
+ * handle), so the counted MSIs went through an IRTE; in compatibility format bits 19:12 are the
+ * destination APIC ID. The interrupt chip's name shows the irq domain (IR-PCI-MSI when remapped).
+ */
+static void edu_test_msi_format(struct edu_test *t)
+{
+	struct pci_dev *pdev = t->pdev;
+	struct irq_data *d = irq_get_irq_data(pci_irq_vector(pdev, 0));
+	u32 addr = 0;
+	u16 ctl = 0, data = 0;
+
+	pci_read_config_word(pdev, pdev->msi_cap + PCI_MSI_FLAGS, &ctl);
+	pci_read_config_dword(pdev, pdev->msi_cap + PCI_MSI_ADDRESS_LO, &addr);
+	pci_read_config_word(pdev, pdev->msi_cap + ((ctl & PCI_MSI_FLAGS_64BIT) ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32),
+			     &data);
+	say("msi %s: address 0x%08x data 0x%04x (%s format), chip %s", pci_name(pdev), addr, data,
+	    (addr & BIT(4)) ? "remappable" : "compatibility", d && d->chip ? d->chip->name : "?");
+	if (!want_ir)
+		return;
+	if ((addr & 0xfff00000) == 0xfee00000 && (addr & BIT(4)))
+		say("PASS msi-remapped: handle %u%s", ((addr >> 5) & 0x7fff) | ((addr >> 2) & 1) << 15,
+		    (addr & BIT(3)) ? " + subhandle" : "");
+	else
+		say("FAIL msi-remapped: MSI address 0x%08x is not in remappable format", addr);
+}
+
 static void edu_test_run(struct edu_test *t)
 {
 	struct device *dev = &t->pdev->dev;
@@ -163,6 +196,7 @@ static void edu_test_run(struct edu_test *t)
 		say("PASS msi-count: 3 MSIs for 2 transfers and 1 raised interrupt");
 	else
 		say("FAIL msi-count: %d MSIs, expected 3", atomic_read(&t->irqs) - irqs0);
+	edu_test_msi_format(t);
 	edu_test_streaming(t);
 
 	if (bad_dma) {

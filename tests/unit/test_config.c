@@ -1,4 +1,4 @@
-/* Unit tests of the domain configuration parser and machine checks (lib/config.c). */
+/* Unit tests of the domain configuration parser and machine checks (lib/cfg_*.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -352,20 +352,21 @@ static void test_cpus_values(void **state)
 	expect_error(BAD "memory = 2M\nkernel = k\ncpus = 4294967296\n", 4,
 		     "cpus: CPU 4294967296 is out of range");
 
-	/* 64 CPUs are accepted, 65 are not */
+	/* 8 CPUs (one vCPU each, the most a domain runs) are accepted; a 9th refuses the domain (D17) */
 	n = snprintf(text, sizeof(text), "[domain a]\nmemory = 2M\nkernel = k\ncpus = 0");
-	for (int i = 1; i < CFG_MAX_CPUS; i++)
+	for (int i = 1; i < 8; i++)
 		n += snprintf(text + n, sizeof(text) - (size_t)n, ",%d", i);
 	snprintf(text + n, sizeof(text) - (size_t)n, "\n");
 	parse(text);
 	assert_errors(0);
-	assert_int_equal(c.domains[0].nr_cpus, CFG_MAX_CPUS);
-	assert_int_equal(c.domains[0].cpus[63], 63);
-	snprintf(text + n, sizeof(text) - (size_t)n, ",64\n");
+	assert_int_equal(c.domains[0].nr_cpus, 8);
+	assert_int_equal(c.domains[0].cpus[7], 7);
+	assert_true(c.domains[0].valid);
+	snprintf(text + n, sizeof(text) - (size_t)n, ",8\n");
 	parse(text);
 	assert_errors(1);
-	assert_error(0, "config line 4: cpus: more than 64 CPUs");
-	assert_int_equal(c.domains[0].nr_cpus, CFG_MAX_CPUS);
+	assert_error(0, "config line 4: cpus: more than 8 CPUs (a domain runs at most 8 vCPUs)");
+	assert_false(c.domains[0].valid);
 }
 
 static void test_pci_addresses(void **state)

@@ -84,12 +84,57 @@ static void test_free_merges(void **state)
 	assert_int_equal(pmm_alloc(&m, 8, 0), b);
 }
 
+static u64 extent_pages(void)
+{
+	u64 n = 0;
+	for (u32 i = 0; i < m.nr; i++)
+		n += m.ext[i].pages;
+	return n;
+}
+
+/* A split that needs an extent when the table is full loses pages: they are counted, never silent. */
+static void test_full_table_reports_lost_pages(void **state)
+{
+	(void)state;
+	memset(&m, 0, sizeof m);
+	for (u32 i = 0; i < PMM_MAX_EXTENTS; i++)                /* pages 16i+1 .. 16i+10 */
+		m.ext[i] = (struct pmm_extent){ (u64)(16 * i + 1) * PAGE_SIZE, 10 };
+	m.nr = PMM_MAX_EXTENTS;
+	m.free_pages = m.total_pages = PMM_MAX_EXTENTS * 10;
+	/* one page below 5 pages: page 4 of extent 0; pages 5..10 need a new extent and are lost */
+	assert_int_equal(pmm_alloc(&m, 1, 5 * PAGE_SIZE), 4 * PAGE_SIZE);
+	assert_int_equal(m.lost_pages, 6);
+	assert_int_equal(m.free_pages, extent_pages());
+	/* reserving page 84 in extent 5 (pages 81..90): 85..90 are lost */
+	pmm_reserve(&m, 84 * PAGE_SIZE, PAGE_SIZE);
+	assert_int_equal(m.lost_pages, 12);
+}
+
+/* Guest RAM: n pages aligned to 2 MiB, the slack around it given back. */
+static void test_aligned_alloc(void **state)
+{
+	(void)state;
+	map();
+	pmm_init(&m, &bi, NULL, 0);
+	u64 free0 = m.free_pages;
+	u64 p = pmm_alloc_aligned(&m, 1024, 2 * MiB, 0);
+	assert_true(p != 0 && p % (2 * MiB) == 0);
+	assert_int_equal(m.free_pages, free0 - 1024);
+	assert_int_equal(m.free_pages, extent_pages());
+	for (u32 i = 0; i < m.nr; i++)                          /* nothing free inside [p, p+4 MiB) */
+		assert_false(overlaps(m.ext[i].base, m.ext[i].pages * PAGE_SIZE, p, 4 * MiB));
+	pmm_free(&m, p, 1024);
+	assert_int_equal(m.free_pages, free0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_never_hands_out_reserved),
 		cmocka_unit_test(test_limit_and_contiguity),
 		cmocka_unit_test(test_free_merges),
+		cmocka_unit_test(test_full_table_reports_lost_pages),
+		cmocka_unit_test(test_aligned_alloc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

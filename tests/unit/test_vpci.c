@@ -82,7 +82,8 @@ static mmio_fn ecam_fn;
 static void *ecam_ctx;
 status_t mmio_register(struct domain *d, const char *name, u64 base, u64 size, mmio_fn fn, void *ctx)
 {
-	(void)d, (void)name, (void)size;
+	(void)name, (void)size;
+	assert_null(d);                                     /* every domain */
 	assert_int_equal(base, VPCI_ECAM_GPA);
 	ecam_fn = fn, ecam_ctx = ctx;
 	return OK;
@@ -139,7 +140,7 @@ static int setup(void **state)
 	char err[100];
 	assert_int_equal(vpci_fn_init(fn, err, sizeof err), OK);
 	b->nr = 1;
-	assert_int_equal(vpci_register(&dom), OK);
+	assert_int_equal(vpci_register(), OK);
 	maps = unmaps = host_writes = 0;
 	return 0;
 }
@@ -286,6 +287,25 @@ static void test_stopped_domain_writes_nothing(void **state)
 	assert_int_equal(rd(0), 0x11e81234u);
 }
 
+static void test_domain_without_bus(void **state)
+{
+	(void)state;
+	struct domain other = { .index = 1, .mem_size = 16 * MiB, .state = DOM_RUNNING };
+	struct vcpu ov = { .dom = &other };
+	u64 x = 0;
+	ecam_fn(&ov, VPCI_ECAM_GPA, 4, false, &x, ecam_ctx);
+	assert_int_equal(x, 0xffffffffffffffffULL);
+	u32 v = 0x80000000u;
+	port_fn[0](&ov, 0xcf8, 4, false, &v, NULL);
+	v = 0xffffffffu;
+	port_fn[1](&ov, 0xcfc, 4, true, &v, NULL);
+	assert_int_equal(v, 0xffffffffu);
+	vpci_bus_put(&dom);                                   /* a refused domain's bus is gone */
+	x = 0;
+	ecam_fn(&vc, VPCI_ECAM_GPA + (1 << 15), 4, false, &x, ecam_ctx);
+	assert_int_equal(x, 0xffffffffffffffffULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +318,7 @@ int main(void)
 		cmocka_unit_test_setup(test_io_bar_only_at_host_ports, setup),
 		cmocka_unit_test_setup(test_cf8_cfc, setup),
 		cmocka_unit_test_setup(test_stopped_domain_writes_nothing, setup),
+		cmocka_unit_test_setup(test_domain_without_bus, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

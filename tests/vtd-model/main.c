@@ -1,17 +1,13 @@
 /* main.c: the VT-d model tests. Each test resets the unit state it uses, drives the unit through
  * its registers and the edu DMA engine, and prints PASS/FAIL/SKIP; the last line is the summary.
  * Spec: Intel VT-d Architecture Specification, section numbers of rev. 3.x (titles quoted). */
-#include "unit.h"
+#include "test.h"
 
-enum { PASS_, FAIL_, SKIP_ };
-static char why[256];
+char why[256];
 static unsigned n_pass, n_fail, n_skip;
-static bool qemu;                 /* platform=qemu: known QEMU deviations become SKIPs */
-#define FAILF(...) do { snprintf(why, sizeof why, __VA_ARGS__); return FAIL_; } while (0)
-#define SKIPF(...) do { snprintf(why, sizeof why, __VA_ARGS__); return SKIP_; } while (0)
-#define REQUIRE(c, ...) do { if (!(c)) FAILF(__VA_ARGS__); } while (0)
+bool qemu;                        /* platform=qemu: known QEMU deviations become SKIPs */
 
-static void report(const char *name, int r)
+void report(const char *name, int r)
 {
 	if (r == PASS_) { printf("PASS %s\n", name); n_pass++; }
 	else if (r == FAIL_) { printf("FAIL %s: %s\n", name, why); n_fail++; }
@@ -22,7 +18,6 @@ static void report(const char *name, int r)
 /* Fixed memory the tests use (host-physical), all inside the first 128 MiB, and the IOVAs
  * (128..256 MiB, inside edu's default 28-bit DMA mask). The identity pages of the IOVAs hold a
  * sentinel so an untranslated DMA is caught. */
-#define STAGE 0x06000000UL       /* staging page for loading the edu buffer with TE off */
 #define HPA_A 0x06100000UL
 #define HPA_B 0x06102000UL
 #define HPA_C 0x06105000UL
@@ -39,7 +34,7 @@ static void report(const char *name, int r)
 #define V_FAULT 0x62
 #define V_IRANGE 0x63
 
-static struct edu *E0, *E1;
+struct edu *E0, *E1;
 static struct dom D;
 
 static u8 pat(u8 seed, u64 i) { return (u8)(seed + i * 7 + (i >> 8)); }
@@ -96,7 +91,8 @@ static bool xlate_setup(int levels)
 	return gcmd(GCMD_TE, true);
 }
 
-static u64 opt_aw, opt_nfr, opt_cm, opt_ir, opt_pt, opt_sllps, opt_edumask;
+static u64 opt_aw, opt_nfr, opt_cm, opt_ir, opt_eim, opt_pi, opt_pt, opt_sllps;
+u64 opt_edumask;
 
 /* ---- 1. Identity registers (10.4.1 VER_REG, 10.4.2 CAP_REG, 10.4.3 ECAP_REG) ---- */
 
@@ -119,6 +115,7 @@ static int t_cap(void)
 	REQUIRE((CAP_SLLPS(c) & opt_sllps) == opt_sllps, "SLLPS 0x%x lacks 0x%x", (unsigned)CAP_SLLPS(c),
 		(unsigned)opt_sllps);
 	REQUIRE(c & CAP_PSI, "PSI clear");
+	REQUIRE(!!(c & CAP_PI) == opt_pi, "PI %u, configured %u", !!(c & CAP_PI), (unsigned)opt_pi);
 	REQUIRE(U.fro >= 0xc0 && U.fro + 16 * U.nfr <= 0x1000, "FRCD block 0x%lx+%u*16 overlaps 0x00-0xbf or leaves the page",
 		U.fro, U.nfr);
 	return PASS_;
@@ -129,6 +126,7 @@ static int t_ecap(void)
 	u64 e = U.ecap;
 	REQUIRE(e & ECAP_QI, "QI clear");
 	REQUIRE(!!(e & ECAP_IR) == opt_ir, "IR %u, configured %u", !!(e & ECAP_IR), (unsigned)opt_ir);
+	REQUIRE(!!(e & ECAP_EIM) == opt_eim, "EIM %u, configured %u", !!(e & ECAP_EIM), (unsigned)opt_eim);
 	REQUIRE(!!(e & ECAP_PT) == opt_pt, "PT %u, configured %u", !!(e & ECAP_PT), (unsigned)opt_pt);
 	REQUIRE(U.iro >= 0xc0 && U.iro + 16 <= 0x1000, "IOTLB block at 0x%lx overlaps 0x00-0xbf or leaves the page", U.iro);
 	REQUIRE(U.iro + 16 <= U.fro || U.fro + 16 * U.nfr <= U.iro, "IOTLB and FRCD blocks overlap");
@@ -204,7 +202,6 @@ static int t_qie(void)
 }
 
 /* 10.4.29 IRTA_REG; SIRTP -> IRTPS, IRE -> IRES, CFI -> CFIS (interrupt remapping left off after). */
-#define IRTA_REG 0xb8
 static int t_gcmd_ir(bool cfi)
 {
 	if (!(U.ecap & ECAP_IR))
@@ -289,7 +286,7 @@ static int t_qi_wrap(unsigned qs)
 
 /* 6.5.2.8 + 10.4.25/10.4.26: a wait descriptor with IF sets ICS.IWC and raises the
  * invalidation completion event, held pending (IP) while IECTL.IM is set. */
-static bool irq_seen(void *v) { return irq_count[*(u8 *)v] != 0; }
+bool irq_seen(void *v) { return irq_count[*(u8 *)v] != 0; }
 
 static int t_qi_wait_if(bool masked)
 {
@@ -826,6 +823,8 @@ int main(void)
 	opt_nfr = arg_num("nfr", 1);
 	opt_cm = arg_num("cm", 0);
 	opt_ir = arg_num("ir", 1);
+	opt_eim = arg_num("eim", 0);
+	opt_pi = arg_num("pi", 0);
 	opt_pt = arg_num("pt", 1);
 	opt_sllps = arg_num("sllps", 3);
 	opt_edumask = arg_num("edumask", 64);   /* width of the first edu's DMA addresses */
@@ -913,6 +912,7 @@ int main(void)
 	report("irange/mapped-iova", t_irange(true));
 	report("irange/unmapped-iova", t_irange(false));
 	unit_reset();
+	ir_tests();
 	printf("%u passed, %u failed\n", n_pass, n_fail);
 	return n_fail ? 1 : 0;
 }

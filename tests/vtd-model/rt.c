@@ -14,6 +14,7 @@
 #define SPURIOUS_VECTOR 0xff
 
 volatile u64 irq_count[256];
+volatile u32 irq_cpu[256];
 volatile u64 ticks;
 
 void *memset(void *d, int c, size_t n) { u8 *p = d; while (n--) *p++ = (u8)c; return d; }
@@ -165,18 +166,41 @@ _Static_assert(sizeof(struct gate) == 16, "IDT gate is 16 bytes");
 static struct gate idt[256] __attribute__((aligned(16)));
 extern char isr_stubs[];
 
+void idt_load(void)
+{
+	struct { u16 lim; u64 base; } __attribute__((packed)) p = { sizeof idt - 1, (u64)idt };
+	__asm__ volatile("lidt %0" ::"m"(p));
+}
+
 void idt_init(void)
 {
 	for (int v = 0; v < 256; v++) {
 		u64 a = (u64)isr_stubs + 16 * (u64)v;
 		idt[v] = (struct gate){ (u16)a, 0x08, 0, 0x8e, (u16)(a >> 16), (u32)(a >> 32), 0 };
 	}
-	struct { u16 lim; u64 base; } __attribute__((packed)) p = { sizeof idt - 1, (u64)idt };
-	__asm__ volatile("lidt %0" ::"m"(p));
+	idt_load();
 }
 
-static void lapic_w(u32 r, u32 v) { mmio_w32(LAPIC + r, v); }
-u8 lapic_id(void) { return (u8)(mmio_r32(LAPIC + LAPIC_ID) >> 24); }
+/* The local APIC through MMIO (xAPIC) or MSRs 0x800 + offset/16 (x2APIC, SDM Vol. 3A 10.12.1.2). */
+static bool x2apic;
+static u64 rdmsr(u32 m) { u32 lo, hi; __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(m)); return lo | (u64)hi << 32; }
+static void wrmsr(u32 m, u64 v) { __asm__ volatile("wrmsr" ::"c"(m), "a"((u32)v), "d"((u32)(v >> 32))); }
+void lapic_w(u32 r, u32 v) { if (x2apic) wrmsr(0x800 + (r >> 4), v); else mmio_w32(LAPIC + r, v); }
+u32 lapic_r(u32 r) { return x2apic ? (u32)rdmsr(0x800 + (r >> 4)) : mmio_r32(LAPIC + r); }
+u32 lapic_id(void) { return x2apic ? lapic_r(LAPIC_ID) : lapic_r(LAPIC_ID) >> 24; }
+bool lapic_is_x2apic(void) { return x2apic; }
+
+/* SDM Vol. 3A 10.12.5: xAPIC -> x2APIC keeps the APIC's state (timer, SVR); needs CPUID.1:ECX[21]. */
+bool lapic_x2apic_enable(void)
+{
+	u32 a = 1, b, c = 0, d;
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	if (!(c & BIT(21)))
+		return false;
+	wrmsr(0x1b, rdmsr(0x1b) | BIT(10) | BIT(11));   /* IA32_APIC_BASE: EXTD | EN */
+	x2apic = true;
+	return true;
+}
 
 void isr(u64 vec, u64 *frame)
 {
@@ -188,6 +212,7 @@ void isr(u64 vec, u64 *frame)
 		rt_exit(1);
 	}
 	irq_count[vec]++;
+	irq_cpu[vec] = lapic_id();
 	if (vec == TIMER_VECTOR)
 		ticks++;
 	if (vec != SPURIOUS_VECTOR)

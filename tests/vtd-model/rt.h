@@ -52,11 +52,21 @@ void *page_alloc_n(unsigned n, u64 align);
 
 /* Interrupts: per-vector counts, the local APIC timer as the clock. */
 extern volatile u64 irq_count[256];
+extern volatile u32 irq_cpu[256];   /* APIC ID of the CPU that took the vector last */
 extern volatile u64 ticks;
 void rt_init(void);
 bool wait_for(bool (*done)(void *), void *ctx, u64 max_ticks);
 void delay_ticks(u64 n);
-u8 lapic_id(void);
+u32 lapic_id(void);                /* xAPIC (8-bit) or x2APIC (32-bit) ID of this CPU */
+u32 lapic_r(u32 reg);              /* register by its xAPIC MMIO offset, in either mode */
+void lapic_w(u32 reg, u32 v);
+bool lapic_x2apic_enable(void);    /* false when the CPU has no x2APIC */
+bool lapic_is_x2apic(void);
+
+/* smp.c: one application processor taking interrupts in the same IDT */
+extern volatile u32 ap_apic_id;
+bool ap_start(void);                /* INIT-SIPI-SIPI to all others; true when an AP runs */
+bool ap_x2apic(void);               /* the AP switches to x2APIC mode (before the BSP does) */
 
 /* Command line (key=value words) */
 const char *arg(const char *key);

@@ -4,6 +4,7 @@
 #define MB_FLAGS 0x00010002             /* bit 1: memory info; bit 16: address fields valid */
 #define CS64 0x08
 #define DS64 0x10
+#define CS32 0x18
 
 	.section .multiboot, "a"
 	.balign 4
@@ -92,6 +93,61 @@ entry64:
 4:	hlt
 	jmp 4b
 
+/* Application processor start-up (SDM Vol. 3A 9.4.4 "MP Initialization Example"): the SIPI starts
+ * the AP in real mode at the trampoline, copied to AP_TRAMP (page-aligned, below 1 MiB); it loads
+ * the GDT, enters protected mode, turns on PAE paging with the BSP's tables and long mode, and
+ * jumps to ap_entry64 with the stack in ap_stack_top. */
+#define AP_TRAMP 0x8000
+#define T(x) (AP_TRAMP + (x) - ap_tramp)
+	.globl ap_tramp, ap_tramp_end, ap_stack_top
+	.code16
+ap_tramp:
+	cli
+	xor %ax, %ax
+	mov %ax, %ds
+	lgdtl T(ap_gdt_ptr)
+	mov %cr0, %eax
+	or $1, %eax
+	mov %eax, %cr0
+	ljmpl $CS32, $T(ap_tramp32)
+	.code32
+ap_tramp32:
+	mov $DS64, %ax
+	mov %ax, %ds
+	mov %ax, %ss
+	mov %cr4, %eax
+	or $0x20, %eax                      /* PAE */
+	mov %eax, %cr4
+	mov $pml4, %eax
+	mov %eax, %cr3
+	mov $0xC0000080, %ecx               /* IA32_EFER.LME */
+	rdmsr
+	or $0x100, %eax
+	wrmsr
+	mov %cr0, %eax
+	or $0x80000001, %eax                /* PG | PE */
+	mov %eax, %cr0
+	ljmp $CS64, $ap_entry64
+	.balign 8
+ap_gdt_ptr:
+	.word gdt_end - gdt - 1
+	.long gdt
+ap_tramp_end:
+
+	.code64
+ap_entry64:
+	mov $DS64, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	mov %ax, %ss
+	xor %ax, %ax
+	mov %ax, %fs
+	mov %ax, %gs
+	mov ap_stack_top, %rsp
+	call ap_main
+5:	hlt
+	jmp 5b
+
 /* Interrupt stubs: vectors 8, 10-14, 17, 21, 29, 30 push an error code (SDM Vol. 3A 6.13). */
 .macro STUB vec
 	.balign 16
@@ -143,8 +199,10 @@ gdt:
 	.quad 0
 	.quad 0x00AF9A000000FFFF            /* 64-bit code */
 	.quad 0x00CF92000000FFFF            /* data */
+	.quad 0x00CF9A000000FFFF            /* 32-bit code (AP start-up) */
+gdt_end:
 gdt_ptr:
-	.word gdt_ptr - gdt - 1
+	.word gdt_end - gdt - 1
 	.quad gdt
 
 	.bss
@@ -157,3 +215,4 @@ pd:	.skip 4 * 4096
 stack_top:
 	.globl mb_info
 mb_info: .skip 8
+ap_stack_top: .skip 8

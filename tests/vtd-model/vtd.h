@@ -59,6 +59,11 @@
 #define GCMD_CFI BIT(23)     /* Compatibility Format Interrupt / CFIS */
 #define GSTS_PERSISTENT (GCMD_TE | GCMD_QIE | GCMD_IRE | GCMD_CFI) /* status bits that are enables */
 
+/* 10.4.29 IRTA_REG "Interrupt Remapping Table Address Register" */
+#define IRTA_REG 0xb8
+#define IRTA_EIME BIT(11)    /* Extended Interrupt Mode Enable: x2APIC (32-bit) destinations */
+#define IRTA_S(s) ((u64)(s)) /* Size: 2^(S+1) entries */
+
 /* 10.4.7 CCMD_REG */
 #define CCMD_ICC BIT(63)                            /* Invalidate Context-Cache */
 #define CCMD_CIRG(g) ((u64)(g) << 61)               /* Context Invalidation Request Granularity */
@@ -138,6 +143,60 @@ _Static_assert(sizeof(struct inv_desc) == 16, "invalidation descriptor is 128 bi
 #define WAIT_SW BIT(5)                              /* Status Write */
 #define WAIT_FN BIT(6)                              /* Fence */
 #define WAIT_SDATA(d) ((u64)(d) << 32)              /* Status Data */
+
+/* 6.5.2.7 Interrupt Entry Cache Invalidate Descriptor: G (bit 4) 0 global, 1 index-selective;
+ * IM (31:27) index mask, IIDX (47:32) interrupt index. */
+#define IEC_INDEX BIT(4)
+#define IEC_IM(m) ((u64)(m) << 27)
+#define IEC_IIDX(i) ((u64)(i) << 32)
+
+/* 9.10 "Interrupt Remapping Table Entry (IRTE)", remapped (IM=0) and posted (IM=1) formats */
+struct irte { u64 lo, hi; };
+_Static_assert(sizeof(struct irte) == 16, "IRTE is 128 bits");
+#define IRTE_P BIT(0)                               /* Present */
+#define IRTE_FPD BIT(1)                             /* Fault Processing Disable */
+#define IRTE_DM BIT(2)                              /* Destination Mode: 1 logical (remapped) */
+#define IRTE_RH BIT(3)                              /* Redirection Hint (remapped) */
+#define IRTE_TM BIT(4)                              /* Trigger Mode: 1 level (remapped) */
+#define IRTE_DLM(m) ((u64)(m) << 5)                 /* Delivery Mode (remapped) */
+#define IRTE_URG BIT(14)                            /* Urgent (posted) */
+#define IRTE_IM BIT(15)                             /* IRTE Mode: 1 posted */
+#define IRTE_V(v) ((u64)(v) << 16)                  /* Vector */
+#define IRTE_DST(d) ((u64)(d) << 32)                /* Destination ID (remapped): xAPIC ID in 15:8 */
+#define IRTE_PDA_LO(a) ((((u64)(a) >> 6) & 0x3ffffff) << 38) /* Posted Descriptor Address 31:6 */
+#define IRTE_SID(s) ((u64)(s))                      /* Source Identifier (hi) */
+#define IRTE_SQ(q) ((u64)(q) << 16)                 /* Source-id Qualifier (hi) */
+#define IRTE_SVT(t) ((u64)(t) << 18)                /* Source Validation Type (hi) */
+#define IRTE_PDA_HI(a) (((u64)(a) >> 32) << 32)     /* Posted Descriptor Address 63:32 (hi) */
+#define SVT_NONE 0
+#define SVT_SID 1                                   /* SID with SQ-masked function/device bits */
+#define SVT_BUS 2                                   /* SID = start bus 15:8, end bus 7:0 */
+
+/* 9.12 "Posted Interrupt Descriptor (PID)": 64 bytes, 64-byte aligned */
+struct pid {
+	u64 pir[4];                                 /* Posted Interrupt Requests, bit per vector */
+	u64 ctl;                                    /* ON 0, SN 1, NV 23:16, NDST 63:32 */
+	u64 rsvd[3];
+};
+_Static_assert(sizeof(struct pid) == 64, "posted-interrupt descriptor is 64 bytes");
+#define PID_ON BIT(0)                               /* Outstanding Notification */
+#define PID_SN BIT(1)                               /* Suppress Notification */
+#define PID_NV(v) ((u64)(v) << 16)                  /* Notification Vector */
+#define PID_NDST(d) ((u64)(d) << 32)                /* Notification Destination (xAPIC ID in 15:8) */
+
+/* 5.1.2.2 "Interrupt Requests in Remappable Format": address 31:20 0xFEE, 19:5 handle[14:0],
+ * 4 interrupt format (1), 3 SHV, 2 handle[15]; data 15:0 subhandle when SHV, 31:16 reserved. */
+#define MSI_REMAP(h, shv) (0xfee00000u | ((u32)(h) & 0x7fff) << 5 | BIT(4) | ((shv) ? BIT(3) : 0) | \
+			   (((u32)(h) >> 15) & 1) << 2)
+
+/* Interrupt-remapping fault reasons (Appendix "Non-Recoverable Fault Reason Encodings") */
+#define FR_IR_REQ_RSVD 0x20  /* reserved field set in a remappable-format request */
+#define FR_IR_INDEX 0x21     /* interrupt_index beyond the table size (IRTA.S) */
+#define FR_IR_NOT_P 0x22     /* IRTE Present clear */
+#define FR_IR_IRTE_RSVD 0x24 /* reserved field set in a present IRTE */
+#define FR_IR_COMPAT 0x25    /* compatibility-format request blocked (IRE with CFIS=0, or EIME=1) */
+#define FR_IR_SID 0x26       /* source-id verification failed */
+#define FRCD_IR_INDEX(lo) ((lo) >> 48)              /* 10.4.14 FI: interrupt_index for IR faults */
 
 /* Appendix "Non-Recoverable Fault Reason Encodings" (DMA remapping) */
 #define FR_ROOT_P 0x1        /* root entry Present clear */

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Developer tool: regenerates patches/ from an edited Bochs tree. PRISTINE is Debian's source
 # with Debian's patches applied (what build.sh makes before the project's series), DEV the
-# edited copy. Each patch lists the files it owns below; run from anywhere.
+# edited copy. Each patch lists the files it owns below; run from anywhere. The CPU fixes
+# (0006-0011, cpu/*.cc, several patches per file) are kept by hand and not regenerated:
+# edit them as patches (apply in order on Debian's cpu/ files, diff each step).
+# patches/series is every 0*.patch in name order.
 # usage: mkpatches.sh PRISTINE-bochs-3.0 DEV-bochs-3.0
 set -euo pipefail
 a=$1 b=$2
@@ -18,11 +21,14 @@ mk 0001-iommu-hooks.patch \
    iodev/iodev.h iodev/devices.cc iodev/Makefile.in
 mk 0002-edu-device.patch "a PCI test device compatible with QEMU's edu (new files)." \
    iodev/edu.h iodev/edu.cc
-mk 0003-vtd-unit.patch "the VT-d DMA-remapping unit plugin (new files)." \
+mk 0003-vtd-unit.patch "the VT-d remapping unit plugin (new files): registers, DMA remapping, faults, queued invalidation." \
    iodev/vtd.h iodev/vtd.cc iodev/vtd_dma.cc iodev/vtd_fault.cc iodev/vtd_qi.cc
 mk 0004-requester-ids.patch \
-   "every device access to guest memory carries the device's requester ID: e1000, IDE bus master, ISA DMA (as the PCI-to-ISA bridge), UHCI, OHCI, EHCI, xHCI, ES1370." \
-   iodev/dma.cc iodev/pci_ide.cc iodev/network/e1000.cc iodev/sound/es1370.cc \
+   "every device access to guest memory carries the device's requester ID: e1000, IDE bus master, ISA DMA (as the PCI-to-ISA bridge), UHCI, OHCI, EHCI, xHCI, ES1370; e1000 gets an MSI capability." \
+   iodev/dma.cc iodev/pci_ide.cc iodev/network/e1000.h iodev/network/e1000.cc iodev/sound/es1370.cc \
    iodev/usb/usb_common.h iodev/usb/uhci_core.cc iodev/usb/ohci_core.cc \
    iodev/usb/usb_ehci.cc iodev/usb/usb_xhci.cc
+mk 0005-interrupt-remapping.patch \
+   "interrupt remapping and posting in the VT-d unit (new file); the IOAPIC sends its redirection entries as interrupt requests with its source-id while remapping is on." \
+   iodev/vtd_ir.cc iodev/ioapic.cc
 (cd "$here/patches" && ls 0*.patch) > "$here/patches/series"

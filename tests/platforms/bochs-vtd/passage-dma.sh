@@ -10,7 +10,6 @@ T=$BUILD/test
 mkdir -p "$T"
 FLOOD=${VTD_FLOOD:-2000}
 SELF_EXIT=1
-TESTS="map-write-read unmapped-faults readonly two-domains remap-invalidate blocked fault-overflow fault-flood"
 # Four edu devices (00:03.0-00:06.0; the fourth owned by no domain) and the e1000 (00:02.0).
 # Two fault records: the overflow test makes four faults while fault handling is held.
 export BOCHS_VTD_SLOTS="slot1=e1000, slot2=edu, slot3=edu, slot4=edu, slot5=edu"
@@ -36,23 +35,36 @@ mk preenable 48 "selftest=dma vtd=preenable test_exit flood=$FLOOD"
 selftest() {
     local name=$1 iso=$2 t
     BOCHS_VTD_AW=$3 BOCHS_VTD_OPTS=$4 run_bochs_vtd "$name" 240 "$T/bochs-$iso.iso" 2
-    for t in $TESTS; do
+    # The self-test names its tests (selftest/selftest_dma.c keeps the one list).
+    local list n skips=1   # bridge: Bochs has no PCIe-to-PCI bridge
+    list=$(log_get 'selftest: vtd: running [0-9]+ tests:.*' | sed 's/.*tests://')
+    n=$(log_get 'selftest: vtd: running [0-9]+ tests' | awk '{print $4}')
+    [ -n "$list" ] && [ "$n" = "$(echo $list | wc -w)" ] || fail "self-test list missing or miscounted"
+    [ "$iso" = noqi ] && skips=2                          # iqe-recovery: no queue
+    for t in $list; do
         if log_has "selftest: PASS vtd/$t\$"; then
             echo "PASS bochs-vtd/$name/$t"
+        elif [ "$t" = bridge ] && log_has 'selftest: SKIP vtd/bridge: no edu behind a PCIe-to-PCI bridge'; then
+            echo "SKIP bochs-vtd/$name/$t: Bochs's i440FX platform has no PCIe-to-PCI bridge"
+        elif [ "$t" = iqe-recovery ] && [ "$iso" = noqi ] && log_has "selftest: SKIP vtd/$t: "; then
+            echo "SKIP bochs-vtd/$name/$t: register-based invalidation has no queue"
         else
             local why
             why=$(log_get "selftest: FAIL vtd/$t: .*" | sed 's/^selftest: FAIL vtd\/[^:]*: //')
             echo "FAIL bochs-vtd/$name/$t: ${why:-no result (status $RUN_STATUS)}"
         fi
     done
+    local want=$(( ${n:-0} - skips ))
     [ "$RUN_STATUS" = 124 ] && fail "timed out"
     expect 'acpi: DMAR: at 0x[0-9a-f]+ length 72, 1 remapping units' "DMAR from GRUB not found"
     expect "vtd: unit 0 at 0xfed90000 seg 0: VT-d 1.0, $5" "unit summary wrong (expected '$5')"
     expect 'vtd: unit 0: DMA remapping enabled' "translation not enabled"
     expect 'selftest: SKIP vtd/bridge: no edu behind a PCIe-to-PCI bridge' "bridge test not skipped"
-    expect 'selftest: vtd: 8 passed, 0 failed' "self-test summary is not 8 passed, 0 failed"
+    expect "selftest: vtd: $want passed, 0 failed" "self-test summary is not $want passed, 0 failed"
     expect "flood: $FLOOD faulting DMAs: $FLOOD faults recorded" "flood count wrong"
-    expect 'iommu: 0000:00:02.0: unit 0, domain none \(DMA blocked\)' "unowned e1000 not blocked"
+    # read back from the e1000's PCI command register by the boot report
+    expect 'iommu: 0000:00:02.0: unit 0, domain none, bus mastering off \(PCI command 0x[0-9a-f]{4}\)' \
+        "unowned e1000 still mastering (or not reported)"
     expect 'pci: 0000:00:03.0 1234:11e8 class 00:ff:00 msi' "edu with MSI not at 00:03.0"
 }
 
