@@ -10,8 +10,10 @@ results=$BUILD/logs/test-results.txt
 stage() { # NAME COMMAND...: runs one stage; a stage that dies is a failure of its own
     local name=$1; shift
     echo "== $name" >&2
+    local t0=$SECONDS
     "$@" 2>&1 | tee -a "$results"
     local st=${PIPESTATUS[0]}
+    echo "== $name: $((SECONDS - t0)) s" >&2
     [ "$st" = 0 ] || echo "FAIL stage/$name: exited with status $st" | tee -a "$results"
 }
 

@@ -7,6 +7,7 @@
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
+#include "iommu/iommu.h"
 #include "lib/config.h"
 #include "lib/log.h"
 #include "lib/pmm.h"
@@ -292,6 +293,7 @@ void domains_cpu_loop(void)
 		lapic_timer_periodic(tick, 200000);
 	while (__atomic_load_n(&running, __ATOMIC_ACQUIRE)) {
 		console_poll();
+		iommu_fault_log_flush(); /* VT-d fault lines queued by the fault interrupt (review D10) */
 		if (tick)
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
 		else

@@ -5,6 +5,7 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/exceptions.h"
 #include "arch/x86/percpu.h"
+#include "iommu/iommu.h"
 #include "lib/log.h"
 #include "lib/pmm.h"
 #include "lib/string.h"
@@ -371,6 +372,7 @@ static void host_work(struct vcpu *v, u64 now)
 	if (serves_console() && now >= next_console_poll) {
 		next_console_poll = now + tsc_khz() * CONSOLE_POLL_MS;
 		console_poll();
+		iommu_fault_log_flush(); /* VT-d fault lines queued by the fault interrupt (review D10) */
 	}
 }
 
