@@ -20,7 +20,8 @@ stage() { # NAME COMMAND...: runs one stage; a stage that dies is a failure of i
 stage unit make -s --no-print-directory host-unit
 stage fuzz make -s --no-print-directory host-fuzz
 for suite in tests/emu/boot.sh tests/emu/vtd.sh tests/emu/ir.sh tests/emu/vtd-model.sh tests/emu/vmx.sh \
-             tests/emu/linux.sh tests/emu/linux-vtd.sh tests/platforms/bochs-vtd/passage-dma.sh; do
+             tests/emu/linux.sh tests/emu/linux-vtd.sh tests/platforms/bochs-vtd/passage-dma.sh \
+             tests/emu/passthrough.sh; do
     stage "$(basename "$suite" .sh)" "$suite"
 done
 

@@ -10,6 +10,7 @@
 #include "lib/pmm.h"
 #include "lib/string.h"
 #include "console.h"
+#include "passthrough.h"
 #include "vintr.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/tsc.h"
@@ -243,6 +244,7 @@ void domain_stop(struct domain *d, int code, const char *fmt, ...)
 	va_end(ap);
 	spin_unlock(&d->lock);
 	LOG("domain", "%s stopped: %s (exit code %d)", d->name, d->stop_reason, code);
+	passthrough_stop(d); /* its devices quiesced and detached before anything else runs */
 	for (u32 i = 0; i < d->nr_vcpus; i++)
 		vcpu_kick(d->vcpus[i]);
 }
