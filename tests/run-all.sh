@@ -10,15 +10,18 @@ results=$BUILD/logs/test-results.txt
 stage() { # NAME COMMAND...: runs one stage; a stage that dies is a failure of its own
     local name=$1; shift
     echo "== $name" >&2
+    local t0=$SECONDS
     "$@" 2>&1 | tee -a "$results"
     local st=${PIPESTATUS[0]}
+    echo "== $name: $((SECONDS - t0)) s" >&2
     [ "$st" = 0 ] || echo "FAIL stage/$name: exited with status $st" | tee -a "$results"
 }
 
 stage unit make -s --no-print-directory host-unit
 stage fuzz make -s --no-print-directory host-fuzz
 for suite in tests/emu/boot.sh tests/emu/vtd.sh tests/emu/ir.sh tests/emu/vtd-model.sh tests/emu/vmx.sh \
-             tests/emu/linux.sh tests/emu/linux-vtd.sh tests/platforms/bochs-vtd/passage-dma.sh; do
+             tests/emu/linux.sh tests/emu/linux-vtd.sh tests/platforms/bochs-vtd/passage-dma.sh \
+             tests/emu/passthrough.sh; do
     stage "$(basename "$suite" .sh)" "$suite"
 done
 

@@ -3,10 +3,12 @@
 #include "loader.h"
 #include "console.h"
 #include "cpu_policy.h"
+#include "passthrough.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
+#include "iommu/iommu.h"
 #include "lib/config.h"
 #include "lib/log.h"
 #include "lib/pmm.h"
@@ -19,6 +21,7 @@ static volatile u32 running;
 static volatile bool placement_done;
 static const struct boot_info *boot;
 static u16 next_vpid = 1;
+static u16 boot_console_port;    /* passthrough: the hypervisor's UART, never a guest's */
 
 _Static_assert(ARRAY_SIZE(((struct domain *)0)->vcpus) == CFG_MAX_CPUS,
 	       "the config refuses a domain with more CPUs than it can have vCPUs (D17)");
@@ -143,8 +146,14 @@ static struct domain *build(const struct cfg_domain *c, u32 index)
 			d->vcpus[i]->vpid = next_vpid++;
 	}
 	d->nr_vcpus = n;
+	/* passthrough: before the loader, which builds the guest's ACPI tables with its PCI window */
+	if (passthrough_build(d, c->devices, c->nr_devices, boot_console_port, err, sizeof err)) {
+		LOG("domain", "%s refused: %s", c->name, err);
+		goto err_free;
+	}
 	if (load_kernel(d, c, k, err, sizeof err)) {
 		LOG("domain", "%s refused: kernel '%s': %s", c->name, c->kernel, err);
+		passthrough_release(d); /* passthrough */
 		goto err_free;
 	}
 	LOG("domain", "%s: %lu MiB at host 0x%lx, EPT %lu pages, %u vCPUs (vCPU 0 on CPU %u), "
@@ -200,6 +209,7 @@ static void place(void)
 u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online, u16 console_port)
 {
 	boot = bi;
+	boot_console_port = console_port;
 	vcpu_set_stop_hook(domains_on_stop);
 	const struct boot_module *m = config_module();
 	if (!m) {
@@ -273,6 +283,7 @@ void domains_cpu_loop(void)
 		lapic_timer_periodic(tick, 200000);
 	while (__atomic_load_n(&running, __ATOMIC_ACQUIRE)) {
 		console_poll();
+		iommu_fault_log_flush(); /* VT-d fault lines queued by the fault interrupt (review D10) */
 		if (tick)
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
 		else

@@ -5,10 +5,12 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/exceptions.h"
 #include "arch/x86/percpu.h"
+#include "iommu/iommu.h"
 #include "lib/log.h"
 #include "lib/pmm.h"
 #include "lib/string.h"
 #include "console.h"
+#include "passthrough.h"
 #include "vintr.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/tsc.h"
@@ -276,6 +278,7 @@ void domain_stop(struct domain *d, int code, const char *fmt, ...)
 	va_end(ap);
 	spin_unlock(&d->lock);
 	LOG("domain", "%s stopped: %s (exit code %d)", d->name, d->stop_reason, code);
+	passthrough_stop(d); /* its devices quiesced and detached before anything else runs */
 	for (u32 i = 0; i < d->nr_vcpus; i++)
 		vcpu_kick(d->vcpus[i]);
 }
@@ -404,6 +407,7 @@ static void host_work(struct vcpu *v, u64 now)
 	if (serves_console() && now >= next_console_poll) {
 		next_console_poll = now + tsc_khz() * CONSOLE_POLL_MS;
 		console_poll();
+		iommu_fault_log_flush(); /* VT-d fault lines queued by the fault interrupt (review D10) */
 	}
 }
 

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Device passthrough on the project's Bochs VT-d platform (tests/platforms/bochs-vtd): guests
+# owning edu devices through a virtual PCI bus; DMA confined to each domain's RAM; devices
+# quiesced when their domain stops (exit, EPT violation, triple fault); a Linux guest enumerating
+# its device. No MSI yet.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/emu/lib.sh
+
+T=$BUILD/test
+G=$BUILD/guests
+C=tests/emu/configs
+SELF_EXIT=1
+mkdir -p "$T"
+prefix=$(tests/platforms/bochs-vtd/prefix.sh)
+if [ ! -x "${BOCHS_CHROOT}${BOCHS_VTD_PREFIX:-$prefix}/bin/bochs" ]; then
+    echo "FAIL emu/passthrough: patched Bochs missing at $BOCHS_CHROOT$prefix (run tools/setup.sh)"
+    exit 0
+fi
+# Host-physical DMA targets sit above 256 MiB in the 512 MiB machine: edu must drive 32 bits.
+export BOCHS_EDU_OPTS="dma_bits=32"
+for n in 2 3; do # the DMAR names the IOAPIC by the ID Bochs gives it, the CPU count
+    tests/platforms/bochs-vtd/mkdmar.sh "$T/pt-dmar$n.dat" 48 $n >>"$LOGS/test-images.txt" 2>&1 ||
+        echo "FAIL emu/passthrough-images: DMAR for $n CPUs not built"
+done
+img() { # NAME CONFIG CPUS
+    ACPI_TABLES="$T/pt-dmar$3.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" \
+        "$T/$1.iso" "test_exit crash=vmexit" "$2" "$G/devpass.elf" >>"$LOGS/test-images.txt" 2>&1 ||
+        echo "FAIL emu/passthrough-images: $1.iso not built"
+}
+img pt-two "$C/passthrough.cfg" 2
+img pt-crash "$C/passthrough-crash.cfg" 3
+
+# guest_results DOMAIN PREFIX: each PASS/FAIL line a guest printed becomes a result.
+guest_results() {
+    clean_log "$RUN_LOG" | sed -n "s/^.*\] $1: \(PASS\|FAIL\) \(.*\)$/\1 \2/p" | while read -r verdict rest; do
+        echo "$verdict $2/$rest"
+    done
+}
+
+# fault_for DOMAIN DEVICE: the unit faulted the guest's DMA to the IOVA it announced, naming both.
+fault_for() {
+    local dom=$1 bdf=$2 what=$3 iova page
+    iova=$(log_get "\] $dom: INFO $what: DMA to IOVA 0x[0-9a-f]+" | awk '{print $NF}')
+    [ -n "$iova" ] || { fail "$dom announced no $what DMA"; return; }
+    page=$(printf '0x%x' $(( iova & ~0xfff )))
+    expect "vtd: fault: $bdf \(domain $dom\) write $page: reason 0x" \
+        "no fault record for $dom's $what DMA ($bdf, domain $dom, write $page)"
+}
+
+# quiesced DOMAIN DEVICE: after the stop the device was made to DMA and nothing moved.
+quiesced() {
+    expect "passthrough: $1 stopped: 1 devices quiesced and detached from VT-d domain $1" "$1 not quiesced at stop"
+    expect "passthrough: $1: after stop: DMA attempt by $2 wrote 0 bytes, 0 new faults \(quiesced\)" \
+        "$1's device still DMAs after the stop"
+}
+
+run_bochs_vtd passthrough-two 300 "$T/pt-two.iso" 2
+guest_results pt-a emu/passthrough-a
+guest_results pt-b emu/passthrough-b
+[ "$RUN_STATUS" = 124 ] && fail "timed out"
+# Quiesced at build: decoding and bus mastering off, INTx disabled (0x0400), whatever came before.
+expect 'passthrough: pt-a: 0000:00:03.0 1234:11e8 as guest 00:01.0, VT-d domain pt-a \(DID [0-9]+\), RAM 0x0-0xffffff -> host 0x[0-9a-f]+, quiesced \(command 0x0400\)' \
+    "pt-a's edu not assigned and quiesced (boot report)"
+expect 'passthrough: pt-b: 0000:00:04.0 1234:11e8 as guest 00:01.0, VT-d domain pt-b \(DID [0-9]+\), RAM 0x0-0xffffff -> host 0x[0-9a-f]+, quiesced \(command 0x0400\)' \
+    "pt-b's edu not assigned and quiesced (boot report)"
+expect "config: error: config line [0-9]+: devices: 0000:00:03.0 is already passed through to domain 'pt-a'" \
+    "pt-dup not refused naming pt-a"
+expect '\] pt-a: [0-9]+ passed, 0 failed' "pt-a reported failures"
+expect '\] pt-b: [0-9]+ passed, 0 failed' "pt-b reported failures"
+expect 'vpci: pt-a: guest 00:01.0 BAR0 at 0x100000 refused: overlaps guest RAM' "BAR over RAM not refused by Passage"
+expect 'vpci: pt-a: guest 00:01.0 BAR0 at 0xfee00000 refused: overlaps the local APIC page' "BAR over the APIC page not refused"
+expect 'vpci: pt-a: guest 00:01.0 MSI enable refused' "MSI enable not refused"
+fault_for pt-a 0000:00:03.0 dma-to-other-domain-faults
+fault_for pt-b 0000:00:04.0 dma-to-other-domain-faults
+fault_for pt-a 0000:00:03.0 dma-to-hypervisor-faults
+expect 'pt-b stopped: EPT violation' "pt-b did not stop on its EPT violation"
+quiesced pt-a 0000:00:03.0
+quiesced pt-b 0000:00:04.0
+expect 'passthrough: hypervisor page 0x[0-9a-f]+: unchanged' "hypervisor page changed"
+log_has 'hypervisor page 0x[0-9a-f]+: CHANGED' && fail "a guest's DMA changed the hypervisor page"
+finish emu/passthrough-two-domains
+
+run_bochs_vtd passthrough-crash 240 "$T/pt-crash.iso" 3
+guest_results pt-c emu/passthrough-crash
+[ "$RUN_STATUS" = 124 ] && fail "timed out"
+expect '\] pt-c: [0-9]+ passed, 0 failed' "pt-c reported failures"
+expect 'pt-c stopped: .*triple fault' "pt-c did not stop on its triple fault"
+quiesced pt-c 0000:00:03.0
+expect 'domain: pt-ghost refused: device 0000:00:09.0: no such PCI function' "a missing function not refused"
+expect 'domain: pt-bridge refused: device 0000:00:01.0: a bridge \(class 06:01\) belongs to the platform' \
+    "the ISA bridge not refused"
+log_has 'pt-(ghost|bridge) vCPU 0 starting' && fail "a refused domain started"
+finish emu/passthrough-crash
+
+# The Debian cloud kernel owning an edu: it enumerates the virtual bus, reads the MCFG and
+# places BAR0, which Passage maps; the domain's device is quiesced when Linux reboots.
+kernel=$(ls "${PASSAGE_CACHE:-/var/cache/passage}"/linux/vmlinuz-* 2>/dev/null | head -n1)
+if [ -z "$kernel" ]; then
+    echo "FAIL emu/passthrough-linux: no guest kernel in the cache (run tools/setup.sh)"; exit 0
+fi
+cp "$kernel" "$T/vmlinuz"
+tools/mkinitrd.sh "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
+    echo "FAIL emu/passthrough-images: initramfs not built"
+ACPI_TABLES="$T/pt-dmar2.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/pt-linux.iso" \
+    "test_exit" "$C/linux-passthrough.cfg" "$T/vmlinuz" "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
+    echo "FAIL emu/passthrough-images: pt-linux.iso not built"
+run_bochs_vtd passthrough-linux 600 "$T/pt-linux.iso" 2
+[ "$RUN_STATUS" = 124 ] && fail "timed out"
+expect 'linux: \[ *[0-9.]+\] ACPI: MCFG 0x[0-9A-F]+ 00003C \(v01 PSSAGE' "Linux did not find the MCFG"
+expect 'linux: \[ *[0-9.]+\] pci 0000:00:00.0: \[8086:29c0\] type 00 class 0x060000' "Linux did not see the host bridge"
+expect 'linux: \[ *[0-9.]+\] pci 0000:00:01.0: \[1234:11e8\] type 00 class 0x00ff00' "Linux did not see the edu"
+bar=$(log_get 'linux: \[ *[0-9.]+\] pci 0000:00:01.0: BAR 0 \[mem 0x[0-9a-f]+-0x[0-9a-f]+\]: assigned' |
+      grep -Eo 'mem 0x[0-9a-f]+' | awk '{print $2}')
+if [ -z "$bar" ]; then
+    fail "Linux assigned no BAR 0"
+else
+    expect "vpci: linux: guest 00:01.0 BAR0 at $(printf '0x%x' "$bar") -> host 0x[0-9a-f]+ \(0x100000 bytes\)" \
+        "Passage did not map the BAR Linux assigned ($bar)"
+fi
+expect 'linux: \[ *[0-9.]+\] PASSAGE-INIT: PASS linux-init' "Linux userspace check failed"
+expect 'passthrough: linux stopped: 1 devices quiesced and detached from VT-d domain linux' "device not quiesced at reboot"
+log_has 'vtd: fault: .*\(domain linux\)' && fail "the Linux domain's device faulted"
+finish emu/passthrough-linux

@@ -1,0 +1,324 @@
+/* Unit tests of the virtual PCI configuration space (vmm/vpci.c) against a fake device: BARs, capabilities, command, CF8/CFC, ECAM. */
+/* host-srcs: vmm/vpci.c */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "vmm/vpci.h"
+#include "vmm/exit_io.h"
+#include "vmm/mmio.h"
+#include "drivers/pci.h"
+#include "lib/string.h"
+
+/* ---- the fake device at host 00:03.0 ---- */
+static u32 cfg[64];                 /* dwords 0x00-0xff */
+static u64 bar_size[6] = { 1 << 20, 0x10000, 0, 0x20, 0, 0 };   /* BAR1-2: one 64-bit BAR */
+static bool sizing[6];
+static u32 host_writes;
+
+static u32 bar_mask(u32 i)
+{
+	if (i == 2)                     /* upper half of the 64-bit BAR1 */
+		return (u32)(~(bar_size[1] - 1) >> 32);
+	if (!bar_size[i])
+		return 0;
+	return (u32)~(bar_size[i] - 1) | (cfg[4 + i] & (cfg[4 + i] & 1 ? 0x3 : 0xf));
+}
+
+u32 pci_read32(u16 seg, u8 bus, u8 dev, u8 fn, u16 off)
+{
+	(void)seg, (void)bus, (void)dev, (void)fn;
+	u32 i = (off - 0x10) / 4;
+	if (off >= 0x10 && off < 0x28 && sizing[i])
+		return bar_mask(i);
+	return off < 0x100 ? cfg[off / 4] : 0;
+}
+
+void pci_write32(u16 seg, u8 bus, u8 dev, u8 fn, u16 off, u32 v)
+{
+	(void)seg, (void)bus, (void)dev, (void)fn;
+	host_writes++;
+	if (off >= 0x10 && off < 0x28) {
+		sizing[(off - 0x10) / 4] = v == 0xffffffffu;
+		if (v != 0xffffffffu)
+			cfg[off / 4] = v;
+		return;
+	}
+	if (off < 0x100)
+		cfg[off / 4] = v;
+}
+
+/* ---- fakes of the rest of the hypervisor ---- */
+bool exits_test_aids;
+static u32 maps, unmaps;
+static u64 map_gpa, map_hpa, map_size;
+status_t ept_map(struct domain *d, u64 gpa, u64 hpa, u64 size, u64 flags)
+{
+	(void)d, (void)flags;
+	maps++, map_gpa = gpa, map_hpa = hpa, map_size = size;
+	return OK;
+}
+status_t ept_unmap(struct domain *d, u64 gpa, u64 size)
+{
+	(void)d, (void)gpa, (void)size;
+	unmaps++;
+	return OK;
+}
+void log_msg(const char *subsys, const char *fmt, ...)
+{
+	(void)subsys, (void)fmt;
+}
+static pio_fn port_fn[2];
+status_t pio_register(const char *name, u16 first, u16 count, pio_fn fn, void *ctx)
+{
+	(void)name, (void)count, (void)ctx;
+	port_fn[first == 0xcfc] = fn;
+	return OK;
+}
+static mmio_fn ecam_fn;
+static void *ecam_ctx;
+status_t mmio_register(struct domain *d, const char *name, u64 base, u64 size, mmio_fn fn, void *ctx)
+{
+	(void)name, (void)size;
+	assert_null(d);                                     /* every domain */
+	assert_int_equal(base, VPCI_ECAM_GPA);
+	ecam_fn = fn, ecam_ctx = ctx;
+	return OK;
+}
+
+static struct domain dom;
+static struct vcpu vc;
+static u8 iobm[2 * 4096];
+static struct vpci_fn *fn;
+
+static u32 ecam_rd(u32 dev, u32 off, u32 size)
+{
+	u64 v = 0;
+	ecam_fn(&vc, VPCI_ECAM_GPA + (dev << 15) + off, size, false, &v, ecam_ctx);
+	return (u32)v;
+}
+
+static void ecam_wr(u32 dev, u32 off, u32 v)
+{
+	u64 x = v;
+	ecam_fn(&vc, VPCI_ECAM_GPA + (dev << 15) + off, 4, true, &x, ecam_ctx);
+}
+
+static u32 rd(u32 off) { return ecam_rd(1, off, 4); }
+static void wr(u32 off, u32 v) { ecam_wr(1, off, v); }
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(cfg, 0, sizeof cfg);
+	memset(sizing, 0, sizeof sizing);
+	cfg[0] = 0x11e81234u;
+	cfg[1] = (u32)PCI_STATUS_CAP_LIST << 16 | 0x0007;    /* firmware left it decoding and mastering */
+	cfg[2] = 0x00ff0010u;
+	cfg[3] = 0x00800000u;                                 /* multifunction bit set */
+	cfg[4] = 0xc0100000u;                                 /* BAR0: 32-bit, 1 MiB */
+	cfg[5] = 0x0000000cu;                                 /* BAR1: 64-bit prefetchable ... */
+	cfg[6] = 0x00000008u;                                 /* ... at 0x8_0000_0000 */
+	cfg[7] = 0x0000c001u;                                 /* BAR3: I/O, 32 ports at 0xc000 */
+	cfg[0x34 / 4] = 0x40;
+	cfg[0x40 / 4] = 0x4801;                               /* PM -> 0x48 */
+	cfg[0x48 / 4] = 0x5003;                               /* VPD (hidden) -> 0x50 */
+	cfg[0x50 / 4] = 0x00806005;                           /* MSI, 64-bit -> 0x60 */
+	cfg[0x54 / 4] = 0xfee00000u;
+	cfg[0x60 / 4] = 0x7009;                               /* vendor-specific (hidden) -> 0x70 */
+	cfg[0x70 / 4] = 0xb010;                               /* PCI Express -> 0xb0 */
+	cfg[0xb0 / 4] = 0x0011;                               /* MSI-X, end */
+	dom = (struct domain){ .index = 0, .mem_size = 16 * MiB, .io_bitmap = iobm, .state = DOM_RUNNING };
+	memset(iobm, 0xff, sizeof iobm);
+	vc = (struct vcpu){ .dom = &dom };
+	struct vpci_bus *b = vpci_bus_get(&dom, true);
+	fn = &b->fn[0];
+	*fn = (struct vpci_fn){ .seg = 0, .bus = 0, .devfn = 3 << 3, .gdev = 1 };
+	char err[100];
+	assert_int_equal(vpci_fn_init(fn, err, sizeof err), OK);
+	b->nr = 1;
+	assert_int_equal(vpci_register(), OK);
+	maps = unmaps = host_writes = 0;
+	return 0;
+}
+
+static void test_identity_and_header(void **state)
+{
+	(void)state;
+	assert_int_equal(rd(0), 0x11e81234u);
+	assert_int_equal(rd(8), 0x00ff0010u);
+	assert_int_equal(rd(0x0c) & 0x00800000u, 0);          /* one function per guest device */
+	assert_int_equal(rd(0x30), 0);                        /* no expansion ROM */
+	assert_int_equal(rd(0x100), 0);                       /* extended space hidden */
+	assert_int_equal(ecam_rd(0, 0, 4), 0x29c08086u);      /* host bridge */
+	assert_int_equal(ecam_rd(0, 8, 4) >> 8, 0x060000u);
+	assert_int_equal(ecam_rd(2, 0, 4), 0xffffffffu);      /* nothing at 00:02.0 */
+	assert_int_equal(ecam_rd(1, 2, 2), 0x11e8);           /* word at offset 2 */
+	assert_int_equal(ecam_rd(1, 1, 1), 0x12);
+}
+
+static void test_capabilities_filtered(void **state)
+{
+	(void)state;
+	u32 at = rd(0x34) & 0xff, ids[8], n = 0;
+	assert_true(rd(4) >> 16 & PCI_STATUS_CAP_LIST);
+	while (at && n < 8) {
+		ids[n++] = rd(at) & 0xff;
+		at = (rd(at) >> 8) & 0xff;
+	}
+	assert_int_equal(n, 4);
+	assert_int_equal(ids[0], PCI_CAP_ID_PM);
+	assert_int_equal(ids[1], PCI_CAP_ID_MSI);
+	assert_int_equal(ids[2], PCI_CAP_ID_EXP);
+	assert_int_equal(ids[3], PCI_CAP_ID_MSIX);
+	assert_int_equal(rd(0x48), 0);                        /* the VPD capability is hidden */
+	assert_int_equal(rd(0x54), 0xfee00000u);              /* MSI contents are the device's */
+}
+
+static void test_msi_enable_refused(void **state)
+{
+	(void)state;
+	wr(0x50, rd(0x50) | 1u << 16);
+	assert_int_equal(rd(0x50) >> 16 & 1, 0);
+	assert_int_equal(cfg[0x50 / 4] >> 16 & 1, 0);
+	wr(0xb0, rd(0xb0) | 1u << 31);
+	assert_int_equal(cfg[0xb0 / 4] >> 31, 0);
+	assert_int_equal(fn->msi_refused, 2);
+	wr(0x54, 0xfee01000u);                                /* address: ignored and counted */
+	assert_int_equal(cfg[0x54 / 4], 0xfee00000u);
+	assert_int_equal(fn->ignored, 1);
+}
+
+static void test_command_filtered(void **state)
+{
+	(void)state;
+	wr(4, 0xffff);
+	assert_int_equal(rd(4) & 0xffff, 0x0407);
+	assert_int_equal(cfg[1] & 0xffff, 0x0407);
+	assert_int_equal(fn->ignored, 1);
+	wr(4, 0x0000);
+	assert_int_equal(cfg[1] & 0xffff, 0x0400);            /* INTx stays disabled on the device */
+}
+
+static void test_bar_sizing(void **state)
+{
+	(void)state;
+	wr(0x10, 0xffffffffu);
+	assert_int_equal(rd(0x10), 0xfff00000u);
+	wr(0x14, 0xffffffffu);
+	wr(0x18, 0xffffffffu);
+	assert_int_equal(rd(0x14), 0xffff000cu);              /* 64-bit, prefetchable */
+	assert_int_equal(rd(0x18), 0xffffffffu);
+	wr(0x1c, 0xffffffffu);
+	assert_int_equal(rd(0x1c), 0xffffffe1u);              /* 32 ports */
+	assert_int_equal(rd(0x20), 0);
+	assert_int_equal(maps, 0);
+	assert_int_equal(cfg[4], 0xc0100000u);                /* the device's BAR never moves */
+}
+
+static void test_bar_placement_and_refusals(void **state)
+{
+	(void)state;
+	wr(0x10, 0xd0000000u);
+	assert_int_equal(maps, 1);
+	assert_int_equal(map_gpa, 0xd0000000u);
+	assert_int_equal(map_hpa, 0xc0100000u);
+	assert_int_equal(map_size, 1 << 20);
+	/* RAM, APIC, ECAM; the address bits below the size read as zero, as on the device */
+	static const u32 bad[] = { 0x00100000u, 0xfee00000u, VPCI_ECAM_GPA, 0xd0080000u };
+	for (u32 i = 0; i < 4; i++) {
+		wr(0x10, bad[i]);
+		assert_int_equal(rd(0x10), 0xd0000000u);
+	}
+	assert_int_equal(fn->bar_refused, 3);
+	assert_int_equal(maps, 1);
+	wr(0x14, 0xd0000000u);                                /* the 64-bit BAR over BAR0 */
+	assert_int_equal(fn->bar_refused, 4);
+	wr(0x18, 0x1);                                        /* high half: 0x1_0000_0000 */
+	assert_int_equal(maps, 2);
+	assert_int_equal(map_gpa, 0x100000000ULL);
+	assert_int_equal(map_hpa, 0x800000000ULL);
+	assert_int_equal(rd(0x18), 1);
+	assert_int_equal(rd(0x14), 0x0000000cu);
+}
+
+static void test_io_bar_only_at_host_ports(void **state)
+{
+	(void)state;
+	wr(0x1c, 0xd000);
+	assert_int_equal(fn->bar_refused, 1);
+	assert_int_equal(iobm[0xd000 / 8], 0xff);
+	wr(0x1c, 0xc000);
+	assert_int_equal(rd(0x1c), 0xc001u);
+	assert_int_equal(iobm[0xc000 / 8], 0);
+	assert_int_equal(iobm[0xc018 / 8], 0);
+	assert_int_equal(iobm[0xc020 / 8], 0xff);
+}
+
+static void test_cf8_cfc(void **state)
+{
+	(void)state;
+	u32 v = 0x80000800u;                                  /* bus 0, device 1, register 0 */
+	port_fn[0](&vc, 0xcf8, 4, false, &v, NULL);
+	v = 0xffffffffu;
+	port_fn[1](&vc, 0xcfc, 4, true, &v, NULL);
+	assert_int_equal(v, 0x11e81234u);
+	v = 0xffffffffu;
+	port_fn[1](&vc, 0xcfe, 2, true, &v, NULL);
+	assert_int_equal(v, 0x11e8);
+	v = 0x80010000u;                                      /* bus 1: nothing */
+	port_fn[0](&vc, 0xcf8, 4, false, &v, NULL);
+	v = 0xffffffffu;
+	port_fn[1](&vc, 0xcfc, 4, true, &v, NULL);
+	assert_int_equal(v, 0xffffffffu);
+}
+
+static void test_stopped_domain_writes_nothing(void **state)
+{
+	(void)state;
+	dom.state = DOM_STOPPED;
+	wr(4, 0x0004);
+	wr(0x10, 0xd0000000u);
+	assert_int_equal(host_writes, 0);
+	assert_int_equal(maps, 0);
+	assert_int_equal(rd(0), 0x11e81234u);
+}
+
+static void test_domain_without_bus(void **state)
+{
+	(void)state;
+	struct domain other = { .index = 1, .mem_size = 16 * MiB, .state = DOM_RUNNING };
+	struct vcpu ov = { .dom = &other };
+	u64 x = 0;
+	ecam_fn(&ov, VPCI_ECAM_GPA, 4, false, &x, ecam_ctx);
+	assert_int_equal(x, 0xffffffffffffffffULL);
+	u32 v = 0x80000000u;
+	port_fn[0](&ov, 0xcf8, 4, false, &v, NULL);
+	v = 0xffffffffu;
+	port_fn[1](&ov, 0xcfc, 4, true, &v, NULL);
+	assert_int_equal(v, 0xffffffffu);
+	vpci_bus_put(&dom);                                   /* a refused domain's bus is gone */
+	x = 0;
+	ecam_fn(&vc, VPCI_ECAM_GPA + (1 << 15), 4, false, &x, ecam_ctx);
+	assert_int_equal(x, 0xffffffffffffffffULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_identity_and_header, setup),
+		cmocka_unit_test_setup(test_capabilities_filtered, setup),
+		cmocka_unit_test_setup(test_msi_enable_refused, setup),
+		cmocka_unit_test_setup(test_command_filtered, setup),
+		cmocka_unit_test_setup(test_bar_sizing, setup),
+		cmocka_unit_test_setup(test_bar_placement_and_refusals, setup),
+		cmocka_unit_test_setup(test_io_bar_only_at_host_ports, setup),
+		cmocka_unit_test_setup(test_cf8_cfc, setup),
+		cmocka_unit_test_setup(test_stopped_domain_writes_nothing, setup),
+		cmocka_unit_test_setup(test_domain_without_bus, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,58 @@
+/* Virtual PCI bus of a domain: a host bridge and its assigned functions, through CF8/CFC and ECAM. */
+#ifndef PASSAGE_VMM_VPCI_H
+#define PASSAGE_VMM_VPCI_H
+
+#include "vcpu.h"
+
+#define VPCI_ECAM_GPA 0xe0000000ULL    /* guest-physical ECAM window of bus 0 (PCIe base 7.2.2) */
+#define VPCI_ECAM_SIZE (1ULL << 20)   /* one bus: 32 devices x 8 functions x 4 KiB */
+#define VPCI_MAX_FNS 8                /* assigned functions per domain: guest 00:01.0-00:08.0 */
+#define VPCI_NR_BARS 6                /* type 0 header: BAR0-BAR5 at 0x10-0x24 */
+
+struct vpci_bar {
+	u64 host;                 /* host address, or the first port of an I/O BAR */
+	u64 size;                 /* 0: not implemented (or the upper half of a 64-bit BAR) */
+	u64 guest;                /* where the guest placed it, 0 = not placed */
+	bool io, is64, prefetch;
+	bool upper;               /* this slot is the upper dword of the 64-bit BAR before it */
+	bool sizing_lo, sizing_hi;  /* the guest wrote all ones: reads return the size mask */
+};
+
+struct vpci_fn {
+	u16 seg;
+	u8 bus, devfn;            /* host address */
+	u8 gdev;                  /* guest device number on bus 0 (function 0) */
+	u16 cmd;                  /* command register as the guest wrote it */
+	u8 cacheline, latency, intline;
+	u8 nr_caps;
+	u8 caps[4];               /* kept capabilities (PM, MSI, PCIe, MSI-X) in chain order */
+	struct vpci_bar bar[VPCI_NR_BARS];
+	u64 ignored;              /* writes outside the allowed set */
+	u64 msi_refused;          /* MSI/MSI-X enable attempts (no interrupt remapping for guests yet) */
+	u64 bar_refused;          /* placements over RAM, the APIC page, ECAM or another BAR */
+};
+
+struct vpci_bus {
+	struct domain *d;
+	u32 cf8;                  /* CONFIG_ADDRESS as the guest last wrote it */
+	u32 nr;
+	struct vpci_fn fn[VPCI_MAX_FNS];
+	u64 hb_ignored;           /* writes to the host bridge */
+	u64 aid[3];               /* test aid: own RAM, another domain's RAM, a hypervisor page (host-physical) */
+};
+
+/* The domain's bus (zeroed and owned on first use), NULL when it has none. */
+struct vpci_bus *vpci_bus_get(struct domain *d, bool create);
+/* Reads the host function's BARs (decoding off) and keeps the capabilities Passage supports. */
+status_t vpci_fn_init(struct vpci_fn *f, char *err, size_t errlen);
+/* Forgets the domain's bus (a refused domain). */
+void vpci_bus_put(struct domain *d);
+/* Claims CF8/CFC and the ECAM window in every domain (once, at start-up). */
+status_t vpci_register(void) __attribute__((warn_unused_result));
+/* Host configuration accesses of assigned functions are serialised with the guests' (CF8/CFC is one register pair). */
+u32 vpci_host_read(const struct vpci_fn *f, u16 off);
+void vpci_host_write(const struct vpci_fn *f, u16 off, u32 val);
+/* Test aid (crash=vmexit): the host bridge's dwords 0x40-0x57 give these addresses to the guest. */
+void vpci_set_test_aids(struct domain *d, u64 own_hpa, u64 other_hpa, u64 sentinel_hpa);
+
+#endif
