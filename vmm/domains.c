@@ -2,6 +2,7 @@
 #include "domains.h"
 #include "loader.h"
 #include "console.h"
+#include "cpu_policy.h"
 #include "passthrough.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq.h"
@@ -70,16 +71,8 @@ static void ept_free_tables(u64 table, int level)
 	pmm_free_pages(table, 1);
 }
 
-/* SDM 25.6.9: read bitmap for 0-0x1fff at 0, for 0xc0000000-0xc0001fff at 1 KiB; writes at +2 KiB. */
-static void msr_passthrough(u8 *bm, u32 msr)
-{
-	u32 base = msr >= 0xc0000000 ? 1024 : 0, n = msr & 0x1fff;
-	bm[base + n / 8] &= (u8)~(1u << (n % 8));
-	bm[2048 + base + n / 8] &= (u8)~(1u << (n % 8));
-}
-
-/* Every I/O port and MSR exits, except a passed-through UART's ports and the MSRs whose
- * guest values live in the CPU while the guest runs (syscall, FS/GS bases, TSC_AUX). */
+/* Every I/O port and MSR exits, except a passed-through UART's ports and the MSRs the CPU
+ * policy passes through (cpu_policy.c: syscall, FS/GS bases, TSC_AUX, speculation controls). */
 static status_t make_bitmaps(struct domain *d)
 {
 	d->io_bitmap = (u8 *)(uintptr_t)pmm_alloc_pages(2, 0);
@@ -88,10 +81,7 @@ static status_t make_bitmaps(struct domain *d)
 		return E_NOMEM;
 	memset(d->io_bitmap, 0xff, 2 * PAGE_SIZE);
 	memset(d->msr_bitmap, 0xff, PAGE_SIZE);
-	static const u32 own[] = { 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR..FMASK */
-				   0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103 }; /* FS..TSC_AUX */
-	for (u32 i = 0; i < ARRAY_SIZE(own); i++)
-		msr_passthrough(d->msr_bitmap, own[i]);
+	cpu_policy_msr_bitmap(d->msr_bitmap);
 	for (u32 p = d->console_port; d->console_port && p < d->console_port + 8u; p++)
 		d->io_bitmap[p / 8] &= (u8)~(1u << (p % 8));
 	return OK;

@@ -1,45 +1,82 @@
-/* CPUID policy: what a guest sees of the host's CPUID leaves (SDM Vol. 2A "CPUID"). */
+/* CPUID exits: the host's leaves filtered through the feature table of cpu_policy.c (SDM Vol. 2A "CPUID"). */
 #include "exits.h"
+#include "cpu_policy.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
 #include "lib/string.h"
 
-#define CPUID1_ECX_MONITOR BIT(3)          /* MONITOR/MWAIT: they would exit */
+#define CPUID1_EDX_APIC BIT(9)             /* on-chip APIC, and enabled (SDM Vol. 3A 11.4.3) */
 #define CPUID1_ECX_OSXSAVE BIT(27)         /* mirrors CR4.OSXSAVE */
 #define CPUID7_EBX_INVPCID BIT(10)
-#define CPUID7_EDX_ARCH_CAPABILITIES BIT(29)
+#define CPUID7_ECX_OSPKE BIT(4)            /* mirrors CR4.PKE */
+#define CPUID7_ECX_RDPID BIT(22)
 #define CPUIDD1_EAX_XSAVES BIT(3)
 #define CPUID81_EDX_RDTSCP BIT(27)
 #define CR4_OSXSAVE BIT(18)
+#define CR4_PKE BIT(22)
 #define HV_LEAF 0x40000000                 /* hypervisor range: 0x40000000-0x400000ff */
 
-static void leaf1(struct vcpu *v, struct cpuid_regs *r)
+/* Leaves that describe hidden features: MONITOR/MWAIT (5), thermal and power (6), the PMU (0AH),
+ * resource director monitoring and allocation (0FH, 10H), SGX (12H), processor trace (14H). */
+static bool hidden_leaf(u32 leaf, u32 sub)
 {
-	r->ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_MONITOR); /* no nested VMX, no MWAIT */
-	r->ecx |= CPUID1_ECX_HYPERVISOR;
-	/* OSXSAVE mirrors the guest's CR4.OSXSAVE, not the host's. */
-	r->ecx = (vmread(GUEST_CR4) & CR4_OSXSAVE) ? r->ecx | CPUID1_ECX_OSXSAVE : r->ecx & ~CPUID1_ECX_OSXSAVE;
-	r->ebx = (r->ebx & 0x00ffffff) | (v->id << 24); /* initial APIC ID of this vCPU */
+	return leaf == 5 || leaf == 6 || leaf == 0xa || leaf == 0xf || leaf == 0x10 || leaf == 0x12 ||
+	       leaf == 0x14 || (leaf == 7 && sub > 0);
+}
+
+/* Feature flags: only the bits the table exposes. */
+static void apply_policy(u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+	u32 *regs[4] = { &r->eax, &r->ebx, &r->ecx, &r->edx };
+	for (u32 reg = CPUID_EAX; reg <= CPUID_EDX; reg++) {
+		bool governed;
+		u32 mask = cpu_policy_mask(leaf, sub, reg, &governed);
+		if (governed)
+			*regs[reg] &= mask;
+	}
+}
+
+/* CR4 as the guest sees it: the read shadow for the bits Passage owns, the real bits for the rest. */
+static u64 guest_cr4(void)
+{
+	return (vmread(CR4_READ_SHADOW) & vmread(CR4_GUEST_HOST_MASK)) |
+	       (vmread(GUEST_CR4) & ~vmread(CR4_GUEST_HOST_MASK));
+}
+
+/* Bits whose value follows guest state or a VMX control. */
+static void dynamic_bits(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+	if (leaf == 1) {
+		u64 cr4 = guest_cr4();
+		r->ecx |= CPUID1_ECX_HYPERVISOR;
+		r->ecx = (cr4 & CR4_OSXSAVE) ? r->ecx | CPUID1_ECX_OSXSAVE : r->ecx & ~CPUID1_ECX_OSXSAVE;
+		if (!(v->apic_base & APIC_BASE_EN))
+			r->edx &= ~CPUID1_EDX_APIC;   /* 11.4.3: a disabled APIC clears CPUID.1:EDX.APIC */
+		r->ebx = (r->ebx & 0x00ffffff) | (v->id << 24); /* initial APIC ID of this vCPU */
+	} else if (leaf == 7 && sub == 0) {
+		u64 cr4 = guest_cr4();
+		r->eax = 0;                           /* sub-leaf 0 is the only one */
+		if (!(vmx_caps.proc2 & SEC_ENABLE_INVPCID))
+			r->ebx &= ~CPUID7_EBX_INVPCID;
+		if (!(vmx_caps.proc2 & SEC_ENABLE_RDTSCP))
+			r->ecx &= ~CPUID7_ECX_RDPID;
+		r->ecx = (cr4 & CR4_PKE) ? r->ecx | CPUID7_ECX_OSPKE : r->ecx & ~CPUID7_ECX_OSPKE;
+	} else if (leaf == 0x80000001) {
+		if (!(vmx_caps.proc2 & SEC_ENABLE_RDTSCP))
+			r->edx &= ~CPUID81_EDX_RDTSCP;
+	}
 }
 
 bool exit_cpuid(struct vcpu *v)
 {
 	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
 	struct cpuid_regs r = cpuid(leaf, sub);
-	if (leaf == 1) {
-		leaf1(v, &r);
-	} else if (leaf == 6 || leaf == 0xa) {
-		r = (struct cpuid_regs){ 0, 0, 0, 0 }; /* no thermal/power or PMU interface */
-	} else if (leaf == 7 && sub == 0) {
-		if (!(vmx_caps.proc2 & SEC_ENABLE_INVPCID))
-			r.ebx &= ~CPUID7_EBX_INVPCID;
-		r.edx &= ~CPUID7_EDX_ARCH_CAPABILITIES; /* IA32_ARCH_CAPABILITIES not offered */
+	if (hidden_leaf(leaf, sub)) {
+		r = (struct cpuid_regs){ 0, 0, 0, 0 };
 	} else if (leaf == 0xb || leaf == 0x1f) {
 		r.edx = v->id;                        /* x2APIC ID */
 	} else if (leaf == 0xd && sub == 1) {
-		r.eax &= ~CPUIDD1_EAX_XSAVES;         /* XSAVES/XRSTORS are not enabled for guests */
-	} else if (leaf == 0x80000001) {
-		if (!(vmx_caps.proc2 & SEC_ENABLE_RDTSCP))
-			r.edx &= ~CPUID81_EDX_RDTSCP;
+		r.eax &= ~CPUIDD1_EAX_XSAVES;         /* XSAVES/XRSTORS and IA32_XSS are not offered */
 	} else if (leaf == HV_LEAF) {
 		/* Max leaf in EAX, signature "PassageHV\0\0\0" in EBX, ECX, EDX. */
 		r.eax = HV_LEAF;
@@ -48,6 +85,10 @@ bool exit_cpuid(struct vcpu *v)
 		memcpy(&r.edx, "V\0\0\0", 4);
 	} else if (leaf > HV_LEAF && leaf < HV_LEAF + 0x100) {
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
+	}
+	if (leaf == 1 || leaf == 7 || leaf == 0x80000001) { /* the leaves with feature flags */
+		apply_policy(leaf, sub, &r);
+		dynamic_bits(v, leaf, sub, &r);
 	}
 	v->regs.rax = r.eax, v->regs.rbx = r.ebx, v->regs.rcx = r.ecx, v->regs.rdx = r.edx;
 	exit_skip_instruction();

@@ -22,7 +22,8 @@ static bool wait_for_interrupt(struct vcpu *v)
 	v->halted++;
 	for (;;) {
 		u64 next = vlapic_poll_timer(&v->apic, rdtsc());
-		if (vlapic_pending(&v->apic) >= 0 || v->dom->state != DOM_RUNNING)
+		if (vlapic_pending(&v->apic) >= 0 || __atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) ||
+		    v->dom->state != DOM_RUNNING)
 			return v->dom->state == DOM_RUNNING;
 		/* Idle until the virtual timer's deadline or a kick (another vCPU's IPI, a stop),
 		 * serving host work (console, snapshots) meanwhile. */
@@ -39,8 +40,9 @@ static void idle_a_while(struct vcpu *v)
 }
 
 /*
- * HLT with IF=0: only INIT (or NMI, which Passage does not inject) wakes the
- * vCPU; Linux parks CPUs like this when it takes them offline. The CPU idles
+ * HLT with IF=0: only INIT wakes the vCPU here (on hardware an NMI would too;
+ * Passage does not wake a parked vCPU for one yet); Linux parks CPUs like this
+ * when it takes them offline. The CPU idles
  * with its own interrupts open (the host's fault and kick interrupts still
  * run). INIT puts the vCPU in wait-for-SIPI (SDM Vol. 3A 9.4, 11.6.1); a
  * start-up IPI then restarts it in real mode at its vector, as Linux does to

@@ -2,27 +2,42 @@
 #include "exits.h"
 #include "exit_io.h"
 #include "mmio.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "lib/log.h"
 
 bool exits_test_aids;       /* set from the command line (crash=vmexit): test-aid hypercalls */
 
-/* 25.4.2 (interruptibility state): STI and MOV-SS blocking cover only the next instruction, so an
- * emulated instruction ends them ("sti; hlt" wakes right after HLT). */
+/*
+ * The emulated instruction completes as the CPU would have completed it:
+ * - 25.4.2 (interruptibility state): STI and MOV-SS blocking cover only the next instruction, so
+ *   an emulated instruction ends them ("sti; hlt" wakes right after HLT);
+ * - Vol. 3B 17.3.1.4: with RFLAGS.TF set, a single-step #DB follows it; the CPU never executed
+ *   it, so the trap becomes a pending debug exception (BS, 25.4.2) delivered at the next entry;
+ * - Vol. 3B 17.3.1.1: a completed instruction clears RFLAGS.RF.
+ */
 void exit_skip_instruction(void)
 {
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(VM_EXIT_INSTRUCTION_LEN));
 	u64 irq = vmread(GUEST_INTERRUPTIBILITY_INFO);
 	if (irq & 3)
 		vmwrite(GUEST_INTERRUPTIBILITY_INFO, irq & ~3ULL);
+	u64 fl = vmread(GUEST_RFLAGS);
+	if (fl & RFLAGS_TF)
+		vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, vmread(GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
+	if (fl & RFLAGS_RF)
+		vmwrite(GUEST_RFLAGS, fl & ~RFLAGS_RF);
 }
 
-/* VM-entry event injection (chapter 27): #GP(0) through the guest's IDT at the next entry. */
+/* VM-entry event injection (chapter 27): #GP(0) through the guest's IDT at the next entry. A #GP
+ * is a fault: its pushed RFLAGS image has RF set (Vol. 3A 6.13, Vol. 3B 17.3.1.1), which VM entry
+ * takes from the guest's RFLAGS. */
 void exit_inject_gp(void)
 {
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | VEC_GP |
 					  INTR_INFO_DELIVER_CODE);
 	vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
+	vmwrite(GUEST_RFLAGS, vmread(GUEST_RFLAGS) | RFLAGS_RF);
 }
 
 static u64 *gpr(struct vcpu *v, u32 n)
@@ -78,6 +93,7 @@ static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = exit_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT] = exit_triple_fault,
 	[EXIT_REASON_INTERRUPT_WINDOW] = exit_nothing,
+	[EXIT_REASON_NMI_WINDOW] = exit_nothing,
 	[EXIT_REASON_CPUID] = exit_cpuid,
 	[EXIT_REASON_HLT] = exit_hlt,
 	[EXIT_REASON_INVD] = exit_wbinvd,

@@ -1,13 +1,16 @@
 /* Multiboot1 guest loader: ELF32 segments into guest memory, the boot information a loader gives (Multiboot 0.6.96 spec 3). */
 #include "loader.h"
+#include "guest_acpi.h"
 #include "lib/log.h"
 #include "lib/string.h"
 
 #define MB1_HEADER_MAGIC 0x1badb002
 #define MB1_BOOT_MAGIC 0x2badb002
 #define MB1_SEARCH 8192
-#define MB1_INFO_GPA 0x9000       /* boot information, mmap and strings live at 0x9000-0x9fff */
-#define MB1_CMDLINE_GPA 0x8000
+#define MB1_BOOT_GPA 0x8000       /* preferred place of the boot information block: */
+#define MB1_BOOT_SIZE (2 * PAGE_SIZE) /* command line page, then info + mmap + module + strings page */
+#define MB1_LOW_END 0x9f000       /* end of the low RAM the memory map reports */
+#define MB1_ACPI_GPA 0xe0000      /* RSDP in the BIOS area a guest scans (ACPI 6.5 5.2.5.1) */
 
 struct mb1_info {                 /* spec 3.3: Boot information format (fields used) */
 	u32 flags;
@@ -61,7 +64,7 @@ bool mb1_detect(const u8 *img, u64 size)
 	return false;
 }
 
-static status_t load_segments(struct domain *d, const u8 *img, u64 size, u32 *entry, u64 *top,
+static status_t load_segments(struct domain *d, const u8 *img, u64 size, u32 *entry, u64 *lo, u64 *top,
 			      char *err, size_t n)
 {
 	struct elf32_ehdr eh;
@@ -88,17 +91,17 @@ static status_t load_segments(struct domain *d, const u8 *img, u64 size, u32 *en
 		}
 		memcpy(dst, img + ph.offset, ph.filesz);
 		memset(dst + ph.filesz, 0, ph.memsz - ph.filesz);
+		*lo = MIN(*lo, (u64)ph.paddr);
 		*top = MAX(*top, (u64)ph.paddr + ph.memsz);
 	}
 	*entry = eh.entry;
 	return OK;
 }
 
-/* The initrd, if any, becomes module 0, placed on the first page boundary after the image. */
-static status_t load_module(struct domain *d, struct mb1_info *mbi, u64 top, const struct guest_file *m,
-			    char *err, size_t n)
+/* The initrd, if any, becomes module 0, placed at `at` (the first page boundary after the image). */
+static status_t load_module(struct domain *d, struct mb1_info *mbi, u64 mbi_gpa, u64 at,
+			    const struct guest_file *m, char *err, size_t n)
 {
-	u64 at = ALIGN_UP(top, PAGE_SIZE);
 	u8 *dst = domain_gpa(d, at, m->size);
 	if (!dst) {
 		snprintf(err, n, "module '%s' (%lu KiB) does not fit after the image", m->name, m->size / KiB);
@@ -108,9 +111,34 @@ static status_t load_module(struct domain *d, struct mb1_info *mbi, u64 top, con
 	struct mb1_module *mod = (struct mb1_module *)((u8 *)mbi + 512);
 	char *name = (char *)mbi + 1024;
 	strlcpy_(name, m->name, 256);
-	*mod = (struct mb1_module){ (u32)at, (u32)(at + m->size), MB1_INFO_GPA + 1024, 0 };
+	*mod = (struct mb1_module){ (u32)at, (u32)(at + m->size), (u32)mbi_gpa + 1024, 0 };
 	mbi->mods_count = 1;
-	mbi->mods_addr = MB1_INFO_GPA + 512;
+	mbi->mods_addr = (u32)mbi_gpa + 512;
+	return OK;
+}
+
+static bool overlaps(u64 a, u64 a_end, u64 b, u64 b_end) { return a < b_end && b < a_end; }
+
+/*
+ * Spec 3.3 lets the boot information live anywhere the OS image and modules do
+ * not: at 0x8000 unless the image or its module covers that, else on the first
+ * page after them (still 32-bit addressable and inside the domain's memory).
+ */
+static status_t place_boot_info(struct domain *d, u64 lo, u64 top, u64 mod_end, u64 *at, char *err, size_t n)
+{
+	u64 end = MAX(top, mod_end);
+	*at = MB1_BOOT_GPA;
+	if (!overlaps(MB1_BOOT_GPA, MB1_BOOT_GPA + MB1_BOOT_SIZE, lo, end))
+		return OK;
+	*at = ALIGN_UP(end, PAGE_SIZE);
+	if ((*at < MB1_LOW_END && *at + MB1_BOOT_SIZE > MB1_LOW_END) || *at + MB1_BOOT_SIZE > 0x100000000ULL ||
+	    !domain_gpa(d, *at, MB1_BOOT_SIZE)) {
+		snprintf(err, n, "image and module (0x%lx-0x%lx) cover 0x%x-0x%lx and leave no room for the "
+			 "boot information after them", lo, end, MB1_BOOT_GPA, MB1_BOOT_GPA + MB1_BOOT_SIZE - 1);
+		return E_NOMEM;
+	}
+	LOG("domain", "%s: image 0x%lx-0x%lx covers 0x%x: multiboot information at 0x%lx", d->name, lo, end,
+	    MB1_BOOT_GPA, *at);
 	return OK;
 }
 
@@ -118,32 +146,52 @@ status_t mb1_load(struct domain *d, struct vcpu *v, const u8 *img, u64 size, con
 		  const struct guest_file *module, char *err, size_t n)
 {
 	u32 entry;
-	u64 top = 0;
-	status_t st = load_segments(d, img, size, &entry, &top, err, n);
+	u64 lo = ~0ULL, top = 0, boot;
+	status_t st = load_segments(d, img, size, &entry, &lo, &top, err, n);
 	if (st)
 		return st;
-	struct mb1_info *mbi = domain_gpa(d, MB1_INFO_GPA, PAGE_SIZE);
-	char *cl = domain_gpa(d, MB1_CMDLINE_GPA, PAGE_SIZE);
+	if (top <= lo) {
+		snprintf(err, n, "no loadable segment");
+		return E_INVAL;
+	}
+	bool has_mod = module && module->size;
+	u64 mod_at = ALIGN_UP(top, PAGE_SIZE), mod_end = has_mod ? mod_at + module->size : 0;
+	if ((st = place_boot_info(d, lo, top, mod_end, &boot, err, n)))
+		return st;
+	if (overlaps(lo, MAX(top, mod_end), MB1_ACPI_GPA, MB1_ACPI_GPA + PAGE_SIZE)) {
+		snprintf(err, n, "image and module (0x%lx-0x%lx) cover the ACPI tables' page at 0x%x", lo,
+			 MAX(top, mod_end), MB1_ACPI_GPA);
+		return E_INVAL;
+	}
+	u64 mbi_gpa = boot + PAGE_SIZE;
+	struct mb1_info *mbi = domain_gpa(d, mbi_gpa, PAGE_SIZE);
+	char *cl = domain_gpa(d, boot, PAGE_SIZE);
 	memset(mbi, 0, PAGE_SIZE);
 	strlcpy_(cl, cmdline, PAGE_SIZE - 64);
 	strlcpy_(cl + PAGE_SIZE - 64, "Passage", 64);
 	struct mb1_mmap *mm = (struct mb1_mmap *)(mbi + 1);
-	mm[0] = (struct mb1_mmap){ 20, 0, 0x9f000, 1 };
+	mm[0] = (struct mb1_mmap){ 20, 0, MB1_LOW_END, 1 };
 	mm[1] = (struct mb1_mmap){ 20, 0x100000, d->mem_size - 0x100000, 1 };
 	*mbi = (struct mb1_info){
 		.flags = BIT(0) | BIT(2) | BIT(3) | BIT(6) | BIT(9), /* mem, cmdline, mods, mmap, name */
-		.mem_lower = 0x9f000 / 1024,
+		.mem_lower = MB1_LOW_END / 1024,
 		.mem_upper = (u32)((d->mem_size - 0x100000) / 1024),
-		.cmdline = MB1_CMDLINE_GPA,
+		.cmdline = (u32)boot,
 		.mmap_length = 2 * sizeof(struct mb1_mmap),
-		.mmap_addr = MB1_INFO_GPA + sizeof(struct mb1_info),
-		.boot_loader_name = MB1_CMDLINE_GPA + PAGE_SIZE - 64,
+		.mmap_addr = (u32)mbi_gpa + sizeof(struct mb1_info),
+		.boot_loader_name = (u32)(boot + PAGE_SIZE - 64),
 	};
-	if (module && module->size && (st = load_module(d, mbi, top, module, err, n)) != OK)
+	if (has_mod && (st = load_module(d, mbi, mbi_gpa, mod_at, module, err, n)) != OK)
 		return st;
+	/* The same ACPI tables a Linux guest gets; a multiboot1 guest finds the RSDP by scanning
+	 * 0xe0000-0xfffff on 16-byte boundaries (ACPI 6.5 5.2.5.1). */
+	if (!guest_acpi_build(d, MB1_ACPI_GPA, d->nr_vcpus ? d->nr_vcpus : 1)) {
+		snprintf(err, n, "no room for the ACPI tables at 0x%x", MB1_ACPI_GPA);
+		return E_NOMEM;
+	}
 	v->entry_rip = entry;
 	v->entry_mode = GUEST_MODE_PROTECTED32;
 	v->regs.rax = MB1_BOOT_MAGIC;
-	v->regs.rbx = MB1_INFO_GPA;
+	v->regs.rbx = mbi_gpa;
 	return OK;
 }

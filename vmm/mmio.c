@@ -131,6 +131,13 @@ static bool apic_window(struct vcpu *v, u64 gpa, u32 size, bool write, u64 *val,
 {
 	(void)ctx;
 	u32 off = (u32)(gpa - GUEST_APIC_GPA);
+	/* Disabled or in x2APIC mode, the page is no APIC (SDM Vol. 3A 11.4.3, 11.12.1.2): reads
+	 * float high, writes go nowhere (vcpu.c makes every access exit then). */
+	if ((v->apic_base & (APIC_BASE_EN | APIC_BASE_EXTD)) != APIC_BASE_EN) {
+		if (!write)
+			*val = size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+		return true;
+	}
 	if (write || size != 4 || (off & 0xf))
 		return false;
 	if (!vlapic_rdmsr(&v->apic, MSR_IA32_X2APIC_FIRST + off / 16, val))

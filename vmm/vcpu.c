@@ -147,6 +147,34 @@ static void setup_guest_state(struct vcpu *v)
 		setup_guest_real16(v);
 }
 
+/*
+ * The xAPIC page is an APIC only in xAPIC mode (SDM Vol. 3A 11.4.3: a disabled APIC is as if
+ * there were none; 11.12.1.2: x2APIC mode has no MMIO interface). Outside xAPIC mode, APIC-
+ * register virtualization goes off, so every access to the page exits (SDM Vol. 3C 30.4) and
+ * mmio.c answers it as an empty bus; TPR accesses stay virtualized by the TPR shadow.
+ */
+void vcpu_apic_mode_changed(struct vcpu *v)
+{
+	u32 proc2 = (u32)vmread(SECONDARY_VM_EXEC_CONTROL);
+	bool xapic = (v->apic_base & (APIC_BASE_EN | APIC_BASE_EXTD)) == APIC_BASE_EN;
+	u32 want = xapic ? (proc2 | (vmx_caps.proc2 & SEC_APIC_REGISTER_VIRT)) : (proc2 & ~SEC_APIC_REGISTER_VIRT);
+	if (want != proc2)
+		vmwrite(SECONDARY_VM_EXEC_CONTROL, want);
+}
+
+/*
+ * IA32_APIC_BASE at power-up (SDM Vol. 3A 11.12.5.1: after RESET the APIC is enabled in xAPIC
+ * mode; BSP set on vCPU 0 only). A Linux domain starts as firmware of an x2APIC platform leaves
+ * it, in x2APIC mode ("x2apic enabled by BIOS"): Linux keeps x2APIC only when firmware enabled
+ * it or interrupt remapping is present, and the domain has no interrupt remapping. Multiboot1
+ * guests get the reset state.
+ */
+static u64 power_up_apic_base(struct vcpu *v)
+{
+	bool linux_domain = v->dom->vcpus[0] && v->dom->vcpus[0]->entry_mode == GUEST_MODE_LONG64;
+	return GUEST_APIC_GPA | APIC_BASE_EN | (linux_domain ? APIC_BASE_EXTD : 0) | (v->id ? 0 : APIC_BASE_BSP);
+}
+
 static void setup_controls(struct vcpu *v)
 {
 	struct domain *d = v->dom;
@@ -156,6 +184,7 @@ static void setup_controls(struct vcpu *v)
 	if (!v->vpid)
 		proc2 &= ~SEC_ENABLE_VPID;
 	vmwrite(SECONDARY_VM_EXEC_CONTROL, proc2);
+	vcpu_apic_mode_changed(v);
 	vmwrite(VM_EXIT_CONTROLS, vmx_caps.exit);
 	vmwrite(VM_ENTRY_CONTROLS, vmx_caps.entry & ~ENTRY_IA32E_MODE);
 	vmwrite(EXCEPTION_BITMAP, 0);
@@ -197,11 +226,16 @@ status_t vcpu_setup(struct vcpu *v)
 		LOG("vmx", "VMCLEAR/VMPTRLD failed for %s vCPU %u", v->dom->name, v->id);
 		return st;
 	}
+	v->apic_base = power_up_apic_base(v);
 	setup_controls(v);
 	setup_host_state();
 	setup_guest_state(v);
 	vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
-	v->apic_base = 0xfee00000 | BIT(11) | BIT(10) | (v->id ? 0 : BIT(8)); /* x2APIC, enabled */
+	/* Power-up values of the emulated MSRs (SDM Vol. 3A 9.1 table 9-1; Vol. 4 table 2-2): the
+	 * TSC starts at the host's (offset 0, adjust 0), no BTS/PEBS, no MTRRs enabled. */
+	v->msr.tsc_adjust = 0;
+	v->msr.misc_enable = MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_BTS_UNAVAILABLE | MISC_ENABLE_PEBS_UNAVAILABLE;
+	v->msr.mtrr_def_type = 0;
 	/* 29.4.3: no translations this CPU cached for the EPTP or VPID survive. */
 	v->ept_gen = __atomic_load_n(&v->dom->ept_gen, __ATOMIC_ACQUIRE);
 	if ((v->vpid && (st = invvpid_single(v->vpid))) || (st = invept_single(v->dom->eptp))) {
@@ -225,7 +259,7 @@ void vcpu_reset_to_sipi(struct vcpu *v)
 	v->regs = (struct guest_regs){ .launched = v->regs.launched };
 	/* INIT resets the local APIC too (SDM Vol. 3A 11.4.7.3): its register file is rewritten. */
 	vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
-	v->apic_base = 0xfee00000 | BIT(11) | BIT(10);
+	/* 11.12.5.1: INIT keeps the APIC's mode (disabled, xAPIC or x2APIC) and IA32_APIC_BASE. */
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 }
 
@@ -278,6 +312,7 @@ static const char *exit_name(u32 r)
 	case EXIT_REASON_EXTERNAL_INTERRUPT: return "external interrupt";
 	case EXIT_REASON_TRIPLE_FAULT: return "triple fault";
 	case EXIT_REASON_INTERRUPT_WINDOW: return "interrupt window";
+	case EXIT_REASON_NMI_WINDOW: return "NMI window";
 	case EXIT_REASON_CPUID: return "CPUID";
 	case EXIT_REASON_HLT: return "HLT";
 	case EXIT_REASON_INVD: return "INVD";

@@ -62,11 +62,17 @@ struct vcpu {
 	u64 entry_cr3;            /* GUEST_MODE_LONG64: identity page tables built by the loader */
 	u64 entry_gdt;            /* GUEST_MODE_LONG64: GDT with __BOOT_CS 0x10, __BOOT_DS 0x18 */
 	u64 apic_base;            /* IA32_APIC_BASE as the guest sees it */
+	struct {                  /* emulated MSRs kept per vCPU (cpu_policy.c, exit_msr.c) */
+		u64 tsc_adjust;   /* IA32_TSC_ADJUST */
+		u64 misc_enable;  /* IA32_MISC_ENABLE */
+		u64 mtrr_def_type; /* IA32_MTRR_DEF_TYPE */
+	} msr;
 	struct vlapic apic;
 	u8 *vapic_page;           /* virtual-APIC page (SDM 29.1): xAPIC registers as the guest reads them */
 	u64 halted;               /* HLT exits that waited */
 	volatile u32 sipi_vector; /* set by the SIPI that starts this vCPU (bit 31 = received) */
 	volatile bool init_pending;
+	volatile bool nmi_pending;   /* an NMI IPI from a vCPU of the domain, not yet injected */
 	u32 proc_ctl;             /* primary processor-based controls as last written */
 	u32 tpr_threshold;        /* as last written */
 	bool preempt_idle;        /* the preemption timer holds its maximum (no deadline armed) */
@@ -89,6 +95,8 @@ _Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "domains.c allocates one page p
 
 /* vcpu.c */
 status_t vcpu_setup(struct vcpu *v) __attribute__((warn_unused_result));
+/* After a write to IA32_APIC_BASE: the xAPIC page is an APIC only in xAPIC mode. */
+void vcpu_apic_mode_changed(struct vcpu *v);
 /* After INIT and SIPI: the guest state of a processor reset into real mode at the SIPI vector. */
 void vcpu_reset_to_sipi(struct vcpu *v);
 /* Runs the vCPU on this CPU until its domain stops. */

@@ -1,4 +1,4 @@
-/* Event injection before VM entry: vLAPIC interrupts through VM_ENTRY_INTR_INFO, interrupt windows, TPR threshold, preemption timer. */
+/* Event injection before VM entry: NMIs and vLAPIC interrupts through VM_ENTRY_INTR_INFO, NMI and interrupt windows, TPR threshold, preemption timer. */
 #include "vintr.h"
 #include "vcpu.h"
 #include "arch/x86/cpu.h"
@@ -9,9 +9,28 @@ static bool guest_open(void)
 	return (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(vmread(GUEST_INTERRUPTIBILITY_INFO) & 3);
 }
 
+/*
+ * A pending NMI goes in before any interrupt (SDM Vol. 3A 6.9 priorities). With virtual NMIs
+ * (25.3: pin-based control) the CPU keeps NMI blocking from the injection to the guest's IRET;
+ * while it, MOV-SS or STI blocking holds (26.3.1.5 forbids injecting an NMI then) or another event
+ * is queued for this entry, NMI-window exiting (25.6.2) brings the vCPU out when it may take it.
+ */
+static u32 inject_nmi(struct vcpu *v, u32 proc)
+{
+	if (!__atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE))
+		return proc;
+	bool vnmi = vmx_caps.pin & PIN_VIRTUAL_NMIS;
+	u64 irq = vmread(GUEST_INTERRUPTIBILITY_INFO);
+	if ((vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) || (irq & (3 | GUEST_INTR_BLOCKING_NMI)))
+		return vnmi ? proc | CPU_NMI_WINDOW_EXITING : proc; /* without virtual NMIs: next exit */
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_NMI | VEC_NMI);
+	__atomic_store_n(&v->nmi_pending, false, __ATOMIC_RELEASE);
+	return proc;
+}
+
 static void inject_pending(struct vcpu *v)
 {
-	u32 proc = v->proc_ctl & ~CPU_INTR_WINDOW_EXITING;
+	u32 proc = inject_nmi(v, v->proc_ctl & ~(CPU_INTR_WINDOW_EXITING | CPU_NMI_WINDOW_EXITING));
 	int vec = vlapic_pending(&v->apic);
 	bool queued = vec >= 0 && (vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID);
 	switch (vintr_decide(vec, queued, vec >= 0 && !queued && guest_open())) {

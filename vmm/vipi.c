@@ -1,4 +1,4 @@
-/* Inter-processor interrupts between the vCPUs of one domain: fixed, NMI-less, INIT and SIPI (SDM 11.6). */
+/* Inter-processor interrupts between the vCPUs of one domain: fixed, NMI, INIT and SIPI (SDM 11.6). */
 #include "vcpu.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
@@ -45,6 +45,11 @@ static void deliver(struct vcpu *from, struct vcpu *t, u64 icr)
 	case 0:
 	case 1:
 		vlapic_set_irr(&t->apic, ICR_VECTOR(icr));
+		vcpu_kick(t);
+		break;
+	case 4:
+		/* NMI: injected as an NMI at t's next entry that NMI blocking allows (vintr.c). */
+		__atomic_store_n(&t->nmi_pending, true, __ATOMIC_RELEASE);
 		vcpu_kick(t);
 		break;
 	case 5:

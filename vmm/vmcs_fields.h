@@ -131,6 +131,7 @@
 #define GUEST_RIP 0x681e
 #define GUEST_RFLAGS 0x6820
 #define GUEST_PENDING_DBG_EXCEPTIONS 0x6822
+#define PENDING_DBG_BS BIT(14)                  /* 25.4.2 pending debug exceptions: single step */
 #define GUEST_SYSENTER_ESP 0x6824
 #define GUEST_SYSENTER_EIP 0x6826
 #define HOST_CR0 0x6c00
@@ -207,6 +208,8 @@
 #define INTR_TYPE_EXT_INTR (0u << 8)
 #define INTR_TYPE_NMI (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
+#define VEC_NMI 2                            /* the NMI's vector */
+#define GUEST_INTR_BLOCKING_NMI BIT(3)        /* 25.4.2 interruptibility state: blocking by NMI */
 #define INTR_TYPE_MASK (7u << 8)             /* 28.2.2: the same layout in VM_EXIT_INTR_INFO */
 
 /* Appendix C: basic exit reasons */
@@ -216,6 +219,7 @@
 #define EXIT_REASON_INIT 3
 #define EXIT_REASON_SIPI 4
 #define EXIT_REASON_INTERRUPT_WINDOW 7
+#define EXIT_REASON_NMI_WINDOW 8
 #define EXIT_REASON_CPUID 10
 #define EXIT_REASON_HLT 12
 #define EXIT_REASON_INVD 13

@@ -23,7 +23,9 @@
 #define CR4_PCIDE BIT(17)                /* process-context identifiers */
 #define CR4_OSXSAVE BIT(18)
 #define CR4_CET BIT(23)                  /* control-flow enforcement */
+#define RFLAGS_TF BIT(8)                 /* trap flag (single-step) */
 #define RFLAGS_IF BIT(9)
+#define RFLAGS_RF BIT(16)                /* resume flag */
 
 /* CPUID.1:ECX */
 #define CPUID1_ECX_VMX BIT(5)

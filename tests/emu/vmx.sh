@@ -203,3 +203,53 @@ ept=$(log_get 'stats: testaid vCPU 0: +EPT violation +\(48\) [0-9]+' | awk '{pri
 [ "$ept" = 10 ] || fail "testaid's EPT-violation exits ${ept:-missing}, want 10 (one per MMIO access)"
 log_has 'exception: vector' && fail "the host dumped an exception"
 finish emu/vmx-testaid
+
+# vCPU fidelity (issue 10): for every feature bit with MSRs behind it that CPUID advertises, the
+# MSRs behave (read, write back, checks of their own); IA32_MISC_ENABLE's writable bits; TSC and
+# IA32_TSC_ADJUST writes through the TSC offset; the APIC's reset state (xAPIC) and its disable /
+# re-enable through IA32_APIC_BASE from xAPIC and from x2APIC mode. On CPU 1, the events guest.
+img vmx-fidelity "$C/fidelity.cfg" "$G/fidelity.elf" "$G/events.elf"
+run_bochs vmx-fidelity 240 "$T/vmx-fidelity.iso" 2
+guest_results fidelity emu/vmx-fidelity
+guest_results events emu/vmx-fidelity/events
+expect '\] fidelity: [0-9]+ passed, 0 failed' "fidelity guest reported failures"
+for check in tsc tsc-adjust sep pat lm; do
+    expect "fidelity: PASS cpuid-msr-$check\$" "cpuid-msr-$check did not pass"
+done
+expect 'fidelity: PASS msr-misc-enable' "IA32_MISC_ENABLE writable bits not kept"
+for check in apic-reset-xapic apic-disable-xapic apic-reenable-xapic apic-x2apic-cycle apic-disable-x2apic \
+             apic-reenable-after-x2apic; do
+    expect "fidelity: PASS $check\$" "$check did not pass (local APIC reset state, IA32_APIC_BASE)"
+done
+expect 'domain: fidelity stopped: guest wrote 0 to port 0xf4' "fidelity guest did not finish"
+# Events around emulated instructions (events guest, CPU 1): RF in the #GP Passage injects, the
+# single-step #DB right after each instruction Passage emulates (not one instruction later), and an
+# NMI IPI to itself delivered as an NMI, a second one held by NMI blocking until the handler's IRET.
+expect '\] events: 8 passed, 0 failed' "events guest did not pass its 8 checks"
+expect 'domain: events stopped: guest wrote 0 to port 0xf4' "events guest did not finish"
+expect 'stats: events vCPU 0: +NMI window +\( 8\) [1-9]' "the held NMI did not come through an NMI-window exit"
+finish emu/vmx-fidelity
+
+# Multiboot1 loader (issue 10): a guest linked at 0x8000 keeps its image (the boot information goes
+# after it), its module does not overlap either, and both guests find the RSDP -> XSDT -> MADT.
+img vmx-mb1 "$C/mb1-placement.cfg" "$G/mb1info.elf" "$G/mb1low.elf" "$G/compute.elf"
+run_bochs vmx-mb1 240 "$T/vmx-mb1.iso" 2
+guest_results mb1info emu/vmx-mb1/high
+guest_results mb1low emu/vmx-mb1/low
+for dom in mb1info mb1low; do
+    expect "\] $dom: 5 passed, 0 failed" "$dom did not pass its 5 checks"
+    expect "domain: $dom stopped: guest wrote 0 to port 0xf4" "$dom did not finish"
+done
+expect 'domain: mb1low: image 0x8000-0x[0-9a-f]+ covers 0x8000: multiboot information at 0x[0-9a-f]+' \
+    "the loader did not report moving the boot information"
+finish emu/vmx-mb1
+
+# NMIs between the vCPUs of one domain (issue 10): vCPU 0 sends an NMI to vCPU 1 waiting in HLT,
+# which takes it as an NMI (not dropped, not on vCPU 0) and leaves HLT; then vCPU 0 to itself.
+img vmx-nmi2 "$C/nmi2.cfg" "$G/nmi2.elf"
+run_bochs vmx-nmi2 240 "$T/vmx-nmi2.iso" 2
+guest_results nmi2 emu/vmx-nmi2
+expect '\] nmi2: 3 passed, 0 failed' "nmi2 guest did not pass its 3 checks"
+expect 'domain: nmi2 stopped: guest wrote 0 to port 0xf4' "nmi2 guest did not finish"
+log_has 'IPI delivery mode 4 not supported' && fail "an NMI IPI was dropped"
+finish emu/vmx-nmi2

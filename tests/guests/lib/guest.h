@@ -48,6 +48,9 @@ void hv_exit(uint32_t code);                /* only under Passage; returns only 
  */
 int trap_catch(void (*fn)(void *), void *arg);
 extern volatile uint32_t trap_last_vector, trap_last_error, trap_last_eip;
+extern volatile uint32_t trap_last_eflags;  /* the EFLAGS image the exception pushed */
+/* Points this CPU's IDT entry vec at an assembly handler of the guest's own (it ends with IRET). */
+void idt_set_gate(uint32_t vec, void (*fn)(void));
 
 /* string.c: what GCC may call even in a freestanding build. */
 void *memset(void *d, int c, size_t n);

@@ -16,7 +16,7 @@ struct trap_frame {
 };
 void trap_handler(struct trap_frame *f);
 
-volatile uint32_t trap_last_vector, trap_last_error, trap_last_eip;
+volatile uint32_t trap_last_vector, trap_last_error, trap_last_eip, trap_last_eflags;
 static struct trap_jmp *volatile trap_armed;
 
 const char *cmdline(void)
@@ -92,10 +92,25 @@ void trap_handler(struct trap_frame *f)
 	trap_last_vector = f->vector;
 	trap_last_error = f->error;
 	trap_last_eip = f->eip;
+	trap_last_eflags = f->eflags;
 	if (j)
 		trap_longjmp(j, 1);     /* abandon the exception frame; IF stays 0 as it was */
 	gprintf("FAIL exception: unexpected vector %u error 0x%x at eip 0x%x\n",
 		f->vector, f->error, f->eip);
 	report_summary();
 	guest_exit(1);
+}
+
+/* Points IDT entry vec of this CPU's IDT at fn: a 32-bit interrupt gate, DPL 0, code segment 0x08
+ * (SDM Vol. 3A 6.11, figure 6-2). */
+void idt_set_gate(uint32_t vec, void (*fn)(void))
+{
+	struct __attribute__((packed)) { uint16_t limit; uint32_t base; } idtr;
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	uint16_t *g = (uint16_t *)(uintptr_t)(idtr.base + vec * 8);
+	uint32_t off = (uint32_t)(uintptr_t)fn;
+	g[0] = (uint16_t)off;
+	g[1] = 0x08;
+	g[2] = 0x8e00;
+	g[3] = (uint16_t)(off >> 16);
 }
