@@ -9,12 +9,14 @@ OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 READY_RE='\] passage: ready'
 FATAL_RE='\] exception: CPU [0-9]+ halted'
+# A Linux guest (or bare Linux) that panicked never ends by itself: stop waiting at once.
+PANIC_RE='Kernel panic - not syncing'
 
 # The serial log without carriage returns and terminal escape sequences.
 clean_log() { tr -d '\r' < "$1" | sed 's/\x1b\[[0-9;?=]*[a-zA-Z]//g'; }
 
 # wait_for PID LOG TIMEOUT: returns when the log shows ready or a fatal exception, the
-# process ends, or the timeout passes (then returns 124). Kills the process unless it ended.
+# process ends, a Linux panic shows (then returns 125), or the timeout passes (then returns 124). Kills the process unless it ended.
 # With SELF_EXIT=1 (images booted with test_exit) it waits for the emulator to exit by itself.
 wait_for() {
     local pid=$1 log=$2 timeout=$3 start=$SECONDS
@@ -24,6 +26,11 @@ wait_for() {
             sleep 0.3   # let the last lines drain
             kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
             return 0
+        fi
+        if [ -f "$log" ] && clean_log "$log" | grep -q "$PANIC_RE"; then
+            sleep 1     # let the panic's last lines drain
+            kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+            return 125
         fi
         if (( SECONDS - start >= timeout )); then
             kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null

@@ -27,6 +27,7 @@ img linux2 "$C/linux2.cfg" "$T/vmlinuz" "$T/initrd.cpio.gz"
 img linux-escape "$C/linux-and-escape.cfg" "$T/vmlinuz" "$T/initrd.cpio.gz" "$BUILD/guests/escape.elf"
 
 linux_ok() { # CPUS
+    [ "$RUN_STATUS" = 125 ] && fail "the Linux guest panicked: $(log_get 'linux: .*(BUG|Oops|Kernel panic)[^\r]*' | cut -c1-160)"
     expect "linux: \\[ *[0-9.]+\\] PASSAGE-INIT: userspace up, $1 CPUs online \\(want $1\\)" \
         "init did not see $1 CPUs"
     expect 'linux: \[ *[0-9.]+\] PASSAGE-INIT: PASS linux-init' "init's CPU/timer check failed"
