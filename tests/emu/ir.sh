@@ -10,9 +10,7 @@ mkdir -p "$T"
 SELF_EXIT=1   # every image here is booted with test_exit
 ROUNDS=200    # selftest_ir's vector-change rounds (vmm/main.c)
 TESTS="remapped-delivery destination compat-blocked source-id forged-handle vector-change bridge"
-# Same devices and clock as tests/emu/vtd.sh: edu on the root bus and one behind a PCIe-to-PCI bridge.
-DEVS="-M q35 -smp 2 -icount shift=0,sleep=off -device edu -device edu -device edu,addr=0x6 \
- -device pcie-pci-bridge,id=br1,bus=pcie.0,addr=0x5 -device edu,bus=br1,addr=0x1"
+DEVS=$QEMU_EDU_DEVS   # tests/emu/lib.sh
 
 mk() { tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/$1.iso" "$2" \
        >>"$LOGS/test-images.txt" 2>&1 || echo "FAIL emu/ir-images: $1.iso not built"; }

@@ -5,6 +5,11 @@ BUILD=${BUILD:-build}
 LOGS=$BUILD/logs
 mkdir -p "$LOGS"
 BOCHS_CHROOT=${PASSAGE_CACHE:-/var/cache/passage}/bochs-trixie
+# The VT-d and IR suites' QEMU machine: three edu devices on the root bus (the third owned by no
+# domain) and one behind a PCIe-to-PCI bridge. -icount with sleep=off lets virtual time jump while
+# the CPU halts, so edu's 100 ms per transfer costs no wall time.
+QEMU_EDU_DEVS="-M q35 -smp 2 -icount shift=0,sleep=off -device edu -device edu -device edu,addr=0x6 \
+ -device pcie-pci-bridge,id=br1,bus=pcie.0,addr=0x5 -device edu,bus=br1,addr=0x1"
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 READY_RE='\] passage: ready'

@@ -9,10 +9,7 @@ T=$BUILD/test
 mkdir -p "$T"
 FLOOD=${VTD_FLOOD:-2000}
 SELF_EXIT=1   # every image here is booted with test_exit
-# Three edu devices on the root bus (the third owned by no domain), one behind a PCIe-to-PCI bridge. -icount with sleep=off
-# lets virtual time jump while the CPU halts, so edu's 100 ms per transfer costs no wall time.
-DEVS="-M q35 -smp 2 -icount shift=0,sleep=off -device edu -device edu -device edu,addr=0x6 \
- -device pcie-pci-bridge,id=br1,bus=pcie.0,addr=0x5 -device edu,bus=br1,addr=0x1"
+DEVS=$QEMU_EDU_DEVS   # tests/emu/lib.sh
 
 mk() { tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/$1.iso" "$2" \
        >>"$LOGS/test-images.txt" 2>&1 || echo "FAIL emu/vtd-images: $1.iso not built"; }
