@@ -16,14 +16,6 @@
 #define CR4_PKE BIT(22)
 #define HV_LEAF 0x40000000                 /* hypervisor range: 0x40000000-0x400000ff */
 
-/* Leaves that describe hidden features: MONITOR/MWAIT (5), thermal and power (6), the PMU (0AH),
- * resource director monitoring and allocation (0FH, 10H), SGX (12H), processor trace (14H). */
-static bool hidden_leaf(u32 leaf, u32 sub)
-{
-	return leaf == 5 || leaf == 6 || leaf == 0xa || leaf == 0xf || leaf == 0x10 || leaf == 0x12 ||
-	       leaf == 0x14 || (leaf == 7 && sub > 0);
-}
-
 /* Feature flags: only the bits the table exposes. */
 static void apply_policy(u32 leaf, u32 sub, struct cpuid_regs *r)
 {
@@ -67,28 +59,53 @@ static void dynamic_bits(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r
 	}
 }
 
+/* Leaves 1, 7 and 80000001H: the feature flags. Leaf 7 has sub-leaf 0 only. */
+static __attribute__((noinline)) void feature_leaf(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+	if (leaf == 7 && sub > 0) {
+		*r = (struct cpuid_regs){ 0, 0, 0, 0 };
+		return;
+	}
+	apply_policy(leaf, sub, r);
+	dynamic_bits(v, leaf, sub, r);
+}
+
+/* Max leaf in EAX, signature "PassageHV\0\0\0" in EBX, ECX, EDX. */
+static __attribute__((noinline)) void hypervisor_leaf(struct cpuid_regs *r)
+{
+	r->eax = HV_LEAF;
+	memcpy(&r->ebx, "Pass", 4);
+	memcpy(&r->ecx, "ageH", 4);
+	memcpy(&r->edx, "V\0\0\0", 4);
+}
+
 bool exit_cpuid(struct vcpu *v)
 {
 	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
 	struct cpuid_regs r = cpuid(leaf, sub);
-	if (hidden_leaf(leaf, sub)) {
+	switch (leaf) {
+	case 1: case 7: case 0x80000001:
+		feature_leaf(v, leaf, sub, &r);
+		break;
+	/* Leaves that describe hidden features: MONITOR/MWAIT (5), thermal and power (6), the PMU
+	 * (0AH), resource director monitoring and allocation (0FH, 10H), SGX (12H), processor
+	 * trace (14H). */
+	case 5: case 6: case 0xa: case 0xf: case 0x10: case 0x12: case 0x14:
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
-	} else if (leaf == 0xb || leaf == 0x1f) {
+		break;
+	case 0xb: case 0x1f:
 		r.edx = v->id;                        /* x2APIC ID */
-	} else if (leaf == 0xd && sub == 1) {
-		r.eax &= ~CPUIDD1_EAX_XSAVES;         /* XSAVES/XRSTORS and IA32_XSS are not offered */
-	} else if (leaf == HV_LEAF) {
-		/* Max leaf in EAX, signature "PassageHV\0\0\0" in EBX, ECX, EDX. */
-		r.eax = HV_LEAF;
-		memcpy(&r.ebx, "Pass", 4);
-		memcpy(&r.ecx, "ageH", 4);
-		memcpy(&r.edx, "V\0\0\0", 4);
-	} else if (leaf > HV_LEAF && leaf < HV_LEAF + 0x100) {
-		r = (struct cpuid_regs){ 0, 0, 0, 0 };
-	}
-	if (leaf == 1 || leaf == 7 || leaf == 0x80000001) { /* the leaves with feature flags */
-		apply_policy(leaf, sub, &r);
-		dynamic_bits(v, leaf, sub, &r);
+		break;
+	case 0xd:
+		if (sub == 1)
+			r.eax &= ~CPUIDD1_EAX_XSAVES; /* XSAVES/XRSTORS and IA32_XSS are not offered */
+		break;
+	case HV_LEAF:
+		hypervisor_leaf(&r);
+		break;
+	default:
+		if (leaf > HV_LEAF && leaf < HV_LEAF + 0x100) /* the rest of the hypervisor range */
+			r = (struct cpuid_regs){ 0, 0, 0, 0 };
 	}
 	v->regs.rax = r.eax, v->regs.rbx = r.ebx, v->regs.rcx = r.ecx, v->regs.rdx = r.edx;
 	exit_skip_instruction();

@@ -9,8 +9,9 @@ struct guest_regs {               /* layout shared with vmx_entry.asm (R_* offse
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
 	u64 cr2;
 	u8 launched;
+	u64 host_rsp;             /* HOST_RSP as last written to this vCPU's VMCS, 0 = not yet */
 };
-/* vmx_entry.asm hard-codes these offsets (R_RAX .. R_LAUNCHED); each one is checked here. */
+/* vmx_entry.asm hard-codes these offsets (R_RAX .. R_HOST_RSP); each one is checked here. */
 #define GUEST_REGS_ASM(f, off) _Static_assert(__builtin_offsetof(struct guest_regs, f) == (off), \
 					       "vmx_entry.asm R_" #f " is " #off)
 GUEST_REGS_ASM(rax, 0);
@@ -30,6 +31,7 @@ GUEST_REGS_ASM(r14, 104);
 GUEST_REGS_ASM(r15, 112);
 GUEST_REGS_ASM(cr2, 120);
 GUEST_REGS_ASM(launched, 128);
+GUEST_REGS_ASM(host_rsp, 136);
 #undef GUEST_REGS_ASM
 
 #endif

@@ -210,7 +210,8 @@ static void setup_controls(struct vcpu *v)
 		vmwrite(APIC_ACCESS_ADDR, apic_access_page());
 	v->proc_ctl = vmx_caps.proc;
 	v->tpr_threshold = 0;
-	v->preempt_idle = false;
+	v->preempt_ticks = ~0ULL;
+	v->preempt_quiet = false;
 }
 
 status_t vcpu_setup(struct vcpu *v)
@@ -226,6 +227,8 @@ status_t vcpu_setup(struct vcpu *v)
 		LOG("vmx", "VMCLEAR/VMPTRLD failed for %s vCPU %u", v->dom->name, v->id);
 		return st;
 	}
+	v->regs.launched = 0;   /* 25.11.3: VMCLEAR left the VMCS clear; its HOST_RSP is unwritten */
+	v->regs.host_rsp = 0;
 	v->apic_base = power_up_apic_base(v);
 	setup_controls(v);
 	setup_host_state();
@@ -377,6 +380,11 @@ void vcpu_service_requests(struct vcpu *v)
 	__atomic_store_n(&v->snap_served, asked, __ATOMIC_RELEASE);
 }
 
+static bool snapshot_asked(struct vcpu *v)
+{
+	return __atomic_load_n(&v->snap_asked, __ATOMIC_ACQUIRE) != v->snap_served;
+}
+
 /* One requester at a time: the console, on the boot CPU. */
 status_t vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *out, u32 timeout_ms)
 {
@@ -403,8 +411,9 @@ static u64 next_console_poll;
 
 static void host_work(struct vcpu *v, u64 now)
 {
-	vcpu_service_requests(v);
-	if (serves_console() && now >= next_console_poll) {
+	if (snapshot_asked(v))
+		vcpu_service_requests(v);
+	if (now >= next_console_poll && serves_console()) {
 		next_console_poll = now + tsc_khz() * CONSOLE_POLL_MS;
 		console_poll();
 		iommu_fault_log_flush(); /* VT-d fault lines queued by the fault interrupt (review D10) */
@@ -458,10 +467,11 @@ void vcpu_run(struct vcpu *v)
 	v->max_run_tsc = tsc_khz() * (serves_console() ? CONSOLE_POLL_MS : REQUEST_POLL_MS);
 	__atomic_store_n(&v->on_cpu, true, __ATOMIC_RELEASE);
 	while (d->state == DOM_RUNNING) {
-		vintr_prepare_entry(v);
-		u64 t0 = rdtsc();
+		u64 now = rdtsc();
+		vintr_prepare_entry(v, now);
 		int r = vmx_enter(&v->regs);
-		v->tsc_in_guest += rdtsc() - t0;
+		u64 t_exit = rdtsc();
+		v->tsc_in_guest += t_exit - now;
 		if (r) {
 			LOG("vmx", "%s vCPU %u: VM entry failed (%s)", d->name, v->id,
 			    r == 1 ? "VMfailInvalid" : "VMfailValid");
@@ -483,7 +493,7 @@ void vcpu_run(struct vcpu *v)
 		v->exits_total++;
 		if (reason < EXIT_REASON_MAX)
 			v->exits[reason]++;
-		host_work(v, rdtsc());
+		host_work(v, t_exit);
 		if (!vmexit_handle(v, reason))
 			break;
 	}

@@ -75,7 +75,8 @@ struct vcpu {
 	volatile bool nmi_pending;   /* an NMI IPI from a vCPU of the domain, not yet injected */
 	u32 proc_ctl;             /* primary processor-based controls as last written */
 	u32 tpr_threshold;        /* as last written */
-	bool preempt_idle;        /* the preemption timer holds its maximum (no deadline armed) */
+	u64 preempt_ticks;        /* VMX-preemption timer value as last written (~0 = not yet) */
+	bool preempt_quiet;       /* ... and it is the value for "no virtual deadline" */
 	u64 max_run_tsc;          /* leave the guest at least this often (0 = only when needed) */
 	volatile bool on_cpu;     /* its VMCS is current on its CPU and the run loop is running */
 	volatile u32 snap_asked;  /* snapshot requests: asked by the console, served by the owner */

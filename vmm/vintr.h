@@ -29,8 +29,8 @@ static inline enum vintr_action vintr_decide(int vec, bool event_queued, bool op
 	return VINTR_WINDOW;
 }
 
-/* Before each entry of v on its own CPU: expire the virtual timer, inject or ask for a
- * window, keep the TPR threshold and the VMX-preemption timer right. */
-void vintr_prepare_entry(struct vcpu *v);
+/* Before each entry of v on its own CPU, at TSC now: expire the virtual timer, inject or ask
+ * for a window, keep the TPR threshold and the VMX-preemption timer right. */
+void vintr_prepare_entry(struct vcpu *v, u64 now);
 
 #endif

@@ -22,6 +22,7 @@ section .text
 %define R_R15 112
 %define R_CR2 120
 %define R_LAUNCHED 128
+%define R_HOST_RSP 136
 
 extern vmx_host_rsp_field              ; the HOST_RSP encoding, defined once in C (vmm/vmx.c)
 
@@ -36,9 +37,15 @@ vmx_enter:
 	push r14
 	push r15
 	push rdi                        ; regs pointer, found again at [rsp] after the exit
+	; The run loop enters from the same stack depth every time: HOST_RSP is written only when
+	; it changed (the first entry on a VMCS, vcpu_setup clears the copy).
+	cmp rsp, [rdi + R_HOST_RSP]
+	je .rsp_ok
 	mov rax, [rel vmx_host_rsp_field]
 	vmwrite rax, rsp
 	jbe .fail_write
+	mov [rdi + R_HOST_RSP], rsp
+.rsp_ok:
 	mov rax, [rdi + R_CR2]
 	mov cr2, rax
 	cmp byte [rdi + R_LAUNCHED], 0
