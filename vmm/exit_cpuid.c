@@ -60,23 +60,24 @@ static void dynamic_bits(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r
 }
 
 /* Leaves 1, 7 and 80000001H: the feature flags. Leaf 7 has sub-leaf 0 only. */
-static __attribute__((noinline)) void feature_leaf(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
+static __attribute__((noinline)) struct cpuid_regs feature_leaf(struct vcpu *v, u32 leaf, u32 sub,
+								 struct cpuid_regs r)
 {
-	if (leaf == 7 && sub > 0) {
-		*r = (struct cpuid_regs){ 0, 0, 0, 0 };
-		return;
-	}
-	apply_policy(leaf, sub, r);
-	dynamic_bits(v, leaf, sub, r);
+	if (leaf == 7 && sub > 0)
+		return (struct cpuid_regs){ 0, 0, 0, 0 };
+	apply_policy(leaf, sub, &r);
+	dynamic_bits(v, leaf, sub, &r);
+	return r;
 }
 
 /* Max leaf in EAX, signature "PassageHV\0\0\0" in EBX, ECX, EDX. */
-static __attribute__((noinline)) void hypervisor_leaf(struct cpuid_regs *r)
+static struct cpuid_regs hypervisor_leaf(void)
 {
-	r->eax = HV_LEAF;
-	memcpy(&r->ebx, "Pass", 4);
-	memcpy(&r->ecx, "ageH", 4);
-	memcpy(&r->edx, "V\0\0\0", 4);
+	struct cpuid_regs r = { .eax = HV_LEAF };
+	memcpy(&r.ebx, "Pass", 4);
+	memcpy(&r.ecx, "ageH", 4);
+	memcpy(&r.edx, "V\0\0\0", 4);
+	return r;
 }
 
 bool exit_cpuid(struct vcpu *v)
@@ -85,7 +86,7 @@ bool exit_cpuid(struct vcpu *v)
 	struct cpuid_regs r = cpuid(leaf, sub);
 	switch (leaf) {
 	case 1: case 7: case 0x80000001:
-		feature_leaf(v, leaf, sub, &r);
+		r = feature_leaf(v, leaf, sub, r);
 		break;
 	/* Leaves that describe hidden features: MONITOR/MWAIT (5), thermal and power (6), the PMU
 	 * (0AH), resource director monitoring and allocation (0FH, 10H), SGX (12H), processor
@@ -101,7 +102,7 @@ bool exit_cpuid(struct vcpu *v)
 			r.eax &= ~CPUIDD1_EAX_XSAVES; /* XSAVES/XRSTORS and IA32_XSS are not offered */
 		break;
 	case HV_LEAF:
-		hypervisor_leaf(&r);
+		r = hypervisor_leaf();
 		break;
 	default:
 		if (leaf > HV_LEAF && leaf < HV_LEAF + 0x100) /* the rest of the hypervisor range */

@@ -88,7 +88,7 @@ static bool exit_triple_fault(struct vcpu *v)
 	return false;
 }
 
-static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
+const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EXCEPTION_NMI] = exit_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = exit_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT] = exit_triple_fault,
@@ -112,7 +112,7 @@ static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
 };
 
 /* 28.2.4: an event whose delivery the exit interrupted is delivered again at the next entry. */
-static void reinject_vectoring(void)
+void exit_reinject_vectoring(void)
 {
 	u32 info = (u32)vmread(IDT_VECTORING_INFO_FIELD);
 	if (!(info & INTR_INFO_VALID))
@@ -123,24 +123,20 @@ static void reinject_vectoring(void)
 	vmwrite(VM_ENTRY_INSTRUCTION_LEN, vmread(VM_EXIT_INSTRUCTION_LEN));
 }
 
-bool vmexit_handle(struct vcpu *v, u32 reason)
+bool exit_unexpected(struct vcpu *v, u32 reason)
 {
-	reinject_vectoring();
-	exit_handler_fn fn = reason < EXIT_REASON_MAX ? handlers[reason] : NULL;
-	if (!fn) {
-		vcpu_dump(v);
-		domain_stop(v->dom, -1, "unhandled VM exit reason %u at guest RIP 0x%lx", reason,
-			    vmread(GUEST_RIP));
-		return false;
-	}
-	if (!fn(v))
-		return false;
-	/* Epilogue: EPT changes made by another CPU take effect before this vCPU enters again. */
-	if (ept_sync(v) != OK) {
-		domain_stop(v->dom, -1, "INVEPT failed after an EPT change");
-		return false;
-	}
-	return true;
+	vcpu_dump(v);
+	domain_stop(v->dom, -1, "unhandled VM exit reason %u at guest RIP 0x%lx", reason, vmread(GUEST_RIP));
+	return false;
+}
+
+/* EPT changes made by another CPU take effect before this vCPU enters again. */
+bool exit_ept_resync(struct vcpu *v)
+{
+	if (ept_sync(v) == OK)
+		return true;
+	domain_stop(v->dom, -1, "INVEPT failed after an EPT change");
+	return false;
 }
 
 status_t exits_init(void)

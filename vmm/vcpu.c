@@ -15,8 +15,24 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/tsc.h"
 
-int vmx_enter(struct guest_regs *regs);
 extern char vmx_exit_entry[];
+
+/*
+ * Runs the guest until its next VM exit (vmx_entry.asm): 0, or 1 VMfailInvalid, 2 VMfailValid.
+ * The stub preserves no general register but RSP: naming them all clobbered lets the compiler
+ * keep only what it needs across the guest run, instead of the stub saving every callee-saved
+ * register on each round trip.
+ */
+static inline int vmx_run(struct guest_regs *regs)
+{
+	int r;
+	__asm__ volatile("call vmx_enter"
+			 : "=a"(r), "+D"(regs)
+			 :
+			 : "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13",
+			   "r14", "r15", "memory", "cc");
+	return r;
+}
 
 static void setup_host_state(void)
 {
@@ -229,6 +245,7 @@ status_t vcpu_setup(struct vcpu *v)
 	}
 	v->regs.launched = 0;   /* 25.11.3: VMCLEAR left the VMCS clear; its HOST_RSP is unwritten */
 	v->regs.host_rsp = 0;
+	v->regs.tsc_guest = 0;
 	v->apic_base = power_up_apic_base(v);
 	setup_controls(v);
 	setup_host_state();
@@ -259,7 +276,8 @@ void vcpu_reset_to_sipi(struct vcpu *v)
 {
 	v->entry_mode = GUEST_MODE_REAL16;
 	setup_guest_state(v);
-	v->regs = (struct guest_regs){ .launched = v->regs.launched };
+	v->regs = (struct guest_regs){ .launched = v->regs.launched, .host_rsp = v->regs.host_rsp,
+				       .tsc_guest = v->regs.tsc_guest, .tsc_exit = v->regs.tsc_exit };
 	/* INIT resets the local APIC too (SDM Vol. 3A 11.4.7.3): its register file is rewritten. */
 	vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
 	/* 11.12.5.1: INIT keeps the APIC's mode (disabled, xAPIC or x2APIC) and IA32_APIC_BASE. */
@@ -338,7 +356,7 @@ static const char *exit_name(u32 r)
 void vcpu_stats(struct vcpu *v)
 {
 	LOG("stats", "%s vCPU %u on CPU %u: %lu exits, %lu Mcycles in guest", v->dom->name, v->id,
-	    v->cpu, v->exits_total, v->tsc_in_guest / 1000000);
+	    v->cpu, v->exits_total, v->regs.tsc_guest / 1000000);
 	for (u32 r = 0; r < EXIT_REASON_MAX; r++)
 		if (v->exits[r])
 			LOG("stats", "%s vCPU %u:   %-20s (%2u) %lu", v->dom->name, v->id, exit_name(r), r,
@@ -365,7 +383,7 @@ static void fill_snapshot(struct vcpu *v, struct vcpu_snapshot *s)
 	s->activity = vmread(GUEST_ACTIVITY_STATE);
 	s->interruptibility = vmread(GUEST_INTERRUPTIBILITY_INFO);
 	s->exits_total = v->exits_total, s->halted = v->halted, s->interrupts = v->apic.interrupts;
-	s->tsc_in_guest = v->tsc_in_guest;
+	s->tsc_in_guest = v->regs.tsc_guest;
 	s->tpr = vlapic_get(&v->apic, APIC_TPR), s->ppr = vlapic_ppr(&v->apic);
 	s->irr = vlapic_highest_irr(&v->apic), s->isr = vlapic_highest_isr(&v->apic);
 	s->taken_on_cpu = this_cpu()->cpu;
@@ -466,12 +484,11 @@ void vcpu_run(struct vcpu *v)
 	 * VMX-preemption timer, see vintr.c): the boot CPU serves the console, every CPU requests. */
 	v->max_run_tsc = tsc_khz() * (serves_console() ? CONSOLE_POLL_MS : REQUEST_POLL_MS);
 	__atomic_store_n(&v->on_cpu, true, __ATOMIC_RELEASE);
+	bool console = serves_console();
 	while (d->state == DOM_RUNNING) {
-		u64 now = rdtsc();
-		vintr_prepare_entry(v, now);
-		int r = vmx_enter(&v->regs);
-		u64 t_exit = rdtsc();
-		v->tsc_in_guest += t_exit - now;
+		vintr_prepare_entry(v);
+		int r = vmx_run(&v->regs);
+		u64 t_exit = v->regs.tsc_exit;
 		if (r) {
 			LOG("vmx", "%s vCPU %u: VM entry failed (%s)", d->name, v->id,
 			    r == 1 ? "VMfailInvalid" : "VMfailValid");
@@ -493,7 +510,8 @@ void vcpu_run(struct vcpu *v)
 		v->exits_total++;
 		if (reason < EXIT_REASON_MAX)
 			v->exits[reason]++;
-		host_work(v, t_exit);
+		if (snapshot_asked(v) || (console && t_exit >= next_console_poll))
+			host_work(v, t_exit);
 		if (!vmexit_handle(v, reason))
 			break;
 	}

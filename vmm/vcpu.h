@@ -56,7 +56,6 @@ struct vcpu {
 	struct guest_regs regs;
 	u64 exits[EXIT_REASON_MAX];
 	u64 exits_total;
-	u64 tsc_in_guest;
 	u64 entry_rip;            /* where the guest starts */
 	u32 entry_mode;           /* GUEST_MODE_* */
 	u64 entry_cr3;            /* GUEST_MODE_LONG64: identity page tables built by the loader */
@@ -114,8 +113,6 @@ void vcpu_service_requests(struct vcpu *v);
  * or host work of this CPU (requests, the console) is due. */
 void vcpu_idle(struct vcpu *v, u64 next);
 
-/* exits.c: returns true to resume the guest, false when the domain stopped. */
-bool vmexit_handle(struct vcpu *v, u32 reason);
 /* Once on the boot CPU after vmx_global_init: the device models register their ports and ranges. */
 status_t exits_init(void) __attribute__((warn_unused_result));
 extern bool exits_test_aids;

@@ -48,13 +48,6 @@ static void inject_pending(struct vcpu *v)
 		vmwrite(CPU_BASED_VM_EXEC_CONTROL, v->proc_ctl = proc);
 }
 
-/* Without virtual-interrupt delivery the CPU keeps only VTPR in the page (SDM 29.1.1): PPR as
- * the guest reads it there follows TPR (which the guest writes without an exit) and ISR. */
-static void update_ppr(struct vcpu *v)
-{
-	vlapic_set(&v->apic, APIC_PPR, vlapic_ppr(&v->apic));
-}
-
 /* 29.1.2: a guest TPR write below the pending class exits, so the interrupt gets delivered;
  * 26.2.1.1: the threshold may not exceed VTPR[7:4]. */
 static void update_tpr_threshold(struct vcpu *v)
@@ -90,27 +83,12 @@ static void arm_preemption(struct vcpu *v, u64 now, u64 next)
 	v->preempt_quiet = ticks == quiet;
 }
 
-static __attribute__((noinline)) void prepare_entry(struct vcpu *v, u64 now)
+void vintr_prepare_entry_slow(struct vcpu *v)
 {
+	u64 now = rdtsc();
 	u64 next = vlapic_poll_timer(&v->apic, now);
 	inject_pending(v);
-	update_ppr(v);
+	vintr_update_ppr(v);
 	update_tpr_threshold(v);
 	arm_preemption(v, now, next);
-}
-
-/*
- * On almost every entry nothing is pending: no virtual timer armed, no NMI or interrupt posted,
- * no window asked for, the TPR threshold at 0 and the preemption timer holding its plain value.
- * Then only PPR needs refreshing; anything else takes the full path above.
- */
-void vintr_prepare_entry(struct vcpu *v, u64 now)
-{
-	if (v->apic.deadline || __atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) ||
-	    __atomic_load_n(&v->apic.irr_posted, __ATOMIC_ACQUIRE) || v->tpr_threshold ||
-	    (v->proc_ctl & (CPU_INTR_WINDOW_EXITING | CPU_NMI_WINDOW_EXITING)) || !v->preempt_quiet) {
-		prepare_entry(v, now);
-		return;
-	}
-	update_ppr(v);
 }
