@@ -80,35 +80,51 @@ static struct cpuid_regs hypervisor_leaf(void)
 	return r;
 }
 
-bool exit_cpuid(struct vcpu *v)
+/* The leaves below 32 that are not the host's as they are (special_leaf changes them). */
+#define SPECIAL_LOW_LEAVES (BIT(1) | BIT(5) | BIT(6) | BIT(7) | BIT(0xa) | BIT(0xb) | BIT(0xd) | \
+			    BIT(0xf) | BIT(0x10) | BIT(0x12) | BIT(0x14) | BIT(0x1f))
+
+static void set_result(struct vcpu *v, struct cpuid_regs r)
 {
-	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
-	struct cpuid_regs r = cpuid(leaf, sub);
+	v->regs.rax = r.eax, v->regs.rbx = r.ebx, v->regs.rcx = r.ecx, v->regs.rdx = r.edx;
+}
+
+static struct cpuid_regs special_leaf(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs r)
+{
 	switch (leaf) {
 	case 1: case 7: case 0x80000001:
-		r = feature_leaf(v, leaf, sub, r);
-		break;
+		return feature_leaf(v, leaf, sub, r);
 	/* Leaves that describe hidden features: MONITOR/MWAIT (5), thermal and power (6), the PMU
 	 * (0AH), resource director monitoring and allocation (0FH, 10H), SGX (12H), processor
 	 * trace (14H). */
 	case 5: case 6: case 0xa: case 0xf: case 0x10: case 0x12: case 0x14:
-		r = (struct cpuid_regs){ 0, 0, 0, 0 };
-		break;
+		return (struct cpuid_regs){ 0, 0, 0, 0 };
 	case 0xb: case 0x1f:
 		r.edx = v->id;                        /* x2APIC ID */
-		break;
+		return r;
 	case 0xd:
 		if (sub == 1)
 			r.eax &= ~CPUIDD1_EAX_XSAVES; /* XSAVES/XRSTORS and IA32_XSS are not offered */
-		break;
+		return r;
 	case HV_LEAF:
-		r = hypervisor_leaf();
-		break;
-	default:
-		if (leaf > HV_LEAF && leaf < HV_LEAF + 0x100) /* the rest of the hypervisor range */
-			r = (struct cpuid_regs){ 0, 0, 0, 0 };
+		return hypervisor_leaf();
+	default:                                      /* the rest of the hypervisor range */
+		return (struct cpuid_regs){ 0, 0, 0, 0 };
 	}
-	v->regs.rax = r.eax, v->regs.rbx = r.ebx, v->regs.rcx = r.ecx, v->regs.rdx = r.edx;
-	exit_skip_instruction();
-	return true;
+}
+
+static __attribute__((noinline)) bool exit_cpuid_special(struct vcpu *v, u32 leaf, u32 sub)
+{
+	set_result(v, special_leaf(v, leaf, sub, cpuid(leaf, sub)));
+	return exit_skip_instruction();
+}
+
+/* Every other leaf is the host's as it is. */
+bool exit_cpuid(struct vcpu *v)
+{
+	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
+	if (leaf < 32 ? (BIT(leaf) & SPECIAL_LOW_LEAVES) : (leaf - HV_LEAF < 0x100 || leaf == 0x80000001))
+		return exit_cpuid_special(v, leaf, sub);
+	set_result(v, cpuid(leaf, sub));
+	return exit_skip_instruction();
 }

@@ -77,6 +77,5 @@ bool exit_io(struct vcpu *v)
 		return false;
 	if (in) /* an IN to AL/AX merges, an IN to EAX zero-extends into RAX (SDM Vol. 1 3.4.1.1) */
 		v->regs.rax = emul_reg_merge(v->regs.rax, val, size, false);
-	exit_skip_instruction();
-	return true;
+	return exit_skip_instruction();
 }

@@ -16,7 +16,7 @@ bool exits_test_aids;       /* set from the command line (crash=vmexit): test-ai
  *   it, so the trap becomes a pending debug exception (BS, 25.4.2) delivered at the next entry;
  * - Vol. 3B 17.3.1.1: a completed instruction clears RFLAGS.RF.
  */
-void exit_skip_instruction(void)
+bool exit_skip_instruction(void)
 {
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(VM_EXIT_INSTRUCTION_LEN));
 	u64 irq = vmread(GUEST_INTERRUPTIBILITY_INFO);
@@ -27,6 +27,7 @@ void exit_skip_instruction(void)
 		vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, vmread(GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
 	if (fl & RFLAGS_RF)
 		vmwrite(GUEST_RFLAGS, fl & ~RFLAGS_RF);
+	return true;
 }
 
 /* VM-entry event injection (chapter 27): #GP(0) through the guest's IDT at the next entry. A #GP

@@ -9,8 +9,9 @@ typedef bool (*exit_handler_fn)(struct vcpu *v);
 
 #define VEC_GP 13                 /* general-protection exception */
 
-/* The emulated instruction is done: RIP past it, STI/MOV-SS blocking over. */
-void exit_skip_instruction(void);
+/* The emulated instruction is done: RIP past it, STI/MOV-SS blocking over. Returns true, so
+ * that a handler can end with it: return exit_skip_instruction(). */
+bool exit_skip_instruction(void);
 /* A hardware exception with error code at the next VM entry (RIP not advanced). */
 void exit_inject_gp(void);
 /* General register n in the SDM encoding (0 RAX .. 15 R15); RSP lives in the VMCS. */

@@ -58,6 +58,5 @@ bool exit_vmcall(struct vcpu *v)
 	default:
 		v->regs.rax = (u64)-1; /* unknown hypercall */
 	}
-	exit_skip_instruction();
-	return true;
+	return exit_skip_instruction();
 }

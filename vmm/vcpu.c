@@ -23,11 +23,11 @@ extern char vmx_exit_entry[];
  * keep only what it needs across the guest run, instead of the stub saving every callee-saved
  * register on each round trip.
  */
-static inline int vmx_run(struct guest_regs *regs)
+static inline int vmx_run(struct guest_regs **regs)
 {
 	int r;
 	__asm__ volatile("call vmx_enter"
-			 : "=a"(r), "+D"(regs)
+			 : "=a"(r), "+D"(*regs)
 			 :
 			 : "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13",
 			   "r14", "r15", "memory", "cc");
@@ -353,10 +353,19 @@ static const char *exit_name(u32 r)
 	}
 }
 
+/* Not counted on the exit path: the sum of the per-reason counts. */
+static u64 exits_total(const struct vcpu *v)
+{
+	u64 n = 0;
+	for (u32 r = 0; r < EXIT_REASON_MAX; r++)
+		n += v->exits[r];
+	return n;
+}
+
 void vcpu_stats(struct vcpu *v)
 {
 	LOG("stats", "%s vCPU %u on CPU %u: %lu exits, %lu Mcycles in guest", v->dom->name, v->id,
-	    v->cpu, v->exits_total, v->regs.tsc_guest / 1000000);
+	    v->cpu, exits_total(v), v->regs.tsc_guest / 1000000);
 	for (u32 r = 0; r < EXIT_REASON_MAX; r++)
 		if (v->exits[r])
 			LOG("stats", "%s vCPU %u:   %-20s (%2u) %lu", v->dom->name, v->id, exit_name(r), r,
@@ -382,7 +391,7 @@ static void fill_snapshot(struct vcpu *v, struct vcpu_snapshot *s)
 	s->efer = vmread(GUEST_IA32_EFER), s->cs = vmread(GUEST_CS_SELECTOR);
 	s->activity = vmread(GUEST_ACTIVITY_STATE);
 	s->interruptibility = vmread(GUEST_INTERRUPTIBILITY_INFO);
-	s->exits_total = v->exits_total, s->halted = v->halted, s->interrupts = v->apic.interrupts;
+	s->exits_total = exits_total(v), s->halted = v->halted, s->interrupts = v->apic.interrupts;
 	s->tsc_in_guest = v->regs.tsc_guest;
 	s->tpr = vlapic_get(&v->apic, APIC_TPR), s->ppr = vlapic_ppr(&v->apic);
 	s->irr = vlapic_highest_irr(&v->apic), s->isr = vlapic_highest_isr(&v->apic);
@@ -459,6 +468,47 @@ static bool wait_for_sipi(struct vcpu *v)
 	return true;
 }
 
+/*
+ * The round trips of v on its own CPU, until its domain stops or an entry fails. Out of line
+ * from vcpu_run: nothing here lives across its setjmp, and v comes back from vmx_enter in RDI
+ * (the stub returns the regs pointer it was given), so it is not kept on the stack.
+ */
+static __attribute__((noinline)) void run_loop(struct vcpu *v)
+{
+	bool console = serves_console();
+	while (v->dom->state == DOM_RUNNING) {
+		vintr_prepare_entry(v);
+		struct guest_regs *regs = &v->regs;
+		int r = vmx_run(&regs);
+		v = (struct vcpu *)((char *)regs - __builtin_offsetof(struct vcpu, regs));
+		u64 t_exit = v->regs.tsc_exit;
+		if (r) {
+			LOG("vmx", "%s vCPU %u: VM entry failed (%s)", v->dom->name, v->id,
+			    r == 1 ? "VMfailInvalid" : "VMfailValid");
+			vcpu_dump(v);
+			domain_stop(v->dom, -1, "VM entry failed, VM-instruction error %lu",
+				    vmread(VM_INSTRUCTION_ERROR));
+			return;
+		}
+		u32 reason = (u32)vmread(VM_EXIT_REASON);
+		if (reason & EXIT_REASON_FAILED_ENTRY) {
+			LOG("vmx", "%s vCPU %u: VM entry failed with exit reason %u", v->dom->name, v->id,
+			    reason & 0xffff);
+			vcpu_dump(v);
+			domain_stop(v->dom, -1, "VM entry failed (invalid guest state, reason %u)",
+				    reason & 0xffff);
+			return;
+		}
+		reason &= 0xffff;
+		if (__builtin_expect(reason < EXIT_REASON_MAX, 1))
+			v->exits[reason]++;
+		if (snapshot_asked(v) || (console && t_exit >= next_console_poll))
+			host_work(v, t_exit);
+		if (!vmexit_handle(v, reason))
+			return;
+	}
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct domain *d = v->dom;
@@ -484,37 +534,7 @@ void vcpu_run(struct vcpu *v)
 	 * VMX-preemption timer, see vintr.c): the boot CPU serves the console, every CPU requests. */
 	v->max_run_tsc = tsc_khz() * (serves_console() ? CONSOLE_POLL_MS : REQUEST_POLL_MS);
 	__atomic_store_n(&v->on_cpu, true, __ATOMIC_RELEASE);
-	bool console = serves_console();
-	while (d->state == DOM_RUNNING) {
-		vintr_prepare_entry(v);
-		int r = vmx_run(&v->regs);
-		u64 t_exit = v->regs.tsc_exit;
-		if (r) {
-			LOG("vmx", "%s vCPU %u: VM entry failed (%s)", d->name, v->id,
-			    r == 1 ? "VMfailInvalid" : "VMfailValid");
-			vcpu_dump(v);
-			domain_stop(d, -1, "VM entry failed, VM-instruction error %lu",
-				    vmread(VM_INSTRUCTION_ERROR));
-			break;
-		}
-		u32 reason = (u32)vmread(VM_EXIT_REASON);
-		if (reason & EXIT_REASON_FAILED_ENTRY) {
-			LOG("vmx", "%s vCPU %u: VM entry failed with exit reason %u", d->name, v->id,
-			    reason & 0xffff);
-			vcpu_dump(v);
-			domain_stop(d, -1, "VM entry failed (invalid guest state, reason %u)",
-				    reason & 0xffff);
-			break;
-		}
-		reason &= 0xffff;
-		v->exits_total++;
-		if (reason < EXIT_REASON_MAX)
-			v->exits[reason]++;
-		if (snapshot_asked(v) || (console && t_exit >= next_console_poll))
-			host_work(v, t_exit);
-		if (!vmexit_handle(v, reason))
-			break;
-	}
+	run_loop(v);
 out:
 	__atomic_store_n(&v->on_cpu, false, __ATOMIC_RELEASE);
 	exceptions_set_recovery(NULL);

@@ -54,8 +54,7 @@ struct vcpu {
 	u16 vpid;
 	u64 vmcs;
 	struct guest_regs regs;
-	u64 exits[EXIT_REASON_MAX];
-	u64 exits_total;
+	u64 exits[EXIT_REASON_MAX];  /* per basic exit reason */
 	u64 entry_rip;            /* where the guest starts */
 	u32 entry_mode;           /* GUEST_MODE_* */
 	u64 entry_cr3;            /* GUEST_MODE_LONG64: identity page tables built by the loader */
