@@ -110,7 +110,7 @@ void vlapic_accept(struct vlapic *a, u8 vector)
 /* SDM 11.8.5: an EOI clears the highest in-service bit. */
 static void eoi(struct vlapic *a)
 {
-	int i = highest(a, APIC_ISR);
+	int i = a->isr_top;
 	if (i >= 0)
 		clear_vec(a, APIC_ISR, (u32)i);
 	a->isr_top = highest(a, APIC_ISR);

@@ -1,4 +1,4 @@
-/* exitcost.c — benchmark guest: emulated TSC cycles per loop round of CPUID, OUT to an emulated port, VMCALL (make figures). */
+/* exitcost.c — benchmark guest: emulated TSC cycles per loop round of CPUID, OUT to an emulated port, VMCALL, WBINVD, x2APIC EOI (make figures). */
 #include "guest.h"
 #include "x86.h"
 
@@ -15,6 +15,11 @@
 #define BATCHES 8u
 #define PORT_B 0x61      /* system control port B: a port Passage emulates (reads 0, writes dropped) */
 #define HC_NONE 0xffffu  /* no such hypercall: Passage answers EAX = -1, the cheapest VMCALL */
+#define MSR_IA32_APIC_BASE 0x1bu
+#define APIC_BASE_EN (1u << 11)    /* xAPIC global enable */
+#define APIC_BASE_EXTD (1u << 10)  /* x2APIC mode */
+#define MSR_X2APIC_EOI 0x80bu
+#define CPUID1_ECX_X2APIC (1u << 21)
 
 static uint64_t loop_empty(uint32_t n)
 {
@@ -48,6 +53,22 @@ static uint64_t loop_vmcall(uint32_t n)
 	return rdtsc() - t0;
 }
 
+static uint64_t loop_wbinvd(uint32_t n)
+{
+	uint64_t t0 = rdtsc();
+	__asm__ volatile("1: wbinvd; dec %0; jnz 1b" : "+c"(n) : : "cc", "memory");
+	return rdtsc() - t0;
+}
+
+/* An EOI with nothing in service is harmless (SDM 11.8.5): the write itself is what costs. */
+static uint64_t loop_eoi(uint32_t n)
+{
+	uint64_t t0 = rdtsc();
+	__asm__ volatile("1: wrmsr; dec %0; jnz 1b"
+			 : "+S"(n) : "c"(MSR_X2APIC_EOI), "a"(0), "d"(0) : "cc", "memory");
+	return rdtsc() - t0;
+}
+
 /* Cycles per round: the cheapest batch's mean, in hundredths to keep the fraction. */
 static uint32_t measure(uint64_t (*loop)(uint32_t))
 {
@@ -77,6 +98,11 @@ int guest_main(void)
 	figure("out", measure(loop_out));
 	if (hv) /* bare, VMCALL raises #UD */
 		figure("vmcall", measure(loop_vmcall));
+	figure("wbinvd", measure(loop_wbinvd));
+	if (cpuid(1, 0).ecx & CPUID1_ECX_X2APIC) {
+		wrmsr(MSR_IA32_APIC_BASE, rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_EN | APIC_BASE_EXTD);
+		figure("x2apic-eoi", measure(loop_eoi));
+	}
 	gprintf("exitcost: done\n");
 	return 0;
 }
