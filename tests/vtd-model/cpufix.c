@@ -3,7 +3,8 @@
  * any VT-d unit: each fails on stock Bochs 3.0 and passes on the patched one. The interrupts come
  * from the local APIC (self-IPIs, the timer in one-shot mode); a VMX-preemption-timer watchdog ends
  * a guest that the CPU never wakes. Intel SDM Vol. 3C (order no. 326019), section numbers of the
- * 2016-2022 editions (from 2023 the VMX chapters are numbered one higher: 29.6 becomes 30.6). */
+ * 2016-2022 editions, where chapter 29 is "APIC Virtualization and Virtual Interrupts" (later
+ * editions number the VMX chapters higher; the section titles identify them). */
 #include "test.h"
 #include "vmm.h"
 
@@ -42,8 +43,8 @@ void guest_irq(u64 vec, u64 *frame)
 }
 
 /* A physical fixed interrupt to the guest's own CPU, sent by the guest: without "virtualize APIC
- * accesses" an xAPIC MMIO access reaches the local APIC; in x2APIC mode WRMSR to the ICR is not
- * virtualized and "operates normally" (SDM 29.5). Shorthand 01 = self (SDM Vol. 3A 10.6.1). */
+ * accesses" an xAPIC MMIO access reaches the local APIC; in x2APIC mode a WRMSR to the ICR is not
+ * virtualized and writes the local APIC's register (SDM 29.5). Shorthand 01 = self (SDM Vol. 3A 10.6.1). */
 static void g_phys_self_ipi(u8 v)
 {
 	if (host_x2)
@@ -199,8 +200,8 @@ static int t_pid_align(void)
 }
 
 /* 0007. SDM 24.6.1 (Table 24-5, "external-interrupt exiting": with it, RFLAGS.IF does not affect
- * interrupt blocking) and 25.2: a guest entered with RFLAGS.IF = 0 that never touches IF exits for
- * a physical interrupt (the "kick" a VMM sends a running guest). */
+ * interrupt blocking) and 25.4.1 "Event Blocking": a guest entered with RFLAGS.IF = 0 that never
+ * touches IF exits for a physical interrupt (the "kick" a VMM sends a running guest). */
 static int t_kick_if0(void)
 {
 	struct vmm_cfg c = { .entry = guest_spin, .rflags = 0x2 };
@@ -245,8 +246,9 @@ static int t_virq_needs_if(void)
 	return PASS_;
 }
 
-/* 0009 (a). SDM 24.6.1 Table 24-5 and 25.2: with external-interrupt exiting a physical interrupt
- * is not blocked by RFLAGS.IF = 0, so it ends HLT of a guest in "cli; hlt" with a VM exit. */
+/* 0009 (a). SDM 24.6.1 Table 24-5 and 25.4.1 "Event Blocking": with external-interrupt exiting a
+ * physical interrupt is not blocked by RFLAGS.IF = 0, so it ends HLT of a guest in "cli; hlt" with
+ * a VM exit. */
 static int t_cli_hlt_exit(void)
 {
 	struct vmm_cfg c = { .entry = guest_cli_hlt, .rflags = 0x202 };
@@ -267,11 +269,11 @@ static int t_cli_hlt_exit(void)
 	return PASS_;
 }
 
-/* 0009 (b). SDM 29.6: posted-interrupt processing also happens when the notification arrives while
- * the guest is in HLT ("interrupt delivery can occur when the logical processor is in the active,
- * HLT, or MWAIT states"), here in "cli; hlt": PIR goes to VIRR and RVI, ON is cleared, and nothing
- * is delivered while IF = 0 (29.2.2). Whether the guest then stays in HLT is not checked: the run
- * ends by the watchdog or by the guest's VMCALL. */
+/* 0009 (b). SDM 29.6: posted-interrupt processing also takes place when the notification arrives
+ * while the logical processor is in HLT, here in "cli; hlt" (external-interrupt exiting: IF does not
+ * block it): PIR goes to VIRR and RVI, ON is cleared, and nothing is delivered while IF = 0
+ * (29.2.2). Whether the guest then stays in HLT is not checked: the run ends by the watchdog or by
+ * the guest's VMCALL. */
 static int t_cli_hlt_posted(void)
 {
 	volatile u64 *pid = page_alloc();
@@ -297,10 +299,9 @@ static int t_cli_hlt_posted(void)
 	return PASS_;
 }
 
-/* 0009 (c). SDM 29.2.2: "virtual-interrupt delivery wakes a logical processor from the same
- * inactive activity states as would an external interrupt": a guest entered in HLT with IF = 1 and
- * RVI above VPPR (VM entry evaluates pending virtual interrupts, 26.3.2.5 / 29.2.1) is woken and
- * takes it. */
+/* 0009 (c). SDM 29.2.2: a deliverable virtual interrupt wakes the logical processor from HLT as an
+ * external interrupt would: a guest entered in HLT with IF = 1 and RVI above VPPR (VM entry
+ * evaluates pending virtual interrupts, 26.3.2.5 / 29.2.1) is woken and takes it. */
 static int t_hlt_virq(void)
 {
 	struct vmm_cfg c = { .entry = guest_vmcall, .rflags = 0x202, .intr_status = V_VIRT, .activity = 1 };
@@ -333,8 +334,9 @@ static int t_entry_evaluates(void)
 	return PASS_;
 }
 
-/* 0010. SDM 29.6 step 6: "if no bit was set in PIR, RVI is left unmodified": a notification with an
- * empty PIR (a kick, or a PIR already drained) delivers nothing. The notification is pending when
+/* 0010. SDM 29.6 (step 6 of posted-interrupt processing: RVI becomes the maximum of RVI and the
+ * highest PIR bit, unchanged when PIR is empty): a notification with an empty PIR (a kick, or a
+ * PIR already drained) delivers nothing. The notification is pending when
  * the guest (IF = 1) is entered. */
 static int t_empty_pir(void)
 {

@@ -1,8 +1,8 @@
 /* vmm.c: a minimal VMM (one 64-bit guest sharing the host's page tables, no EPT) whose guest has
  * virtual-interrupt delivery and posted-interrupt processing, and the end-to-end guest: edu's MSIs
  * reach the guest's IDT through a posted IRTE without VM exits. Intel SDM Vol. 3C chapters 24-29,
- * section numbers of the 2016-2022 editions (order no. 326019; from 2023 the VMX chapters are
- * numbered one higher); VT-d 5.2. */
+ * section numbers of the 2016-2022 editions (order no. 326019; later editions number the VMX
+ * chapters higher); VT-d 5.2. */
 #include "vmm.h"
 
 /* VMCS field encodings (SDM Vol. 3C Appendix B) */
