@@ -729,7 +729,8 @@ static int t_vmm_posted(void)
 		g.n_running, g.halts, g.exits);
 	REQUIRE(g.exits == 4, "%lu VM exits (last external-interrupt vector 0x%x), expected the 4 VMCALLs",
 		g.exits, g.last_exit_vec);
-	REQUIRE(g.halts >= 1, "the guest never halted waiting for its DMA interrupt");
+	REQUIRE(g.halts >= 1 && g.hlt_wakes == 1, "the guest halted %lu times waiting for its DMA interrupt, %lu "
+		"interrupts ended an HLT (expected 1)", g.halts, g.hlt_wakes);
 	REQUIRE(g.root_nv == 1, "the host took the notification %lu times in root mode, expected 1", g.root_nv);
 	REQUIRE(!(PID->ctl & PID_ON) && !PID->pir[0] && !PID->pir[1] && !PID->pir[2] && !PID->pir[3],
 		"PID not drained by the CPU: control 0x%lx, PIR[1] 0x%lx", PID->ctl, PID->pir[1]);

@@ -24,8 +24,6 @@ enum {
 	H_GDTR_BASE = 0x6c0c, H_IDTR_BASE = 0x6c0e, H_SYSENTER_ESP = 0x6c10, H_SYSENTER_EIP = 0x6c12,
 	H_RSP = 0x6c14, H_RIP = 0x6c16, G_PREEMPT_TIMER = 0x482e,
 };
-#define EXIT_EXT_INTR 1
-#define EXIT_VMCALL 18
 
 static u64 rdmsr(u32 m) { u32 lo, hi; __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(m)); return lo | (u64)hi << 32; }
 static void wrmsr(u32 m, u64 v) { __asm__ volatile("wrmsr" ::"c"(m), "a"((u32)v), "d"((u32)(v >> 32))); }
@@ -73,11 +71,14 @@ static u64 guest_idt[512] __attribute__((aligned(16)));
 static struct vmm_guest *G;
 extern char guest_isr_stub[], guest_bad_stub[];   /* vmx.S */
 
-/* guest interrupt handler (vector G->vec): counts, acknowledges edu, virtual EOI through the x2APIC
+/* guest interrupt handler (vector G->vec): counts (and those that ended a HLT: the interrupted
+ * instruction pointer follows an HLT opcode, 0xF4), acknowledges edu, virtual EOI through the x2APIC
  * EOI MSR (SDM 29.5: virtualized with "virtualize x2APIC mode" and virtual-interrupt delivery) */
-void guest_isr(void)
+void guest_isr(const u64 *frame)
 {
 	guest_irqs++;
+	if (*(const u8 *)(frame[0] - 1) == 0xf4)
+		G->hlt_wakes++;
 	mmio_w32(G->edu_mmio + 0x64, 0xffffffffu);
 	wrmsr(0x80b, 0);
 }

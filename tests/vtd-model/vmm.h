@@ -55,6 +55,7 @@ struct vmm_guest {
 	u32 exit_reason;
 	u8 last_exit_vec;
 	volatile u64 halts;  /* HLTs the guest executed waiting for its interrupt */
+	volatile u64 hlt_wakes; /* guest interrupts taken right after an HLT (they ended it) */
 	u64 root_nv;         /* notifications the host took in root mode (VMCALL 2 case) */
 };
 

@@ -90,6 +90,7 @@ guest_isr_stub:
 	push %r9
 	push %r10
 	push %r11
+	lea 72(%rsp), %rdi                  /* the interrupt frame: rip, cs, rflags, rsp, ss */
 	call guest_isr
 	pop %r11
 	pop %r10
