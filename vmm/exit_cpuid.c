@@ -80,7 +80,8 @@ static struct cpuid_regs hypervisor_leaf(void)
 	return r;
 }
 
-/* The leaves below 32 that are not the host's as they are (special_leaf changes them). */
+/* The leaves below 32 that are not the host's as they are: exactly the cases of special_leaf
+ * below 32 (a case missing here would pass the host's leaf through unchanged). */
 #define SPECIAL_LOW_LEAVES (BIT(1) | BIT(5) | BIT(6) | BIT(7) | BIT(0xa) | BIT(0xb) | BIT(0xd) | \
 			    BIT(0xf) | BIT(0x10) | BIT(0x12) | BIT(0x14) | BIT(0x1f))
 
