@@ -4,7 +4,7 @@ default rel
 bits 64
 section .text
 
-; struct guest_regs layout: vmm/vcpu.h asserts each offset against these numbers
+; struct guest_regs layout: vmm/guest_regs.h asserts each offset against these numbers
 %define R_RAX 0
 %define R_RCX 8
 %define R_RDX 16
@@ -28,7 +28,8 @@ section .text
 
 extern vmx_host_rsp_field              ; the HOST_RSP encoding, defined once in C (vmm/vmx.c)
 
-; vmx_enter (RDI = struct guest_regs *): EAX 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid.
+; vmx_enter (RDI = struct guest_regs *): EAX 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid;
+; RDI is the same pointer again on return (vmx_run hands it back to the run loop).
 ; Called only from vmx_run (vmm/vcpu.c), whose inline asm declares every general register but
 ; RSP clobbered: the host keeps nothing in registers across a guest run, so nothing of the host's
 ; is saved or restored here. Guest time is counted here, next to VMRESUME and the exit:
