@@ -42,11 +42,15 @@ QEMU_SKIPS+='|ir/fault-24-irte-reserved|ir/fault-25-compat-blocked|ir/compat-cfi
 QEMU_SKIPS+='|ir/dma-attack-compat|ir/dma-attack-sid|ir/fault-20-request-reserved|ir/ioapic-remappable|ir/fault-25-compat-blocked-eime|post/[a-z0-9-]+|vmm/posted-guest'
 # x2APIC (-cpu max,+x2apic) and EIM so the x2APIC-destination tests run; a second CPU for the
 # per-CPU delivery checks.
+# A PIIX3 IDE function with a blank 1 MiB ATA disk (made under build/) for the IDE bus-master tests.
 qemu_model() { # RUN AW CM
+    local disk=$OUT/$1.disk.img
+    rm -f "$disk" && truncate -s 1M "$disk" || { fail "disk image not made"; return; }
     run_qemu "$1" 60 -M q35 -m 2048 -icount shift=0,sleep=off -cpu max,+x2apic -smp 2 \
         -device intel-iommu,intremap=on,eim=on,aw-bits="$2",caching-mode="$([ "$3" = 1 ] && echo on || echo off)" \
         -device edu,dma_mask=0xffffffffffffffff -device edu \
-        -kernel "$BIN" -append "platform=qemu aw=$2 nfr=1 cm=$3 ir=1 eim=1 pi=0 pt=1 edumask=64 cpus=2"
+        -device piix3-ide,id=pide -drive file="$disk",if=none,id=ided,format=raw -device ide-hd,drive=ided,bus=pide.0 \
+        -kernel "$BIN" -append "platform=qemu aw=$2 nfr=1 cm=$3 ir=1 eim=1 pi=0 pt=1 edumask=64 cpus=2 ide=1"
 }
 SELF_EXIT=1
 qemu_model vtd-model-qemu-aw48 48 0
@@ -85,10 +89,18 @@ bochs_model() { # RUN AW FRCD CM EXTRA_SKIPS [IR EIM PI CPUS]
     local iso=$OUT/$1.iso ir=${6:-0} eim=${7:-0} pi=${8:-0} cpus=${9:-1} opts="frcd=$3, cm=$4"
     [ "$ir" = 1 ] && opts+=", ir=1, eim=$eim, pi=$pi"
     tests/vtd-model/mkiso.sh "$BIN" "$iso" \
-        "platform=bochs aw=$2 nfr=$3 cm=$4 ir=$ir eim=$eim pi=$pi pt=1 edumask=64 cpus=$cpus" >>"$LOGS/test-images.txt" 2>&1 ||
+        "platform=bochs aw=$2 nfr=$3 cm=$4 ir=$ir eim=$eim pi=$pi pt=1 edumask=64 cpus=$cpus ide=1" >>"$LOGS/test-images.txt" 2>&1 ||
         { fail "ISO not built"; return; }
-    BOCHS_VTD_AW=$2 BOCHS_VTD_OPTS="$opts" BOCHS_EDU_OPTS="dma_bits=64" BOCHS_VTD_EXTRA="megs: 2048" \
+    # A blank 1 MiB ATA disk on ata0-slave (the boot CD is ata0-master) for the IDE bus-master
+    # tests; made under build/, copied into the chroot for the run (Bochs runs there).
+    local disk=$OUT/$1.disk.img cdisk=/tmp/passage-$1-disk-$$.img
+    rm -f "$disk" && truncate -s $((2 * 16 * 63 * 512)) "$disk" && cp "$disk" "$BOCHS_CHROOT$cdisk" ||
+        { fail "disk image not made"; return; }
+    BOCHS_VTD_AW=$2 BOCHS_VTD_OPTS="$opts" BOCHS_EDU_OPTS="dma_bits=64" \
+        BOCHS_VTD_EXTRA="megs: 2048
+ata0-slave: type=disk, mode=flat, path=$cdisk, cylinders=2, heads=16, spt=63" \
         run_bochs_vtd "$1" 600 "$iso" "$cpus"
+    rm -f "$BOCHS_CHROOT$cdisk"
     model_results "$1" "$BOCHS_SKIPS${5:+|$5}"
 }
 if declare -F run_bochs_vtd >/dev/null; then
