@@ -152,10 +152,24 @@ int ide_dma(u32 lba, unsigned n, u32 prd, bool to_mem)
 	if (!command(to_mem ? 0xc8 : 0xca, lba, n))
 		return -1;
 	outb(IDE.bm + BM_CMD, dir | BM_START);
-	bool done = wait_for(bm_done, NULL, 2000) && wait_for(not_busy, NULL, 500);
+	bool done = wait_for(bm_done, NULL, 2000);
 	int st = inb(IDE.bm + BM_STATUS);
+	done = done && ((st & BMIDE_ERROR) || wait_for(not_busy, NULL, 500));
 	(void)status();             /* reading the status register acknowledges the device interrupt */
 	outb(IDE.bm + BM_CMD, dir);
 	outb(IDE.bm + BM_STATUS, (inb(IDE.bm + BM_STATUS) & 0x60) | BMIDE_ERROR | BMIDE_IRQ);
+	if (!done || (st & BMIDE_ERROR))
+		ide_reset();        /* the drive still waits for its data */
 	return done ? st : -1;
+}
+
+/* ATA/ATAPI-6 9.2 software reset: SRST (device control bit 2) set, then cleared; wait for BSY
+ * to clear. */
+void ide_reset(void)
+{
+	outb(IDE.ctl, 0x04);
+	delay_ticks(1);
+	outb(IDE.ctl, 0x00);
+	delay_ticks(1);
+	wait_for(not_busy, NULL, 500);
 }

@@ -25,5 +25,6 @@ bool ide_pio_read(u32 lba, unsigned n, void *buf);        /* READ SECTORS, no DM
  * when translation is on). TO_MEM: READ DMA (the device writes memory), else WRITE DMA (the device
  * reads memory). Returns the bus-master status at the end, or -1 when it did not end in time. */
 int ide_dma(u32 lba, unsigned n, u32 prd, bool to_mem);
+void ide_reset(void);                                 /* ATA software reset of the channel */
 
 #endif

@@ -867,6 +867,7 @@ static int ide_xlate(int levels, u64 iova, u64 hpa, u64 size, u32 len, u64 hpa2)
 	if (size == 1 * GiB && mem_top() < 1 * GiB + 256 * MiB)
 		SKIPF("needs 1.25 GiB of RAM below 4 GiB (have %lu MiB)", mem_top() / MiB);
 	unsigned n = len / 512;
+	REQUIRE(len % 512 == 0 && n <= IDE_MAX, "bad test transfer length 0x%x", len);
 	if (!xlate_setup(levels))
 		FAILF("TE not enabled");
 	attach(&D, IDE.bus, IDE.devfn);
@@ -919,10 +920,11 @@ static int ide_xlate(int levels, u64 iova, u64 hpa, u64 size, u32 len, u64 hpa2)
 	return PASS_;
 }
 
-/* 7.1.3 reasons 5 and 6: sector data to/from an IOVA with no mapping (the PRD table is mapped)
- * is blocked and recorded with the IDE function's source-id; nothing reaches the identity page,
- * nothing from it reaches the disk. */
-static int ide_fault(bool to_mem)
+/* 7.1.3 reasons 5 and 6: sector data to/from an IOVA with no mapping (the PRD table is mapped),
+ * or the PRD table itself unmapped, is blocked and recorded once with the IDE function's
+ * source-id; nothing reaches the identity page. */
+enum ide_bad { BAD_DATA_WRITE, BAD_DATA_READ, BAD_PRD };
+static int ide_bad_setup(enum ide_bad bad, u64 *fi)
 {
 	int r = ide_gate();
 	if (r != PASS_)
@@ -930,29 +932,72 @@ static int ide_fault(bool to_mem)
 	if (!xlate_setup(3))
 		FAILF("TE not enabled");
 	attach(&D, IDE.bus, IDE.devfn);
-	dom_map(&D, IOVA_PRD, HPA_PRD, PAGE, SL_R);
-	u64 iova = IOVA_B + 0x200;
-	ide_prd(HPA_PRD, iova, 512);
+	dom_map(&D, IOVA_A, HPA_A, PAGE, SL_RW);
+	u64 prd_iova = IOVA_PRD, data_iova = bad == BAD_PRD ? IOVA_A + 0x200 : IOVA_B + 0x200;
+	if (bad != BAD_PRD)
+		dom_map(&D, IOVA_PRD, HPA_PRD, PAGE, SL_R);
+	else
+		prd_iova = IOVA_B + 0x100;      /* no mapping; its identity page holds the sentinel */
+	if (bad != BAD_PRD)
+		ide_prd(HPA_PRD, data_iova, 512);
+	fill(HPA_A, PAGE, 0x96);
 	fill((u64)sect, 512, 0x85);
 	REQUIRE(ide_pio_write(IDE_LBA, 1, sect), "PIO write of the disk failed");
-	int st = ide_dma(IDE_LBA, 1, (u32)IOVA_PRD, to_mem);
+	*fi = bad == BAD_PRD ? prd_iova : data_iova;
+	return PASS_;
+}
+
+static int ide_fault(enum ide_bad bad)
+{
+	u64 fi;
+	int r = ide_bad_setup(bad, &fi);
+	if (r != PASS_)
+		return r;
+	bool to_mem = bad == BAD_DATA_WRITE;
+	int st = ide_dma(IDE_LBA, 1, (u32)(bad == BAD_PRD ? IOVA_B + 0x100 : IOVA_PRD), to_mem);
 	REQUIRE(st >= 0, "%s DMA did not end", to_mem ? "READ" : "WRITE");
 	u64 lo, hi;
 	int nf = faults_find(&lo, &hi);
 	unsigned fr = to_mem ? FR_WRITE : FR_READ;
-	REQUIRE(nf == 1, "%d fault records, expected 1 (FSTS 0x%x)", nf, r32(FSTS_REG));
+	REQUIRE(nf == 1, "%d fault records, expected 1 (FSTS 0x%x; first: reason 0x%x FI 0x%lx)", nf,
+		r32(FSTS_REG), (unsigned)FRCD_FR(hi), lo);
 	REQUIRE(FRCD_FR(hi) == fr, "fault reason 0x%x, expected 0x%x", (unsigned)FRCD_FR(hi), fr);
 	REQUIRE(FRCD_SID(hi) == ide_sid(), "SID 0x%x, expected the IDE function's 0x%x",
 		(unsigned)FRCD_SID(hi), ide_sid());
 	REQUIRE(!!(hi & FRCD_T) == !to_mem, "T=%u for a %s", !!(hi & FRCD_T), to_mem ? "write" : "read");
-	REQUIRE((lo & ~0xfffUL) == (iova & ~0xfffUL), "FI 0x%lx, expected 0x%lx", lo & ~0xfffUL,
-		iova & ~0xfffUL);
+	REQUIRE((lo & ~0xfffUL) == (fi & ~0xfffUL), "FI 0x%lx, expected 0x%lx", lo & ~0xfffUL, fi & ~0xfffUL);
 	REQUIRE(sentinels_ok(), "the blocked DMA reached identity-mapped memory");
-	if (!to_mem) {
-		REQUIRE(ide_pio_read(IDE_LBA, 1, sect), "PIO read of the disk failed");
-		REQUIRE(!all((u64)sect, 512, SENT), "the identity page's bytes reached the disk");
-	}
+	REQUIRE(bad != BAD_PRD || has(HPA_A, PAGE, 0x96), "data moved through a PRD that was never fetched");
 	faults_clear();
+	return PASS_;
+}
+
+/* What the function sees. A blocked read is completed with an error (7.1: the remapping hardware
+ * treats a faulting untranslated request as an Unsupported Request), which a bus master takes
+ * as a master abort (PIIX BMISX bit 1 "IDE DMA Error"): the transfer stops, nothing reaches the
+ * disk, and the driver resets the drive. A blocked write is posted: the transfer completes. */
+static int ide_abort(enum ide_bad bad)
+{
+	u64 fi;
+	int r = ide_bad_setup(bad, &fi);
+	if (r != PASS_)
+		return r;
+	bool to_mem = bad == BAD_DATA_WRITE;
+	int st = ide_dma(IDE_LBA, 1, (u32)(bad == BAD_PRD ? IOVA_B + 0x100 : IOVA_PRD), to_mem);
+	faults_clear();
+	REQUIRE(st >= 0, "the transfer neither ended nor stopped (bus-master status 0x%x)",
+		inb(IDE.bm + 2));
+	if (to_mem) {
+		REQUIRE(!(st & BMIDE_ERROR) && (st & BMIDE_IRQ) && !(st & BMIDE_ACTIVE),
+			"bus-master status 0x%x after a blocked (posted) write, expected 0x4", st);
+	} else if (!(st & BMIDE_ERROR) || (st & BMIDE_ACTIVE)) {
+		if (qemu)
+			SKIPF("QEMU's PIIX IDE does not report a blocked bus-master read to the function "
+			      "(bus-master status 0x%x, no Error)", st);
+		FAILF("bus-master status 0x%x after a blocked read: Error clear or Active still set", st);
+	}
+	REQUIRE(ide_pio_read(IDE_LBA, 1, sect), "PIO read of the disk after the transfer failed (drive not recovered)");
+	REQUIRE(to_mem || has((u64)sect, 512, 0x85), "the disk sector was overwritten by a transfer whose read was blocked");
 	return PASS_;
 }
 
@@ -1065,8 +1110,12 @@ int main(void)
 	report("ide/2m-3level", ide_xlate(3, IOVA_2M + 0x123e00, HPA_2M + 0x123e00, 2 * MiB, 0x400, 0));
 	report("ide/1g-3level", ide_xlate(3, IOVA_1G + 0x3f00, 1 * GiB + IOVA_1G + 0x3f00, 1 * GiB, 0x400, 0));
 	report("ide/cross-page", ide_xlate(3, IOVA_X + 0xf00, HPA_A + 0xf00, PAGE, 0x400, HPA_C));
-	report("ide/fault-5-write-unmapped", ide_fault(true));
-	report("ide/fault-6-read-unmapped", ide_fault(false));
+	report("ide/fault-5-write-unmapped", ide_fault(BAD_DATA_WRITE));
+	report("ide/fault-6-read-unmapped", ide_fault(BAD_DATA_READ));
+	report("ide/fault-6-prd-unmapped", ide_fault(BAD_PRD));
+	report("ide/posted-write-blocked", ide_abort(BAD_DATA_WRITE));
+	report("ide/read-abort-data", ide_abort(BAD_DATA_READ));
+	report("ide/read-abort-prd", ide_abort(BAD_PRD));
 	unit_reset();
 	ir_tests();
 	printf("%u passed, %u failed\n", n_pass, n_fail);
