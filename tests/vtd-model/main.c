@@ -464,19 +464,16 @@ static int t_passthrough(void)
 
 /* ---- 6. Faults (7.2 "Non-Recoverable Fault Reporting", 10.4.14 FRCD_REG) ---- */
 
-/* Runs one DMA expected to fault with `fr` and checks the single fault record. */
-static int expect_fault(u64 iova, bool write, unsigned fr)
+/* Checks that exactly one fault is recorded, with reason `fr`, source-id `sid`, the access type
+ * and the faulting page, and clears it. */
+static int one_fault(u16 sid, u64 iova, bool write, unsigned fr)
 {
 	u64 lo = 0, hi = 0;
-	if (write) {
-		REQUIRE(edu_to_ram(E0, 0, iova, 64), "DMA timed out");
-	} else {
-		REQUIRE(edu_from_ram(E0, iova, 0, 64), "DMA timed out");
-	}
 	int n = faults_find(&lo, &hi);
-	REQUIRE(n == 1, "%d fault records, expected 1 (FSTS 0x%x)", n, r32(FSTS_REG));
+	REQUIRE(n == 1, "%d fault records, expected 1 (FSTS 0x%x; first: reason 0x%x FI 0x%lx)", n,
+		r32(FSTS_REG), (unsigned)FRCD_FR(hi), lo);
 	REQUIRE(FRCD_FR(hi) == fr, "fault reason 0x%x, expected 0x%x", (unsigned)FRCD_FR(hi), fr);
-	REQUIRE(FRCD_SID(hi) == edu_sid(E0), "SID 0x%x, expected 0x%x", (unsigned)FRCD_SID(hi), edu_sid(E0));
+	REQUIRE(FRCD_SID(hi) == sid, "SID 0x%x, expected 0x%x", (unsigned)FRCD_SID(hi), sid);
 	REQUIRE(!!(hi & FRCD_T) == !write, "T=%u for a %s", !!(hi & FRCD_T), write ? "write" : "read");
 	REQUIRE((lo & ~0xfffUL) == (iova & ~0xfffUL), "FI 0x%lx, expected 0x%lx", lo & ~0xfffUL,
 		iova & ~0xfffUL);
@@ -488,6 +485,17 @@ static int expect_fault(u64 iova, bool write, unsigned fr)
 	REQUIRE(!(r32(FSTS_REG) & FSTS_PPF), "PPF still set after the record was cleared");
 	REQUIRE(sentinels_ok(), "faulting DMA reached identity-mapped memory");
 	return PASS_;
+}
+
+/* Runs one edu DMA expected to fault with `fr` and checks the single fault record. */
+static int expect_fault(u64 iova, bool write, unsigned fr)
+{
+	if (write) {
+		REQUIRE(edu_to_ram(E0, 0, iova, 64), "DMA timed out");
+	} else {
+		REQUIRE(edu_from_ram(E0, iova, 0, 64), "DMA timed out");
+	}
+	return one_fault(edu_sid(E0), iova, write, fr);
 }
 
 static int fault_setup(void)
@@ -922,9 +930,10 @@ static int ide_xlate(int levels, u64 iova, u64 hpa, u64 size, u32 len, u64 hpa2)
 
 /* 7.1.3 reasons 5 and 6: sector data to/from an IOVA with no mapping (the PRD table is mapped),
  * or the PRD table itself unmapped, is blocked and recorded once with the IDE function's
- * source-id; nothing reaches the identity page. */
+ * source-id; nothing reaches the identity page. The one-sector transfer runs here; its
+ * bus-master status is returned in *st, the faulting IOVA in *fi. */
 enum ide_bad { BAD_DATA_WRITE, BAD_DATA_READ, BAD_PRD };
-static int ide_bad_setup(enum ide_bad bad, u64 *fi)
+static int ide_bad_dma(enum ide_bad bad, int *st, u64 *fi)
 {
 	int r = ide_gate();
 	if (r != PASS_)
@@ -933,43 +942,33 @@ static int ide_bad_setup(enum ide_bad bad, u64 *fi)
 		FAILF("TE not enabled");
 	attach(&D, IDE.bus, IDE.devfn);
 	dom_map(&D, IOVA_A, HPA_A, PAGE, SL_RW);
-	u64 prd_iova = IOVA_PRD, data_iova = bad == BAD_PRD ? IOVA_A + 0x200 : IOVA_B + 0x200;
-	if (bad != BAD_PRD)
-		dom_map(&D, IOVA_PRD, HPA_PRD, PAGE, SL_R);
-	else
+	u64 prd_iova = IOVA_PRD, data_iova = IOVA_B + 0x200;
+	if (bad == BAD_PRD) {
 		prd_iova = IOVA_B + 0x100;      /* no mapping; its identity page holds the sentinel */
-	if (bad != BAD_PRD)
+		data_iova = IOVA_A + 0x200;
+	} else {
+		dom_map(&D, IOVA_PRD, HPA_PRD, PAGE, SL_R);
 		ide_prd(HPA_PRD, data_iova, 512);
+	}
 	fill(HPA_A, PAGE, 0x96);
 	fill((u64)sect, 512, 0x85);
 	REQUIRE(ide_pio_write(IDE_LBA, 1, sect), "PIO write of the disk failed");
 	*fi = bad == BAD_PRD ? prd_iova : data_iova;
+	*st = ide_dma(IDE_LBA, 1, (u32)prd_iova, bad == BAD_DATA_WRITE);
+	REQUIRE(bad != BAD_PRD || has(HPA_A, PAGE, 0x96), "data moved through a PRD that was never fetched");
 	return PASS_;
 }
 
 static int ide_fault(enum ide_bad bad)
 {
+	int st;
 	u64 fi;
-	int r = ide_bad_setup(bad, &fi);
+	int r = ide_bad_dma(bad, &st, &fi);
 	if (r != PASS_)
 		return r;
-	bool to_mem = bad == BAD_DATA_WRITE;
-	int st = ide_dma(IDE_LBA, 1, (u32)(bad == BAD_PRD ? IOVA_B + 0x100 : IOVA_PRD), to_mem);
-	REQUIRE(st >= 0, "%s DMA did not end", to_mem ? "READ" : "WRITE");
-	u64 lo, hi;
-	int nf = faults_find(&lo, &hi);
-	unsigned fr = to_mem ? FR_WRITE : FR_READ;
-	REQUIRE(nf == 1, "%d fault records, expected 1 (FSTS 0x%x; first: reason 0x%x FI 0x%lx)", nf,
-		r32(FSTS_REG), (unsigned)FRCD_FR(hi), lo);
-	REQUIRE(FRCD_FR(hi) == fr, "fault reason 0x%x, expected 0x%x", (unsigned)FRCD_FR(hi), fr);
-	REQUIRE(FRCD_SID(hi) == ide_sid(), "SID 0x%x, expected the IDE function's 0x%x",
-		(unsigned)FRCD_SID(hi), ide_sid());
-	REQUIRE(!!(hi & FRCD_T) == !to_mem, "T=%u for a %s", !!(hi & FRCD_T), to_mem ? "write" : "read");
-	REQUIRE((lo & ~0xfffUL) == (fi & ~0xfffUL), "FI 0x%lx, expected 0x%lx", lo & ~0xfffUL, fi & ~0xfffUL);
-	REQUIRE(sentinels_ok(), "the blocked DMA reached identity-mapped memory");
-	REQUIRE(bad != BAD_PRD || has(HPA_A, PAGE, 0x96), "data moved through a PRD that was never fetched");
-	faults_clear();
-	return PASS_;
+	bool write = bad == BAD_DATA_WRITE;
+	REQUIRE(st >= 0, "%s DMA did not end", write ? "READ" : "WRITE");
+	return one_fault(ide_sid(), fi, write, write ? FR_WRITE : FR_READ);
 }
 
 /* What the function sees. A blocked read is completed with an error (7.1: the remapping hardware
@@ -978,16 +977,15 @@ static int ide_fault(enum ide_bad bad)
  * disk, and the driver resets the drive. A blocked write is posted: the transfer completes. */
 static int ide_abort(enum ide_bad bad)
 {
+	int st;
 	u64 fi;
-	int r = ide_bad_setup(bad, &fi);
+	int r = ide_bad_dma(bad, &st, &fi);
+	faults_clear();
 	if (r != PASS_)
 		return r;
-	bool to_mem = bad == BAD_DATA_WRITE;
-	int st = ide_dma(IDE_LBA, 1, (u32)(bad == BAD_PRD ? IOVA_B + 0x100 : IOVA_PRD), to_mem);
-	faults_clear();
-	REQUIRE(st >= 0, "the transfer neither ended nor stopped (bus-master status 0x%x)",
-		inb(IDE.bm + 2));
-	if (to_mem) {
+	bool write = bad == BAD_DATA_WRITE;
+	REQUIRE(st >= 0, "the transfer neither ended nor stopped (bus-master status 0x%x)", inb(IDE.bm + 2));
+	if (write) {
 		REQUIRE(!(st & BMIDE_ERROR) && (st & BMIDE_IRQ) && !(st & BMIDE_ACTIVE),
 			"bus-master status 0x%x after a blocked (posted) write, expected 0x4", st);
 	} else if (!(st & BMIDE_ERROR) || (st & BMIDE_ACTIVE)) {
@@ -997,7 +995,7 @@ static int ide_abort(enum ide_bad bad)
 		FAILF("bus-master status 0x%x after a blocked read: Error clear or Active still set", st);
 	}
 	REQUIRE(ide_pio_read(IDE_LBA, 1, sect), "PIO read of the disk after the transfer failed (drive not recovered)");
-	REQUIRE(to_mem || has((u64)sect, 512, 0x85), "the disk sector was overwritten by a transfer whose read was blocked");
+	REQUIRE(write || has((u64)sect, 512, 0x85), "the disk sector was overwritten by a transfer whose read was blocked");
 	return PASS_;
 }
 
