@@ -1105,8 +1105,13 @@ int main(void)
 		printf("vtd-model: no PCI IDE controller with an ATA disk\n");
 	report("ide/4k-3level", ide_xlate(3, IOVA_A + 0x200, HPA_A + 0x200, PAGE, 0x800, 0));
 	report("ide/4k-4level", ide_xlate(4, IOVA_A + 0x200, HPA_A + 0x200, PAGE, 0x800, 0));
-	report("ide/2m-3level", ide_xlate(3, IOVA_2M + 0x123e00, HPA_2M + 0x123e00, 2 * MiB, 0x400, 0));
-	report("ide/1g-3level", ide_xlate(3, IOVA_1G + 0x3f00, 1 * GiB + IOVA_1G + 0x3f00, 1 * GiB, 0x400, 0));
+	for (int l = 3; l <= 4; l++) {
+		char n[32];
+		snprintf(n, sizeof n, "ide/2m-%dlevel", l);
+		report(n, ide_xlate(l, IOVA_2M + 0x123e00, HPA_2M + 0x123e00, 2 * MiB, 0x400, 0));
+		snprintf(n, sizeof n, "ide/1g-%dlevel", l);
+		report(n, ide_xlate(l, IOVA_1G + 0x3f00, 1 * GiB + IOVA_1G + 0x3f00, 1 * GiB, 0x400, 0));
+	}
 	report("ide/cross-page", ide_xlate(3, IOVA_X + 0xf00, HPA_A + 0xf00, PAGE, 0x400, HPA_C));
 	report("ide/fault-5-write-unmapped", ide_fault(BAD_DATA_WRITE));
 	report("ide/fault-6-read-unmapped", ide_fault(BAD_DATA_READ));
