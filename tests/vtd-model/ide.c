@@ -34,6 +34,19 @@ u16 ide_sid(void) { return (u16)(IDE.bus << 8 | IDE.devfn); }
 static u8 status(void) { return inb(IDE.cmd + R_STATUS); }
 static void pause400(void) { for (int i = 0; i < 4; i++) (void)inb(IDE.ctl); } /* alternate status */
 
+/* Busy-polls a status predicate: the disk's I/O may complete in host time (QEMU's block layer), which
+ * a halted CPU under -icount sleep=off would skip over (virtual time jumps to the next timer), so
+ * no hlt here. The bound is generous: each poll is a port read (an exit on QEMU, several emulated
+ * instructions on Bochs), so it is seconds of emulated time and more of host time. */
+#define POLLS 20000000
+static bool poll(bool (*done)(void *))
+{
+	for (u32 i = 0; i < POLLS; i++)
+		if (done(NULL))
+			return true;
+	return false;
+}
+
 static bool not_busy(void *ctx) { (void)ctx; return !(status() & ST_BSY); }
 static bool drq_or_err(void *ctx)
 {
@@ -53,7 +66,7 @@ static void ata_select(u32 lba)
 static bool command(u8 cmd, u32 lba, unsigned n)
 {
 	ata_select(lba);
-	if (!wait_for(not_busy, NULL, 500))
+	if (!poll(not_busy))
 		return false;
 	outb(IDE.cmd + R_COUNT, (u8)n);
 	outb(IDE.cmd + R_LBA0, (u8)lba);
@@ -71,7 +84,7 @@ static bool identify(void)
 	u8 s = status();
 	if (s == 0 || s == 0xff)
 		return false;               /* nothing there (floating or absent device) */
-	if (!command(0xec, 0, 0) || !wait_for(drq_or_err, NULL, 500) || (status() & ST_ERR))
+	if (!command(0xec, 0, 0) || !poll(drq_or_err) || (status() & ST_ERR))
 		return false;               /* an ATAPI device aborts IDENTIFY DEVICE */
 	u16 id[256];
 	for (int i = 0; i < 256; i++)
@@ -112,12 +125,12 @@ bool ide_pio_write(u32 lba, unsigned n, const void *buf)
 	if (!command(0x30, lba, n))
 		return false;
 	for (unsigned s = 0; s < n; s++) {
-		if (!wait_for(drq_or_err, NULL, 500) || (status() & ST_ERR))
+		if (!poll(drq_or_err) || (status() & ST_ERR))
 			return false;
 		for (int i = 0; i < 256; i++)
 			outw(IDE.cmd + R_DATA, *w++);
 	}
-	return wait_for(not_busy, NULL, 500) && !(status() & (ST_ERR | ST_DRQ));
+	return poll(not_busy) && !(status() & (ST_ERR | ST_DRQ));
 }
 
 bool ide_pio_read(u32 lba, unsigned n, void *buf)
@@ -126,12 +139,12 @@ bool ide_pio_read(u32 lba, unsigned n, void *buf)
 	if (!command(0x20, lba, n))
 		return false;
 	for (unsigned s = 0; s < n; s++) {
-		if (!wait_for(drq_or_err, NULL, 500) || (status() & ST_ERR))
+		if (!poll(drq_or_err) || (status() & ST_ERR))
 			return false;
 		for (int i = 0; i < 256; i++)
 			*w++ = inw(IDE.cmd + R_DATA);
 	}
-	return wait_for(not_busy, NULL, 500) && !(status() & ST_ERR);
+	return poll(not_busy) && !(status() & ST_ERR);
 }
 
 /* SFF-8038i 3.0 "Standard Programming Sequence": PRD pointer, direction, clear Interrupt and Error,
@@ -152,14 +165,14 @@ int ide_dma(u32 lba, unsigned n, u32 prd, bool to_mem)
 	if (!command(to_mem ? 0xc8 : 0xca, lba, n))
 		return -1;
 	outb(IDE.bm + BM_CMD, dir | BM_START);
-	bool done = wait_for(bm_done, NULL, 2000);
+	bool done = poll(bm_done);
 	int st = inb(IDE.bm + BM_STATUS);
-	done = done && ((st & BMIDE_ERROR) || wait_for(not_busy, NULL, 500));
-	(void)status();             /* reading the status register acknowledges the device interrupt */
+	done = done && ((st & BMIDE_ERROR) || poll(not_busy));
+	u8 ata = status();          /* reading the status register acknowledges the device interrupt */
 	outb(IDE.bm + BM_CMD, dir);
 	outb(IDE.bm + BM_STATUS, (inb(IDE.bm + BM_STATUS) & 0x60) | BMIDE_ERROR | BMIDE_IRQ);
-	if (!done || (st & BMIDE_ERROR))
-		ide_reset();        /* the drive still waits for its data */
+	if (!done || (st & BMIDE_ERROR) || (ata & (ST_BSY | ST_DRQ | ST_ERR)))
+		ide_reset();        /* the drive still waits for its data, or ended the command with an error */
 	return done ? st : -1;
 }
 
@@ -171,5 +184,5 @@ void ide_reset(void)
 	delay_ticks(1);
 	outb(IDE.ctl, 0x00);
 	delay_ticks(1);
-	wait_for(not_busy, NULL, 500);
+	poll(not_busy);
 }
