@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Device passthrough on the project's Bochs VT-d platform (tests/platforms/bochs-vtd): guests
 # owning edu devices through a virtual PCI bus; DMA confined to each domain's RAM; devices
-# quiesced when their domain stops (exit, EPT violation, triple fault); a Linux guest enumerating
-# its device. No MSI yet.
+# quiesced when their domain stops (exit, EPT violation, triple fault); their MSIs remapped (unit
+# with ir=1, Passage with vtd=ir) and delivered to the owning vCPU; a Linux guest enumerating
+# its device.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/emu/lib.sh
@@ -19,13 +20,16 @@ if [ ! -x "${BOCHS_CHROOT}${BOCHS_VTD_PREFIX:-$prefix}/bin/bochs" ]; then
 fi
 # Host-physical DMA targets sit above 256 MiB in the 512 MiB machine: edu must drive 32 bits.
 export BOCHS_EDU_OPTS="dma_bits=32"
+# Interrupt remapping on the unit (ECAP.IR, DMAR INTR_REMAP flag): an MSI-capable device is
+# passed through only with it.
+export BOCHS_VTD_OPTS="ir=1"
 for n in 2 3; do # the DMAR names the IOAPIC by the ID Bochs gives it, the CPU count
-    tests/platforms/bochs-vtd/mkdmar.sh "$T/pt-dmar$n.dat" 48 $n >>"$LOGS/test-images.txt" 2>&1 ||
+    tests/platforms/bochs-vtd/mkdmar.sh "$T/pt-dmar$n.dat" 48 $n 0xfed90000 1 >>"$LOGS/test-images.txt" 2>&1 ||
         echo "FAIL emu/passthrough-images: DMAR for $n CPUs not built"
 done
 img() { # NAME CONFIG CPUS
     ACPI_TABLES="$T/pt-dmar$3.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" \
-        "$T/$1.iso" "test_exit crash=vmexit" "$2" "$G/devpass.elf" >>"$LOGS/test-images.txt" 2>&1 ||
+        "$T/$1.iso" "test_exit crash=vmexit vtd=ir" "$2" "$G/devpass.elf" >>"$LOGS/test-images.txt" 2>&1 ||
         echo "FAIL emu/passthrough-images: $1.iso not built"
 }
 img pt-two "$C/passthrough.cfg" 2
@@ -70,7 +74,21 @@ expect '\] pt-a: [0-9]+ passed, 0 failed' "pt-a reported failures"
 expect '\] pt-b: [0-9]+ passed, 0 failed' "pt-b reported failures"
 expect 'vpci: pt-a: guest 00:01.0 BAR0 at 0x100000 refused: overlaps guest RAM' "BAR over RAM not refused by Passage"
 expect 'vpci: pt-a: guest 00:01.0 BAR0 at 0xfee00000 refused: overlaps the local APIC page' "BAR over the APIC page not refused"
-expect 'vpci: pt-a: guest 00:01.0 MSI enable refused' "MSI enable not refused"
+# MSI: the boot report names each device's interrupt entry; the guests' messages are remapped
+# to their own vCPU; a foreign APIC and an illegal vector are refused, logged and counted.
+for d in pt-a pt-b; do
+    expect "passthrough: $d: guest 00:01.0 interrupts: MSI \\(1 vector, 64-bit\\): IRTE [0-9]+ on unit 0, source-id 00:0[34].0 \\(SVT 1, SQ 0\\), host vector 0x[0-9a-f]+" \
+        "$d's interrupt entry missing from the boot report"
+    expect "vpci: $d: guest 00:01.0 MSI vector 0x51 -> vCPU mask 0x1 \\(APIC 0x0 physical\\): IRTE [0-9]+ \\(unit 0\\) host vector 0x[0-9a-f]+ on CPU [0-9]" \
+        "$d's MSI not routed to its vCPU"
+    expect "\\] $d: INFO MSI: 121 interrupts taken" "$d did not take exactly its own 121 interrupts"
+done
+expect 'vpci: pt-a: guest 00:01.0 MSI to APIC 0x1 \(physical\) vector 0x51 refused: the destination is not an APIC of this domain \([0-9]+ refused\); the device cannot interrupt' \
+    "a foreign APIC ID was not refused"
+expect 'vpci: pt-a: guest 00:01.0 MSI to APIC 0x0 \(physical\) vector 0x5 refused: vectors 0-15 are illegal' \
+    "an illegal vector was not refused"
+expect 'passthrough: pt-a: guest 00:01.0: MSI: 121 delivered, [0-9]+ dropped \(no route\), [0-9]+ routes programmed, 6 programmings refused' \
+    "pt-a's MSI counts wrong at stop (121 delivered, 6 refused: each register write of a foreign or illegal message)"
 fault_for pt-a 0000:00:03.0 dma-to-other-domain-faults
 fault_for pt-b 0000:00:04.0 dma-to-other-domain-faults
 fault_for pt-a 0000:00:03.0 dma-to-hypervisor-faults
@@ -103,7 +121,7 @@ cp "$kernel" "$T/vmlinuz"
 tools/mkinitrd.sh "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
     echo "FAIL emu/passthrough-images: initramfs not built"
 ACPI_TABLES="$T/pt-dmar2.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/pt-linux.iso" \
-    "test_exit" "$C/linux-passthrough.cfg" "$T/vmlinuz" "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
+    "test_exit vtd=ir" "$C/linux-passthrough.cfg" "$T/vmlinuz" "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
     echo "FAIL emu/passthrough-images: pt-linux.iso not built"
 run_bochs_vtd passthrough-linux 600 "$T/pt-linux.iso" 2
 [ "$RUN_STATUS" = 124 ] && fail "timed out"
