@@ -112,31 +112,56 @@ log_has 'pt-(ghost|bridge) vCPU 0 starting' && fail "a refused domain started"
 finish emu/passthrough-crash
 
 # The Debian cloud kernel owning an edu: it enumerates the virtual bus, reads the MCFG and
-# places BAR0, which Passage maps; the domain's device is quiesced when Linux reboots.
+# places BAR0, which Passage maps; the project's edu test module (tests/linux-edu) drives it: a
+# DMA round trip through the DMA API (device addresses are guest-physical: the guest has no
+# IOMMU, Passage's VT-d domain maps its RAM) and an MSI count (Linux programs the virtual MSI
+# capability, Passage remaps it); no VT-d fault; the device is quiesced when Linux reboots.
 kernel=$(ls "${PASSAGE_CACHE:-/var/cache/passage}"/linux/vmlinuz-* 2>/dev/null | head -n1)
 if [ -z "$kernel" ]; then
     echo "FAIL emu/passthrough-linux: no guest kernel in the cache (run tools/setup.sh)"; exit 0
 fi
 cp "$kernel" "$T/vmlinuz"
-tools/mkinitrd.sh "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
-    echo "FAIL emu/passthrough-images: initramfs not built"
-ACPI_TABLES="$T/pt-dmar2.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/pt-linux.iso" \
-    "test_exit vtd=ir" "$C/linux-passthrough.cfg" "$T/vmlinuz" "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
-    echo "FAIL emu/passthrough-images: pt-linux.iso not built"
-run_bochs_vtd passthrough-linux 600 "$T/pt-linux.iso" 2
-[ "$RUN_STATUS" = 124 ] && fail "timed out"
-expect 'linux: \[ *[0-9.]+\] ACPI: MCFG 0x[0-9A-F]+ 00003C \(v01 PSSAGE' "Linux did not find the MCFG"
-expect 'linux: \[ *[0-9.]+\] pci 0000:00:00.0: \[8086:29c0\] type 00 class 0x060000' "Linux did not see the host bridge"
-expect 'linux: \[ *[0-9.]+\] pci 0000:00:01.0: \[1234:11e8\] type 00 class 0x00ff00' "Linux did not see the edu"
-bar=$(log_get 'linux: \[ *[0-9.]+\] pci 0000:00:01.0: BAR 0 \[mem 0x[0-9a-f]+-0x[0-9a-f]+\]: assigned' |
-      grep -Eo 'mem 0x[0-9a-f]+' | awk '{print $2}')
-if [ -z "$bar" ]; then
-    fail "Linux assigned no BAR 0"
-else
-    expect "vpci: linux: guest 00:01.0 BAR0 at $(printf '0x%x' "$bar") -> host 0x[0-9a-f]+ \(0x100000 bytes\)" \
-        "Passage did not map the BAR Linux assigned ($bar)"
+if ! ko=$(tests/linux-edu/build.sh "$T/module" 2>>"$LOGS/test-images.txt"); then
+    echo "FAIL emu/passthrough-linux-module: edu_test.ko not built (see $LOGS/test-images.txt)"; exit 0
 fi
-expect 'linux: \[ *[0-9.]+\] PASSAGE-INIT: PASS linux-init' "Linux userspace check failed"
-expect 'passthrough: linux stopped: 1 devices quiesced and detached from VT-d domain linux' "device not quiesced at reboot"
-log_has 'vtd: fault: .*\(domain linux\)' && fail "the Linux domain's device faulted"
-finish emu/passthrough-linux
+tools/mkinitrd.sh "$T/initrd.cpio.gz" "$ko" >>"$LOGS/test-images.txt" 2>&1 ||
+    echo "FAIL emu/passthrough-images: initramfs not built"
+# linux_run NAME CONFIG: one Linux domain owning the edu, with the module's checks.
+linux_run() {
+    ACPI_TABLES="$T/pt-dmar2.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/$1.iso" \
+        "test_exit vtd=ir" "$2" "$T/vmlinuz" "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
+        echo "FAIL emu/passthrough-images: $1.iso not built"
+    run_bochs_vtd "$1" 600 "$T/$1.iso" 2
+    [ "$RUN_STATUS" = 124 ] && fail "timed out"
+    expect 'linux: \[ *[0-9.]+\] ACPI: MCFG 0x[0-9A-F]+ 00003C \(v01 PSSAGE' "Linux did not find the MCFG"
+    expect 'linux: \[ *[0-9.]+\] pci 0000:00:00.0: \[8086:29c0\] type 00 class 0x060000' "Linux did not see the host bridge"
+    expect 'linux: \[ *[0-9.]+\] pci 0000:00:01.0: \[1234:11e8\] type 00 class 0x00ff00' "Linux did not see the edu"
+    bar=$(log_get 'linux: \[ *[0-9.]+\] pci 0000:00:01.0: BAR 0 \[mem 0x[0-9a-f]+-0x[0-9a-f]+\]: assigned' |
+          grep -Eo 'mem 0x[0-9a-f]+' | awk '{print $2}')
+    if [ -z "$bar" ]; then
+        fail "Linux assigned no BAR 0"
+    else
+        expect "vpci: linux: guest 00:01.0 BAR0 at $(printf '0x%x' "$bar") -> host 0x[0-9a-f]+ \(0x100000 bytes\)" \
+            "Passage did not map the BAR Linux assigned ($bar)"
+    fi
+    expect 'linux: \[ *[0-9.]+\] PASSAGE-INIT: PASS linux-init' "Linux userspace check failed"
+    expect 'linux: \[ *[0-9.]+\] EDU-TEST: probe 0000:00:01.0: ident 0x[0-9a-f]+, MSI irq [0-9]+, IOMMU none' \
+        "the edu module did not probe the passthrough edu with MSI"
+    expect 'linux: \[ *[0-9.]+\] EDU-TEST: msi 0000:00:01.0: address 0xfee[0-9a-f]+ data 0x[0-9a-f]+ \(compatibility format\)' \
+        "Linux did not program a compatibility-format MSI into the virtual capability"
+    for t in dma-roundtrip msi-count dma-streaming; do
+        expect "linux: \\[ *[0-9.]+\\] EDU-TEST: PASS $t" "edu module: $t did not pass"
+    done
+    log_has 'EDU-TEST: FAIL' && fail "edu module: $(log_get 'EDU-TEST: FAIL.*')"
+    expect 'vpci: linux: guest 00:01.0 MSI vector 0x[0-9a-f]+ -> vCPU mask 0x[0-9a-f]+ \(APIC 0x[0-9a-f]+ (physical|logical)\): IRTE [0-9]+ \(unit 0\) host vector 0x[0-9a-f]+ on CPU [0-9]+' \
+        "Linux's MSI not routed through an IRTE to its vCPU"
+    n=$(log_get 'passthrough: linux: guest 00:01.0: MSI: [0-9]+ delivered' | awk '{print $6}')
+    [ "${n:-0}" -ge 3 ] || fail "Passage delivered ${n:-no} MSIs to Linux, the module counts 3"
+    log_has 'vpci: linux: guest 00:01.0 MSI .* refused' && fail "Passage refused an MSI Linux wrote: $(log_get 'vpci: linux: guest 00:01.0 MSI .* refused.*')"
+    expect 'passthrough: linux stopped: 1 devices quiesced and detached from VT-d domain linux' "device not quiesced at reboot"
+    log_has 'vtd: fault: .*\(domain linux\)' && fail "the Linux domain's device faulted"
+    finish "emu/$1"
+}
+
+linux_run passthrough-linux "$C/linux-passthrough.cfg"
+linux_run passthrough-linux2 "$C/linux-passthrough2.cfg"
