@@ -188,6 +188,13 @@ static void sentinel_check(void)
 		    bad ? "CHANGED" : "unchanged", bad);
 }
 
+/* The MSI entry of a domain's first device (a guest forges a message naming it), ~0 if none. */
+static u64 irte_of(const struct pt_domain *pt)
+{
+	struct vpci_bus *b = vpci_bus_get(pt->d, false);
+	return b && b->nr && b->fn[0].msi.have_irte ? b->fn[0].msi.irte.index : ~0ULL;
+}
+
 static void test_aids(struct pt_domain *pt)
 {
 	if (!sentinel && (sentinel = (u8 *)(uintptr_t)pmm_alloc_pages(1, 0)))
@@ -198,9 +205,11 @@ static void test_aids(struct pt_domain *pt)
 	for (u32 i = 0; i < ARRAY_SIZE(pts); i++)
 		if (pts[i].d && &pts[i] != pt && !pts[i].stopped) {
 			other = &pts[i];
-			vpci_set_test_aids(pts[i].d, pts[i].d->mem_hpa, pt->d->mem_hpa, (u64)(uintptr_t)sentinel);
+			vpci_set_test_aids(pts[i].d, pts[i].d->mem_hpa, pt->d->mem_hpa, (u64)(uintptr_t)sentinel,
+					   irte_of(pt));
 		}
-	vpci_set_test_aids(pt->d, pt->d->mem_hpa, other ? other->d->mem_hpa : 0, (u64)(uintptr_t)sentinel);
+	vpci_set_test_aids(pt->d, pt->d->mem_hpa, other ? other->d->mem_hpa : 0, (u64)(uintptr_t)sentinel,
+			   other ? irte_of(other) : ~0ULL);
 }
 
 status_t passthrough_build(struct domain *d, const struct cfg_device *devs, u32 n, u16 hv_console_port,

@@ -13,7 +13,7 @@
 
 #define HB_ID 0x29c08086u           /* host bridge 8086:29c0 (a Q35-class DRAM controller ID) */
 #define HB_CLASS 0x06000000u        /* class 06 (bridge), subclass 00 (host), rev 0 */
-#define AID_BASE 0x40               /* test aid dwords in the host bridge: 0x40-0x57 */
+#define AID_BASE 0x40               /* test aid dwords in the host bridge: 0x40-0x5f */
 
 #define CMD_IO BIT(0)
 #define CMD_MEM BIT(1)
@@ -69,11 +69,11 @@ void vpci_host_write(const struct vpci_fn *f, u16 off, u32 val)
 	spin_unlock(&lock);
 }
 
-void vpci_set_test_aids(struct domain *d, u64 own_hpa, u64 other_hpa, u64 sentinel_hpa)
+void vpci_set_test_aids(struct domain *d, u64 own_hpa, u64 other_hpa, u64 sentinel_hpa, u64 other_irte)
 {
 	struct vpci_bus *b = vpci_bus_get(d, false);
 	if (b)
-		b->aid[0] = own_hpa, b->aid[1] = other_hpa, b->aid[2] = sentinel_hpa;
+		b->aid[0] = own_hpa, b->aid[1] = other_hpa, b->aid[2] = sentinel_hpa, b->aid[3] = other_irte;
 }
 
 /* ---- set-up ---- */

@@ -61,7 +61,8 @@ struct vpci_bus {
 	u32 nr;
 	struct vpci_fn fn[VPCI_MAX_FNS];
 	u64 hb_ignored;           /* writes to the host bridge */
-	u64 aid[3];               /* test aid: own RAM, another domain's RAM, a hypervisor page (host-physical) */
+	u64 aid[4];               /* test aid: own RAM, another domain's RAM, a hypervisor page (host-physical),
+				   * another domain's device's MSI IRTE index (~0: none) */
 };
 
 /* The domain's bus (zeroed and owned on first use), NULL when it has none. */
@@ -90,7 +91,7 @@ status_t vpci_msi_init(struct domain *d, struct vpci_fn *f, char *err, size_t er
 void vpci_msi_report(const struct domain *d, const struct vpci_fn *f);
 /* After the device was quiesced: no route, the IRTE and the host vector freed. */
 void vpci_msi_release(struct vpci_fn *f);
-/* Test aid (crash=vmexit): the host bridge's dwords 0x40-0x57 give these addresses to the guest. */
-void vpci_set_test_aids(struct domain *d, u64 own_hpa, u64 other_hpa, u64 sentinel_hpa);
+/* Test aid (crash=vmexit): the host bridge's dwords 0x40-0x5f give these to the guest. */
+void vpci_set_test_aids(struct domain *d, u64 own_hpa, u64 other_hpa, u64 sentinel_hpa, u64 other_irte);
 
 #endif

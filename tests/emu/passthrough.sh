@@ -87,6 +87,19 @@ expect 'vpci: pt-a: guest 00:01.0 MSI to APIC 0x1 \(physical\) vector 0x51 refus
     "a foreign APIC ID was not refused"
 expect 'vpci: pt-a: guest 00:01.0 MSI to APIC 0x0 \(physical\) vector 0x5 refused: vectors 0-15 are illegal' \
     "an illegal vector was not refused"
+# A DMA write into 0xFEExxxxx forges an interrupt request: compatibility format is blocked
+# (fault 0x25), a remappable one naming the other domain's entry fails source-id validation
+# (fault 0x26); both faults name the forging device and its domain.
+forged() { # DOMAIN DEVICE
+    local idx
+    expect "vtd: fault: $2 \\(domain $1\\) interrupt index 0x0: reason 0x25" "$1's forged compatibility-format MSI not blocked with fault 0x25"
+    idx=$(log_get "\\] $1: INFO forged MSI: remappable format naming interrupt index 0x[0-9a-f]+" | awk '{print $NF}')
+    [ -n "$idx" ] || { fail "$1 forged no remappable-format MSI"; return; }
+    expect "vtd: fault: $2 \\(domain $1\\) interrupt index $idx: reason 0x26" \
+        "$1's forged MSI naming entry $idx not blocked by source-id validation (fault 0x26)"
+}
+forged pt-a 0000:00:03.0
+forged pt-b 0000:00:04.0
 expect 'passthrough: pt-a: guest 00:01.0: MSI: 121 delivered, [0-9]+ dropped \(no route\), [0-9]+ routes programmed, 6 programmings refused' \
     "pt-a's MSI counts wrong at stop (121 delivered, 6 refused: each register write of a foreign or illegal message)"
 fault_for pt-a 0000:00:03.0 dma-to-other-domain-faults
