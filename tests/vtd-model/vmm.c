@@ -1,6 +1,8 @@
 /* vmm.c: a minimal VMM (one 64-bit guest sharing the host's page tables, no EPT) whose guest has
- * virtual-interrupt delivery and posted-interrupt processing; edu's MSIs reach the guest's IDT
- * through a posted IRTE without VM exits. SDM Vol. 3C chapters 24-29 (rev. 2023); VT-d 5.2. */
+ * virtual-interrupt delivery and posted-interrupt processing, and the end-to-end guest: edu's MSIs
+ * reach the guest's IDT through a posted IRTE without VM exits. Intel SDM Vol. 3C chapters 24-29,
+ * section numbers of the 2016-2022 editions (order no. 326019; later editions number the VMX
+ * chapters higher); VT-d 5.2. */
 #include "vmm.h"
 
 /* VMCS field encodings (SDM Vol. 3C Appendix B) */
@@ -20,10 +22,8 @@ enum {
 	G_PENDING_DBG = 0x6822, G_SYSENTER_ESP = 0x6824, G_SYSENTER_EIP = 0x6826,
 	H_CR0 = 0x6c00, H_CR3 = 0x6c02, H_CR4 = 0x6c04, H_FS_BASE = 0x6c06, H_GS_BASE = 0x6c08, H_TR_BASE = 0x6c0a,
 	H_GDTR_BASE = 0x6c0c, H_IDTR_BASE = 0x6c0e, H_SYSENTER_ESP = 0x6c10, H_SYSENTER_EIP = 0x6c12,
-	H_RSP = 0x6c14, H_RIP = 0x6c16,
+	H_RSP = 0x6c14, H_RIP = 0x6c16, G_PREEMPT_TIMER = 0x482e,
 };
-#define EXIT_EXT_INTR 1
-#define EXIT_VMCALL 18
 
 static u64 rdmsr(u32 m) { u32 lo, hi; __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(m)); return lo | (u64)hi << 32; }
 static void wrmsr(u32 m, u64 v) { __asm__ volatile("wrmsr" ::"c"(m), "a"((u32)v), "d"((u32)(v >> 32))); }
@@ -71,11 +71,14 @@ static u64 guest_idt[512] __attribute__((aligned(16)));
 static struct vmm_guest *G;
 extern char guest_isr_stub[], guest_bad_stub[];   /* vmx.S */
 
-/* guest interrupt handler (vector G->vec): counts, acknowledges edu, virtual EOI through the x2APIC
+/* guest interrupt handler (vector G->vec): counts (and those that ended a HLT: the interrupted
+ * instruction pointer follows an HLT opcode, 0xF4), acknowledges edu, virtual EOI through the x2APIC
  * EOI MSR (SDM 29.5: virtualized with "virtualize x2APIC mode" and virtual-interrupt delivery) */
-void guest_isr(void)
+void guest_isr(const u64 *frame)
 {
 	guest_irqs++;
+	if (*(const u8 *)(frame[0] - 1) == 0xf4)
+		G->hlt_wakes++;
 	mmio_w32(G->edu_mmio + 0x64, 0xffffffffu);
 	wrmsr(0x80b, 0);
 }
@@ -142,7 +145,7 @@ static void guest_idt_init(void)
 
 /* ---- the VMM ---- */
 /* a fixed interrupt to this CPU: x2APIC SELF IPI register, or the xAPIC ICR "self" shorthand */
-static void self_ipi(u8 v)
+void vmm_self_ipi(u8 v)
 {
 	if (lapic_is_x2apic())
 		lapic_w(0x3f0, v);
@@ -150,16 +153,23 @@ static void self_ipi(u8 v)
 		lapic_w(0x300, BIT(18) | v);
 }
 
-static u64 regs[15];
+u64 vmm_regs[15];
+u8 vmm_exit_vec;
+static int launched;
+static u8 *vapic_page;
+u64 vmm_read(u64 f) { return vmread(f); }
+void vmm_write(u64 f, u64 v) { vmwrite(f, v); }
+u8 *vmm_vapic(void) { return vapic_page; }
+void vmm_skip_insn(void) { vmwrite(G_RIP, vmread(G_RIP) + vmread(0x440c)); }  /* + VM-exit instruction length */
 
-int vmm_run(struct vmm_guest *g, char *why, unsigned n)
+/* VMXON and a VMCS for one guest: external-interrupt exiting with "acknowledge interrupt on exit",
+ * posted-interrupt processing, virtual-interrupt delivery with "virtualize x2APIC mode" (the guest's
+ * EOI and self-IPI MSR writes are virtualized, SDM 29.5), no HLT exiting, an empty MSR bitmap. */
+int vmm_open(const struct vmm_cfg *c, char *why, unsigned n)
 {
-	int rc = VMM_FAIL;
-	G = g;
-	guest_irqs = 0;
-	u32 a = 1, b, c = 0, d;
-	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	if (!(c & BIT(5))) { snprintf(why, n, "no VMX (CPUID.1:ECX[5])"); return VMM_SKIP; }
+	u32 a = 1, b, cx = 0, d;
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(cx), "=d"(d));
+	if (!(cx & BIT(5))) { snprintf(why, n, "no VMX (CPUID.1:ECX[5])"); return VMM_SKIP; }
 	u64 basic = rdmsr(0x480);
 	bool tru = basic & BIT(55);
 	u64 fc = rdmsr(0x3a);                       /* IA32_FEATURE_CONTROL */
@@ -170,6 +180,10 @@ int vmm_run(struct vmm_guest *g, char *why, unsigned n)
 	if (!ctl(0x48b, BIT(4) | BIT(9), &proc2) ||  /* virtualize x2APIC mode, virtual-interrupt delivery */
 	    !ctl(tru ? 0x48d : 0x481, BIT(0) | BIT(7), &pin)) { /* external-interrupt exiting, process posted */
 		snprintf(why, n, "no virtual-interrupt delivery or posted-interrupt processing");
+		return VMM_SKIP;
+	}
+	if (c->preempt && !ctl(tru ? 0x48d : 0x481, BIT(0) | BIT(7) | BIT(6), &pin)) {
+		snprintf(why, n, "no VMX-preemption timer (the watchdog of this test)");
 		return VMM_SKIP;
 	}
 	if (!ctl(tru ? 0x48e : 0x482, BIT(21) | BIT(28) | BIT(31), &proc) ||   /* TPR shadow, MSR bitmaps, secondary */
@@ -193,12 +207,12 @@ int vmm_run(struct vmm_guest *g, char *why, unsigned n)
 	__asm__ volatile("vmptrld %1; setna %0" : "=r"(fail) : "m"(pv) : "cc", "memory");
 	if (fail) {
 		snprintf(why, n, "VMPTRLD failed");
-		goto off;
+		vmm_close();
+		return VMM_FAIL;
 	}
-
-	guest_idt_init();
 	u8 *gstack = page_alloc_n(4, PAGE);
-	u8 *vapic = page_alloc(), *msrbm = page_alloc();
+	u8 *msrbm = page_alloc();
+	vapic_page = page_alloc();
 	vmwrite(PIN_CTLS, pin);
 	vmwrite(PROC_CTLS, proc);
 	vmwrite(PROC2_CTLS, proc2);
@@ -212,13 +226,15 @@ int vmm_run(struct vmm_guest *g, char *why, unsigned n)
 	vmwrite(ENTRY_INTR, 0);
 	vmwrite(TPR_THRESHOLD, 0);
 	vmwrite(MSR_BITMAP, (u64)msrbm);
-	vmwrite(VAPIC_PAGE, (u64)vapic);
-	vmwrite(POSTED_NV, g->nv);
-	vmwrite(PID_ADDR, g->pid);
+	vmwrite(VAPIC_PAGE, (u64)vapic_page);
+	vmwrite(POSTED_NV, c->nv);
+	vmwrite(PID_ADDR, c->pid);
 	for (int i = 0; i < 4; i++)
 		vmwrite(EOI_EXIT0 + 2 * i, 0);
-	vmwrite(G_INTR_STATUS, 0);
+	vmwrite(G_INTR_STATUS, c->intr_status);
 	vmwrite(LINK_PTR, ~0UL);
+	if (c->preempt)
+		vmwrite(G_PREEMPT_TIMER, c->preempt);
 	/* host: this program's state; exits land in vmx_exit_stub */
 	vmwrite(H_CR0, cr(0)); vmwrite(H_CR3, cr(3)); vmwrite(H_CR4, cr(4));
 	vmwrite(H_CS, 0x08); vmwrite(H_SS, 0x10); vmwrite(H_DS, 0x10); vmwrite(H_ES, 0x10);
@@ -242,53 +258,80 @@ int vmm_run(struct vmm_guest *g, char *why, unsigned n)
 		vmwrite(G_ES_BASE + 2 * i, i == 7 ? (u64)tss : 0);
 	}
 	vmwrite(G_GDTR_BASE, (u64)gdt); vmwrite(G_GDTR_LIM, sizeof gdt - 1);
-	vmwrite(G_IDTR_BASE, (u64)guest_idt); vmwrite(G_IDTR_LIM, sizeof guest_idt - 1);
-	vmwrite(G_DR7, 0x400); vmwrite(G_RFLAGS, 0x2);
-	vmwrite(G_RSP, (u64)gstack + 4 * PAGE - 8); vmwrite(G_RIP, (u64)guest_main);
-	vmwrite(G_PENDING_DBG, 0); vmwrite(G_INTERRUPTIBILITY, 0); vmwrite(G_ACTIVITY, 0);
+	vmwrite(G_IDTR_BASE, (u64)c->idt); vmwrite(G_IDTR_LIM, 256 * 16 - 1);
+	vmwrite(G_DR7, 0x400); vmwrite(G_RFLAGS, c->rflags | 0x2);
+	vmwrite(G_RSP, (u64)gstack + 4 * PAGE - 8); vmwrite(G_RIP, (u64)c->entry);
+	vmwrite(G_PENDING_DBG, 0); vmwrite(G_INTERRUPTIBILITY, 0); vmwrite(G_ACTIVITY, c->activity);
 	vmwrite(G_SYSENTER_CS, 0); vmwrite(G_SYSENTER_ESP, 0); vmwrite(G_SYSENTER_EIP, 0);
+	memset(vmm_regs, 0, sizeof vmm_regs);
+	launched = 0;
+	return VMM_PASS;
+}
 
-	int launched = 0;
-	rc = VMM_PASS;
+/* One VM entry (interrupts stay as the caller has them). An external-interrupt exit was acknowledged
+ * by the exit ("acknowledge interrupt on exit", SDM 27.2.2 / 24.7.1): its vector goes to
+ * vmm_exit_vec and the host's EOI is sent here. */
+int vmm_enter(char *why, unsigned n)
+{
+	if (vmx_run(vmm_regs, launched)) {
+		snprintf(why, n, "VM%s failed, VM-instruction error %lu", launched ? "RESUME" : "LAUNCH", vmread(VM_ERROR));
+		return -1;
+	}
+	launched = 1;
+	int reason = (int)(vmread(EXIT_REASON) & 0xffff);
+	if (reason == EXIT_EXT_INTR) {
+		vmm_exit_vec = (u8)vmread(EXIT_INTR_INFO);
+		lapic_w(0xb0, 0);
+	}
+	return reason;
+}
+
+void vmm_close(void) { __asm__ volatile("vmxoff" ::: "cc"); }
+
+int vmm_run(struct vmm_guest *g, char *why, unsigned n)
+{
+	G = g;
+	guest_irqs = 0;
+	guest_idt_init();
+	struct vmm_cfg c = { .entry = guest_main, .idt = guest_idt, .rflags = 0x2, .pid = g->pid, .nv = g->nv };
+	int rc = vmm_open(&c, why, n);
+	if (rc != VMM_PASS)
+		return rc;
 	u32 lvt = lapic_r(0x320);
 	lapic_w(0x320, lvt | BIT(16));       /* host timer masked: no VM exits of the host's own */
 	g->exits = 0;
 	g->exit_reason = 0;
 	__asm__ volatile("cli");
 	for (;;) {
-		int r = vmx_run(regs, launched);
-		if (r) {
-			snprintf(why, n, "VM%s failed, VM-instruction error %lu", launched ? "RESUME" : "LAUNCH",
-				 vmread(VM_ERROR));
+		int reason = vmm_enter(why, n);
+		if (reason < 0) {
 			rc = VMM_FAIL;
 			break;
 		}
-		launched = 1;
 		g->exits++;
-		u32 reason = (u32)vmread(EXIT_REASON) & 0xffff;
-		g->exit_reason = reason;
-		if (reason == EXIT_VMCALL && regs[0] == 3 && g->exits < 10) {
-			vmwrite(G_RIP, vmread(G_RIP) + vmread(0x440c));
-			self_ipi(g->nv);                                  /* an empty-PIR notification */
+		g->exit_reason = (u32)reason;
+		if (reason == EXIT_VMCALL && vmm_regs[0] == 3 && g->exits < 10) {
+			vmm_skip_insn();
+			vmm_self_ipi(g->nv);                              /* an empty-PIR notification */
 			continue;
 		}
-		if (reason == EXIT_VMCALL && regs[0] >= 1 && regs[0] <= 2 && g->exits < 10) {
-			vmwrite(G_RIP, vmread(G_RIP) + vmread(0x440c));   /* past VMCALL (exit instruction length) */
+		if (reason == EXIT_VMCALL && vmm_regs[0] >= 1 && vmm_regs[0] <= 2 && g->exits < 10) {
+			vmm_skip_insn();
 			mmio_w32(g->edu_mmio + 0x60, 1);                  /* the MSI: posted while in root mode */
-			if (regs[0] == 2) {
+			if (vmm_regs[0] == 2) {
 				__asm__ volatile("sti");
 				for (int i = 0; i < 1000000 && !irq_count[g->nv]; i++)
 					__asm__ volatile("pause");
 				__asm__ volatile("cli");
 				g->root_nv = irq_count[g->nv];
-				self_ipi(g->nv);                          /* taken after VM entry as a notification */
+				vmm_self_ipi(g->nv);                      /* taken after VM entry as a notification */
 			}
 			continue;
 		}
 		if (reason == EXIT_VMCALL)
 			break;
 		if (reason == EXIT_EXT_INTR && g->exits < 50) {
-			g->last_exit_vec = (u8)vmread(EXIT_INTR_INFO);
+			g->last_exit_vec = vmm_exit_vec;
 			continue;
 		}
 		snprintf(why, n, "VM exit reason %u (qualification 0x%lx, guest RIP 0x%lx)", reason, vmread(0x6400),
@@ -299,7 +342,6 @@ int vmm_run(struct vmm_guest *g, char *why, unsigned n)
 	lapic_w(0x320, lvt);
 	__asm__ volatile("sti");
 	g->guest_irqs = guest_irqs;
-off:
-	__asm__ volatile("vmxoff" ::: "cc");
+	vmm_close();
 	return rc;
 }

@@ -1,5 +1,6 @@
 /* vmx.S: VM entry and exit for the minimal VMM of vmm.c: guest general registers saved/restored
- * around VMLAUNCH/VMRESUME (SDM Vol. 3C 26, 27: VM exit loads only RSP/RIP of the host). */
+ * around VMLAUNCH/VMRESUME (SDM Vol. 3C 26, 27: VM exit loads only RSP/RIP of the host), and the
+ * guests' interrupt entry points. */
 	.text
 	.code64
 	.globl vmx_run, vmx_exit_stub
@@ -89,6 +90,7 @@ guest_isr_stub:
 	push %r9
 	push %r10
 	push %r11
+	lea 72(%rsp), %rdi                  /* the interrupt frame: rip, cs, rflags, rsp, ss */
 	call guest_isr
 	pop %r11
 	pop %r10
@@ -105,3 +107,47 @@ guest_bad_stub:
 	xor %eax, %eax                      /* VMCALL 0: end of the run */
 3:	vmcall
 	jmp 3b
+
+/* guest_stubs: 256 16-byte entry points for a guest IDT (cpufix.c); each calls
+ * guest_irq(vector, frame) with frame = the interrupt frame (rip, cs, rflags, rsp, ss). Exceptions
+ * with an error code are not returned from (guest_irq ends the run). */
+.macro GSTUB vec
+	.balign 16
+	push $0
+	push $\vec
+	jmp guest_common
+.endm
+	.globl guest_stubs
+	.balign 16
+guest_stubs:
+	.altmacro
+	.set gv, 0
+	.rept 256
+	GSTUB %gv
+	.set gv, gv+1
+	.endr
+
+guest_common:
+	push %rax
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	mov 72(%rsp), %rdi                  /* vector */
+	lea 88(%rsp), %rsi                  /* frame: rip, cs, rflags, rsp, ss */
+	call guest_irq
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rax
+	add $16, %rsp
+	iretq

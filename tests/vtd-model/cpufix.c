@@ -1,0 +1,374 @@
+/* cpufix.c: tests of the CPU side of VMX interrupt virtualization that the project's Bochs fixes
+ * (tests/platforms/bochs-vtd/patches 0006-0010), run in the program's minimal VMM (vmm.c) without
+ * any VT-d unit: each fails on stock Bochs 3.0 and passes on the patched one. The interrupts come
+ * from the local APIC (self-IPIs, the timer in one-shot mode); a VMX-preemption-timer watchdog ends
+ * a guest that the CPU never wakes. Intel SDM Vol. 3C (order no. 326019), section numbers of the
+ * 2016-2022 editions, where chapter 29 is "APIC Virtualization and Virtual Interrupts" (later
+ * editions number the VMX chapters higher; the section titles identify them). */
+#include "test.h"
+#include "vmm.h"
+
+#define V_VIRT 0x65               /* the guest's virtual interrupt */
+#define V_KICK 0x66               /* a physical interrupt (external-interrupt exiting makes it exit) */
+#define V_TIMER 0x67              /* the local APIC timer, one-shot, during a test */
+#define V_NOTIFY 0xf3             /* posted-interrupt notification vector */
+#define CALL_DONE 0x600d          /* guest VMCALL codes (RAX) */
+#define CALL_EXC 0xe4c
+
+/* ---- the guests ---- */
+static u64 cpu_idt[512] __attribute__((aligned(16)));
+static volatile u64 gi_count, gi_vec, gi_rflags, gi_if0, gi_exc;   /* guest interrupts seen */
+static volatile u64 g_step, g_before_sti;
+static bool host_x2;              /* this CPU's APIC is in x2APIC mode */
+
+static inline void g_wrmsr(u32 m, u64 v) { __asm__ volatile("wrmsr" ::"c"(m), "a"((u32)v), "d"((u32)(v >> 32)) : "memory"); }
+static inline void g_vmcall(u64 code) { __asm__ volatile("vmcall" ::"a"(code) : "memory"); }
+static __attribute__((noreturn)) void g_done(void) { for (;;) g_vmcall(CALL_DONE); }
+
+/* guest interrupt handler (guest_stubs in vmx.S): counts, keeps the interrupted RFLAGS, virtual EOI
+ * through the x2APIC EOI MSR (virtualized, SDM 29.5); an exception ends the run */
+void guest_irq(u64 vec, u64 *frame)
+{
+	if (vec < 32) {
+		gi_exc = vec | 0x100;
+		for (;;)
+			g_vmcall(CALL_EXC);
+	}
+	gi_count++;
+	gi_vec = vec;
+	gi_rflags = frame[2];
+	if (!(frame[2] & BIT(9)))
+		gi_if0++;
+	g_wrmsr(0x80b, 0);
+}
+
+/* A physical fixed interrupt to the guest's own CPU, sent by the guest: without "virtualize APIC
+ * accesses" an xAPIC MMIO access reaches the local APIC; in x2APIC mode a WRMSR to the ICR is not
+ * virtualized and writes the local APIC's register (SDM 29.5). Shorthand 01 = self (SDM Vol. 3A 10.6.1). */
+static void g_phys_self_ipi(u8 v)
+{
+	if (host_x2)
+		g_wrmsr(0x830, BIT(18) | v);
+	else
+		mmio_w32(0xfee00300, (u32)(BIT(18) | v));
+}
+
+static __attribute__((noreturn)) void guest_vmcall(void) { g_done(); }
+static __attribute__((noreturn)) void guest_spin(void)
+{
+	for (;;) {
+		g_step++;
+		__asm__ volatile("pause" ::: "memory");
+	}
+}
+/* entered with IF = 1: the CLI in VMX non-root operation (not the entry, cpu/kick-if0-guest's case)
+ * sets the masking */
+static __attribute__((noreturn)) void guest_cli_hlt(void)
+{
+	g_step = 1;
+	__asm__ volatile("cli; hlt" ::: "memory");
+	g_step = 2;
+	g_done();
+}
+/* IF=0 with a recognized virtual interrupt, then a physical interrupt; sti at the end */
+static __attribute__((noreturn)) void guest_virq_if0(void)
+{
+	__asm__ volatile("cli" ::: "memory");
+	g_wrmsr(0x83f, V_VIRT);           /* self-IPI virtualization (SDM 29.1.5): RVI = V_VIRT */
+	g_phys_self_ipi(V_KICK);
+	g_step = 1;
+	for (int i = 0; i < 1000; i++)
+		__asm__ volatile("pause" ::: "memory");
+	g_before_sti = gi_count;
+	__asm__ volatile("sti; nop" ::: "memory");
+	g_done();
+}
+
+/* ---- the host ---- */
+#define WATCHDOG_TICKS (1UL << 23)   /* TSC cycles before the VMX-preemption timer ends the guest */
+
+static void cpu_idt_init(void)
+{
+	for (int v = 0; v < 256; v++) {
+		u64 a = (u64)guest_stubs + 16 * (u64)v;
+		cpu_idt[2 * v] = (a & 0xffff) | 0x08UL << 16 | 0x8eUL << 40 | ((a >> 16) & 0xffff) << 48;
+		cpu_idt[2 * v + 1] = a >> 32;
+	}
+}
+
+/* A guest with the test's IDT, a page-aligned PID unless given, and the watchdog; interrupts off
+ * and the program's timer stopped until cpu_close (no interrupt but the test's own). */
+static u32 saved_lvt, saved_icr, saved_dcr;
+static int cpu_open(struct vmm_cfg *c)
+{
+	gi_count = gi_vec = gi_rflags = gi_if0 = gi_exc = g_step = g_before_sti = 0;
+	irq_count[V_KICK] = irq_count[V_TIMER] = irq_count[V_NOTIFY] = 0;
+	host_x2 = lapic_is_x2apic();
+	c->idt = cpu_idt;
+	if (!c->pid)
+		c->pid = (u64)page_alloc();
+	if (!c->nv)
+		c->nv = V_NOTIFY;
+	u32 lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x485));   /* IA32_VMX_MISC 4:0: timer rate */
+	c->preempt = (u32)(WATCHDOG_TICKS >> (lo & 0x1f));
+	int r = vmm_open(c, why, sizeof why);
+	if (r != VMM_PASS)
+		return r == VMM_SKIP ? SKIP_ : FAIL_;
+	__asm__ volatile("cli");
+	saved_lvt = lapic_r(0x320);
+	saved_icr = lapic_r(0x380);
+	saved_dcr = lapic_r(0x3e0);
+	lapic_w(0x320, BIT(16) | saved_lvt);
+	return PASS_;
+}
+
+static void cpu_close(void)
+{
+	vmm_close();
+	lapic_w(0x320, BIT(16) | saved_lvt);
+	lapic_w(0x380, 0);
+	lapic_w(0x3e0, saved_dcr);
+	lapic_w(0x320, saved_lvt);
+	lapic_w(0x380, saved_icr);
+	__asm__ volatile("sti");
+}
+
+/* The local APIC timer as a one-shot source of `vec`, `count` bus clocks (divide by 1) from now
+ * (SDM Vol. 3A 10.5.4); cpu_close puts the program's periodic tick back. */
+static void timer_oneshot(u8 vec, u32 count)
+{
+	lapic_w(0x3e0, 0xb);
+	lapic_w(0x320, vec);              /* one-shot, unmasked */
+	lapic_w(0x380, count);
+}
+
+static const char *reason_name(int r)
+{
+	switch (r) {
+	case EXIT_EXT_INTR: return "external interrupt";
+	case EXIT_VMCALL: return "VMCALL";
+	case EXIT_PREEMPT: return "VMX-preemption timer (watchdog: the guest was never woken)";
+	default: return "other";
+	}
+}
+
+/* One VM entry; returns the exit reason (negative: entry failed, why set). Interrupts stay off. */
+static int enter(void)
+{
+	int r = vmm_enter(why, sizeof why);
+	if (r == EXIT_VMCALL && vmm_regs[0] == CALL_EXC)
+		snprintf(why, sizeof why, "guest exception %lu", gi_exc & 0xff);
+	return r;
+}
+
+/* the exit reason `r` must be `want`; a failed entry names the VM-instruction error */
+static int expect_exit(int r, int want)
+{
+	if (r == want)
+		return PASS_;
+	char q[sizeof why];
+	snprintf(q, sizeof q, "%s", r < 0 ? why : "");
+	FAILF("VM exit %d (%s), expected %d (%s)%s%s", r, reason_name(r), want, reason_name(want), q[0] ? ": " : "", q);
+}
+#define EXPECT_EXIT(r, want) do { if (expect_exit((r), (want)) != PASS_) return FAIL_; } while (0)
+
+/* 0006. SDM 24.6.8 and 26.2.1.1: the posted-interrupt descriptor is 64-byte aligned (bits 5:0 of
+ * its address 0); VM entry must accept one that is not page aligned, and reject bits 5:0 set. */
+static int t_pid_align(void)
+{
+	for (int k = 0; k < 2; k++) {
+		u64 pid = (u64)page_alloc() + (k ? 0x20 : 0x40);
+		struct vmm_cfg c = { .entry = guest_vmcall, .rflags = 0x2, .pid = pid };
+		int r = cpu_open(&c);
+		if (r != PASS_)
+			return r;
+		int e = vmm_enter(why, sizeof why);
+		u64 err = vmm_read(VMCS_VM_ERROR);
+		cpu_close();
+		if (k == 0 && e != EXIT_VMCALL) {
+			char q[sizeof why];
+			snprintf(q, sizeof q, "%s", e < 0 ? why : reason_name(e));
+			FAILF("VM entry with the PID at 0x%lx (64-byte aligned, not 4 KiB): %s", pid, q);
+		}
+		if (k == 1)
+			REQUIRE(e < 0 && err == 7, "VM entry with the PID at 0x%lx (bits 5:0 = 0x20): %s, VM-instruction "
+				"error %lu, expected failure with error 7 (invalid control field)", pid,
+				e < 0 ? "failed" : reason_name(e), err);
+	}
+	return PASS_;
+}
+
+/* 0007. SDM 24.6.1 (Table 24-5, "external-interrupt exiting": with it, RFLAGS.IF does not affect
+ * interrupt blocking) and 25.4.1 "Event Blocking": a guest entered with RFLAGS.IF = 0 that never
+ * touches IF exits for a physical interrupt (the "kick" a VMM sends a running guest). */
+static int t_kick_if0(void)
+{
+	struct vmm_cfg c = { .entry = guest_spin, .rflags = 0x2 };
+	int r = cpu_open(&c);
+	if (r != PASS_)
+		return r;
+	timer_oneshot(V_TIMER, 2000);
+	int e = enter();
+	u64 rf = vmm_read(VMCS_G_RFLAGS);
+	cpu_close();
+	EXPECT_EXIT(e, EXIT_EXT_INTR);
+	REQUIRE(vmm_exit_vec == V_TIMER, "external-interrupt exit for vector 0x%x, expected 0x%x", vmm_exit_vec, V_TIMER);
+	REQUIRE(!(rf & BIT(9)), "guest RFLAGS 0x%lx at the exit: IF set", rf);
+	REQUIRE(g_step > 0, "the guest never ran");
+	return PASS_;
+}
+
+/* 0008. SDM 29.2.2: a recognized virtual interrupt is delivered only when RFLAGS.IF = 1 (and no
+ * STI/MOV SS blocking); a physical interrupt meanwhile exits (external-interrupt exiting) and the
+ * virtual one stays pending until the guest sets IF. */
+static int t_virq_needs_if(void)
+{
+	struct vmm_cfg c = { .entry = guest_virq_if0, .rflags = 0x202 };
+	int r = cpu_open(&c);
+	if (r != PASS_)
+		return r;
+	int e1 = enter(), e2 = -2;
+	u8 v1 = vmm_exit_vec;
+	u64 rvi = vmm_read(VMCS_G_INTR_STATUS) & 0xff;
+	if (e1 == EXIT_EXT_INTR)
+		e2 = enter();
+	cpu_close();
+	REQUIRE(!gi_if0, "virtual interrupt 0x%lx delivered with the guest's RFLAGS.IF = 0 (interrupted RFLAGS 0x%lx)",
+		gi_vec, gi_rflags);
+	EXPECT_EXIT(e1, EXIT_EXT_INTR);
+	REQUIRE(v1 == V_KICK, "external-interrupt exit for vector 0x%x, expected 0x%x", v1, V_KICK);
+	REQUIRE(rvi == V_VIRT, "RVI 0x%lx at the physical interrupt's exit, expected 0x%x pending", rvi, V_VIRT);
+	EXPECT_EXIT(e2, EXIT_VMCALL);
+	REQUIRE(g_before_sti == 0, "%lu guest interrupts before sti", g_before_sti);
+	REQUIRE(gi_count == 1 && gi_vec == V_VIRT, "after sti: %lu guest interrupts, last 0x%lx; expected 0x%x once", gi_count,
+		gi_vec, V_VIRT);
+	return PASS_;
+}
+
+/* 0009 (a). SDM 24.6.1 Table 24-5 and 25.4.1 "Event Blocking": with external-interrupt exiting a
+ * physical interrupt is not blocked by RFLAGS.IF = 0, so it ends HLT of a guest in "cli; hlt" with
+ * a VM exit. */
+static int t_cli_hlt_exit(void)
+{
+	struct vmm_cfg c = { .entry = guest_cli_hlt, .rflags = 0x202 };
+	int r = cpu_open(&c);
+	if (r != PASS_)
+		return r;
+	timer_oneshot(V_TIMER, 20000);
+	int e1 = enter(), e2 = -2;
+	u64 step = g_step;
+	if (e1 == EXIT_EXT_INTR)
+		e2 = enter();
+	cpu_close();
+	EXPECT_EXIT(e1, EXIT_EXT_INTR);
+	REQUIRE(step == 1, "the timer fired before the guest halted (guest step %lu): the test's timing is off", step);
+	REQUIRE(vmm_exit_vec == V_TIMER, "external-interrupt exit for vector 0x%x, expected 0x%x", vmm_exit_vec, V_TIMER);
+	EXPECT_EXIT(e2, EXIT_VMCALL);
+	REQUIRE(g_step == 2, "guest step %lu after resuming, expected 2 (past HLT)", g_step);
+	return PASS_;
+}
+
+/* 0009 (b). SDM 29.6: posted-interrupt processing also takes place when the notification arrives
+ * while the logical processor is in HLT, here in "cli; hlt" (external-interrupt exiting: IF does not
+ * block it): PIR goes to VIRR and RVI, ON is cleared, and nothing is delivered while IF = 0
+ * (29.2.2). Whether the guest then stays in HLT is not checked: the run ends by the watchdog or by
+ * the guest's VMCALL. */
+static int t_cli_hlt_posted(void)
+{
+	volatile u64 *pid = page_alloc();
+	pid[V_VIRT / 64] = BIT(V_VIRT % 64);
+	pid[4] = 1;                                     /* ON */
+	struct vmm_cfg c = { .entry = guest_cli_hlt, .rflags = 0x202, .pid = (u64)pid };
+	int r = cpu_open(&c);
+	if (r != PASS_)
+		return r;
+	timer_oneshot(V_NOTIFY, 20000);                 /* the timer sends the notification vector */
+	int e = enter();
+	u64 step = g_step, rvi = vmm_read(VMCS_G_INTR_STATUS) & 0xff;
+	cpu_close();
+	u32 virr = *(volatile u32 *)(vmm_vapic() + 0x200 + 0x10 * (V_VIRT / 32));
+	if (e != EXIT_VMCALL)
+		EXPECT_EXIT(e, EXIT_PREEMPT);
+	REQUIRE(step >= 1, "the guest never reached HLT");
+	REQUIRE(!(pid[4] & 1) && !pid[V_VIRT / 64], "notification not processed while the guest was in cli; hlt: "
+		"PID ON %lu, PIR[%u] 0x%lx", pid[4] & 1, V_VIRT / 64, pid[V_VIRT / 64]);
+	REQUIRE(virr & BIT(V_VIRT % 32) && rvi == V_VIRT, "VIRR bit 0x%x %s, RVI 0x%lx", V_VIRT,
+		virr & BIT(V_VIRT % 32) ? "set" : "clear", rvi);
+	REQUIRE(gi_count == 0, "%lu guest interrupts (vector 0x%lx) with RFLAGS.IF = 0", gi_count, gi_vec);
+	return PASS_;
+}
+
+/* 0009 (c). SDM 29.2.2: a deliverable virtual interrupt wakes the logical processor from HLT as an
+ * external interrupt would: a guest entered in HLT with IF = 1 and RVI above VPPR (VM entry
+ * evaluates pending virtual interrupts, 26.3.2.5 / 29.2.1) is woken and takes it. */
+static int t_hlt_virq(void)
+{
+	struct vmm_cfg c = { .entry = guest_vmcall, .rflags = 0x202, .intr_status = V_VIRT, .activity = 1 };
+	int r = cpu_open(&c);
+	if (r != PASS_)
+		return r;
+	int e = enter();
+	cpu_close();
+	EXPECT_EXIT(e, EXIT_VMCALL);
+	REQUIRE(gi_count == 1 && gi_vec == V_VIRT, "%lu guest interrupts, last 0x%lx; expected 0x%x once", gi_count, gi_vec,
+		V_VIRT);
+	REQUIRE(!gi_if0, "delivered with RFLAGS.IF = 0");
+	return PASS_;
+}
+
+/* Not a fix (the design brief suspected one; Bochs 3.0 does it in VMX_TPR_Virtualization at the end
+ * of VMLAUNCH): SDM 26.3.2.5 / 29.2.1, VM entry evaluates pending virtual interrupts, so RVI above
+ * VPPR with IF = 1 is delivered before the guest's first instruction. Passes on stock Bochs too. */
+static int t_entry_evaluates(void)
+{
+	struct vmm_cfg c = { .entry = guest_vmcall, .rflags = 0x202, .intr_status = V_VIRT };
+	int r = cpu_open(&c);
+	if (r != PASS_)
+		return r;
+	int e = enter();
+	cpu_close();
+	EXPECT_EXIT(e, EXIT_VMCALL);
+	REQUIRE(gi_count == 1 && gi_vec == V_VIRT, "%lu guest interrupts, last 0x%lx; expected 0x%x once before the "
+		"first instruction's VMCALL", gi_count, gi_vec, V_VIRT);
+	return PASS_;
+}
+
+/* 0010. SDM 29.6 (step 6 of posted-interrupt processing: RVI becomes the maximum of RVI and the
+ * highest PIR bit, unchanged when PIR is empty): a notification with an empty PIR (a kick, or a
+ * PIR already drained) delivers nothing. The notification is pending when
+ * the guest (IF = 1) is entered. */
+static int t_empty_pir(void)
+{
+	struct vmm_cfg c = { .entry = guest_spin, .rflags = 0x202 };
+	int r = cpu_open(&c);
+	if (r != PASS_)
+		return r;
+	vmm_self_ipi(V_NOTIFY);
+	timer_oneshot(V_TIMER, 200000);            /* ends the run: an exit well after the notification */
+	int e = enter();
+
+	u64 rvi = vmm_read(VMCS_G_INTR_STATUS);
+	cpu_close();
+	REQUIRE(gi_count == 0, "the guest took vector 0x%lx (%lu interrupts) from an empty-PIR notification", gi_vec,
+		gi_count);
+	REQUIRE((rvi & 0xff) == 0, "guest interrupt status 0x%lx: RVI changed by an empty PIR", rvi);
+	EXPECT_EXIT(e, EXIT_EXT_INTR);
+	REQUIRE(vmm_exit_vec == V_TIMER, "external-interrupt exit for vector 0x%x, expected the timer 0x%x (the "
+		"notification was not consumed by posted-interrupt processing?)", vmm_exit_vec, V_TIMER);
+	REQUIRE(irq_count[V_NOTIFY] == 0, "the notification reached the host %lu times", irq_count[V_NOTIFY]);
+	return PASS_;
+}
+
+void cpu_tests(void)
+{
+	cpu_idt_init();
+	report("cpu/pid-align-64", t_pid_align());
+	report("cpu/vmentry-evaluates-rvi", t_entry_evaluates());
+	report("cpu/kick-if0-guest", t_kick_if0());
+	report("cpu/virq-needs-if", t_virq_needs_if());
+	report("cpu/cli-hlt-exit", t_cli_hlt_exit());
+	report("cpu/cli-hlt-posted", t_cli_hlt_posted());
+	report("cpu/hlt-virq-wakes", t_hlt_virq());
+	report("cpu/empty-pir-notification", t_empty_pir());
+}
