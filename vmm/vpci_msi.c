@@ -97,7 +97,9 @@ static void route(struct vpci_fn *f)
 	if (why != VMSI_OK)
 		return refuse(f, &r, vmsi_verdict_str(why));
 	const struct vcpu *first = d->vcpus[r.first];
-	u32 host_apic = cpus[first->cpu] ? cpus[first->cpu]->apic_id : 0;
+	if (first->cpu >= MAX_CPUS || !cpus[first->cpu])
+		return refuse(f, &r, "the target vCPU's physical CPU is not online");
+	u32 host_apic = cpus[first->cpu]->apic_id;
 	status_t st = iommu_irq_remap(&m->irte, m->host_vector, host_apic);
 	if (st)
 		return refuse(f, &r, status_str(st));
