@@ -158,7 +158,7 @@ STOCK_FAILS=(
     'empty-pir-notification: the guest took vector 0xff'
 )
 if tests/vtd-model/mkiso.sh "$BIN" "$OUT/vtd-model-stock-bochs.iso" "platform=bochs unit=0" >>"$LOGS/test-images.txt" 2>&1; then
-    SELF_EXIT=1 run_bochs vtd-model-stock-bochs 120 "$OUT/vtd-model-stock-bochs.iso" 1
+    BOCHS_STOCK=1 SELF_EXIT=1 run_bochs vtd-model-stock-bochs 120 "$OUT/vtd-model-stock-bochs.iso" 1
     [ "$RUN_STATUS" = 124 ] && fail "timed out"
     for f in "${STOCK_FAILS[@]}"; do expect "^FAIL cpu/$f" "stock Bochs did not fail cpu/${f%%:*} as expected"; done
     expect '^PASS cpu/vmentry-evaluates-rvi$' "cpu/vmentry-evaluates-rvi (no fix needed) did not pass on stock Bochs"
