@@ -422,6 +422,21 @@ static int t_mtf_after_fault(void)
 	return PASS_;
 }
 
+/* 0012 on the application processor: Bochs's multi-CPU loop must commit the RIP of the CPU that
+ * took the exception, not only the first one's. With cpus=2 the AP is started here unless the
+ * interrupt-remapping tests did (xAPIC mode only, see ap_start). */
+static int t_mtf_after_fault_ap(void)
+{
+	if (arg_num("cpus", 1) < 2)
+		SKIPF("one CPU (cpus=1): no application processor to run it on");
+	if (ap_apic_id == ~0u && (lapic_is_x2apic() || !ap_start()))
+		FAILF("no application processor answered INIT-SIPI-SIPI");
+	int rc = FAIL_;
+	if (!ap_run(t_mtf_after_fault, &rc, 50))
+		FAILF("the test did not finish on the AP (APIC ID %u)", ap_apic_id);
+	return rc;
+}
+
 void cpu_tests(void)
 {
 	cpu_idt_init();
@@ -434,4 +449,5 @@ void cpu_tests(void)
 	report("cpu/hlt-virq-wakes", t_hlt_virq());
 	report("cpu/empty-pir-notification", t_empty_pir());
 	report("cpu/mtf-after-fault", t_mtf_after_fault());
+	report("cpu/mtf-after-fault-ap", t_mtf_after_fault_ap());
 }
