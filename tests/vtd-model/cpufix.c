@@ -429,7 +429,9 @@ static int t_mtf_after_fault_ap(void)
 {
 	if (arg_num("cpus", 1) < 2)
 		SKIPF("one CPU (cpus=1): no application processor to run it on");
-	if (ap_apic_id == ~0u && (lapic_is_x2apic() || !ap_start()))
+	if (ap_apic_id == ~0u && lapic_is_x2apic())
+		FAILF("no application processor running, and this CPU is in x2APIC mode (ap_start needs xAPIC)");
+	if (ap_apic_id == ~0u && !ap_start())
 		FAILF("no application processor answered INIT-SIPI-SIPI");
 	int rc = FAIL_;
 	if (!ap_run(t_mtf_after_fault, &rc, 50))
