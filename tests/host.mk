@@ -50,6 +50,7 @@ HOST_OBJ := $(HOST_OUT)/obj
 
 .PHONY: host-unit host-fuzz host-clean dmar-decode passage-check host-unit-results host-fuzz-bins host-fuzz-results \
 	host-force
+host-force:
 
 # The compiler and flags of each object set; a program links with its set's.
 HOST_CMD_unit = $(HOST_CC) $(HOST_CFLAGS)
@@ -122,22 +123,25 @@ HOST_UNIT_RESULTS := $(foreach s,$(HOST_UNIT_SRCS),$(HOST_OUT)/unit/$(basename $
 	$(HOST_OUT)/unit/dmar-decode.result $(HOST_OUT)/unit/passage-check.result
 HOST_FUZZ_RESULTS := $(foreach s,$(HOST_FUZZ_SRCS),$(HOST_OUT)/fuzz/$(patsubst fuzz_%,%,$(basename $(notdir $(s)))).result)
 
-# A result missing after the inner make (it died: see make.log) is reported as
-# a build failure of that test.
+# A result missing after the inner make (it stopped: see make.log) fails that
+# test as one that did not build, with no-result.log as its build log.
+HOST_NO_RESULT = { echo "error: no result: the inner make stopped (see $(1)/make.log)"; tail -n 30 $(1)/make.log; }
+
 host-unit:
 	@mkdir -p $(HOST_OUT)/unit
 	@rm -f $(HOST_UNIT_RESULTS)
 	@$(HOST_INNER_MAKE) -j$(HOST_JOBS) host-unit-results >$(HOST_OUT)/unit/make.log 2>&1; \
+	$(call HOST_NO_RESULT,$(HOST_OUT)/unit) >$(HOST_OUT)/unit/no-result.log; \
 	for src in $(HOST_UNIT_SRCS); do \
 		name=$$(basename $$src .c); res=$(HOST_OUT)/unit/$$name.result; \
 		if [ -f $$res ]; then cat $$res; \
-		else sh tests/unit/run.sh --build-failed $$name $$src $(HOST_OUT)/unit/make.log; fi; \
+		else sh tests/unit/run.sh --build-failed $$name $$src $(HOST_OUT)/unit/no-result.log; fi; \
 	done; \
 	for tool in dmar-decode passage-check; do \
 		res=$(HOST_OUT)/unit/$$tool.result; \
 		if [ -f $$res ]; then cat $$res; \
 		else rm -f $(HOST_OUT)/$$tool; \
-			sh tests/unit/$$(echo $$tool | tr - _).sh $(HOST_OUT)/$$tool $(HOST_OUT)/unit/make.log \
+			sh tests/unit/$$(echo $$tool | tr - _).sh $(HOST_OUT)/$$tool $(HOST_OUT)/unit/no-result.log \
 				$(HOST_OUT)/unit/$$tool; fi; \
 	done; true
 
@@ -149,9 +153,8 @@ host-fuzz:
 	for src in $(HOST_FUZZ_SRCS); do \
 		name=$$(basename $$src .c); name=$${name#fuzz_}; res=$(HOST_OUT)/fuzz/$$name.result; \
 		if [ -f $$res ]; then cat $$res; \
-		else echo "FAIL fuzz/$$name: build failed"; \
-			echo "    | --- last 30 lines of $(HOST_OUT)/fuzz/make.log ---"; \
-			tail -n 30 $(HOST_OUT)/fuzz/make.log | sed 's/^/    | /'; fi; \
+		else echo "FAIL fuzz/$$name: no result: the inner make stopped"; \
+			$(call HOST_NO_RESULT,$(HOST_OUT)/fuzz) | sed 's/^/    | /'; fi; \
 	done; true
 
 host-clean:
