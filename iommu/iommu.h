@@ -81,4 +81,7 @@ void iommu_domain_get_stats(const struct iommu_domain *d, struct iommu_domain_st
 /* Logs each unit's domains and which devices belong to which domain. */
 void iommu_report(void);
 
+/* Interrupt remapping: per-device entries (the VMM's IR interface). */
+#include "iommu_ir.h"
+
 #endif

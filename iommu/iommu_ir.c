@@ -76,6 +76,11 @@ status_t iommu_irq_free(struct iommu_irq *h)
 	return st;
 }
 
+u32 iommu_irq_unit(const struct iommu_irq *h)
+{
+	return h->irt ? h->irt->u->index : ~0u;
+}
+
 bool iommu_ir_blocks_compat(void)
 {
 	bool any = false;

@@ -32,6 +32,8 @@ status_t iommu_irq_remap(const struct iommu_irq *h, u8 vector, u32 apic_id);
 /* The remappable-format message the device must send for this entry (5.1.2.2, SHV = 0). */
 void iommu_irq_msi(const struct iommu_irq *h, u64 *addr, u32 *data);
 status_t iommu_irq_free(struct iommu_irq *h);
+/* The index of the unit holding the entry (for reports). */
+u32 iommu_irq_unit(const struct iommu_irq *h);
 /* True when every unit with remapping reports IRES=1 and CFIS=0 (compatibility format blocked). */
 bool iommu_ir_blocks_compat(void);
 /* Logs each unit's table use and update/invalidation counts. */

@@ -82,6 +82,30 @@ static const char *hv_use(const struct vpci_fn *f, u16 console_port)
 	return NULL;
 }
 
+/*
+ * Without interrupt remapping a device that can send MSIs could write any
+ * vector to any CPU (DESIGN.md; VT-d 5.1): such a device needs an IRTE on its
+ * unit. MSI gets its entry and host vector here; MSI-X (not virtualized yet,
+ * its enable is refused) only proves that remapping covers the device.
+ */
+static status_t msi_capable_ok(struct domain *d, struct vpci_fn *f, const struct pci_dev *p, char *err,
+			       size_t errlen)
+{
+	if (p->cap_msi)
+		return vpci_msi_init(d, f, err, errlen);
+	if (!p->cap_msix)
+		return OK;
+	struct iommu_irq probe;
+	status_t st = iommu_irq_alloc(f->seg, (u16)(f->bus << 8 | f->devfn), &probe);
+	if (st == E_NOTSUP)
+		return snprintf(err, errlen, "it can send MSI-X messages and interrupt remapping does "
+				"not cover it (a unit without IR, or booted without vtd=ir): it could "
+				"forge any interrupt"), st;
+	if (st)
+		return snprintf(err, errlen, "no interrupt-remapping entry is left"), st;
+	return iommu_irq_free(&probe);
+}
+
 static status_t add_device(struct pt_domain *pt, struct vpci_bus *bus, const struct cfg_device *c,
 			   u16 console_port, char *err, size_t errlen)
 {
@@ -110,10 +134,16 @@ static status_t add_device(struct pt_domain *pt, struct vpci_bus *bus, const str
 	if ((why = hv_use(f, console_port)))
 		return snprintf(err, errlen, "device %s is used by the hypervisor: %s", bdf, why), E_BUSY;
 	quiesce(f, p);
-	char e2[100] = "";
+	char e2[160] = "";
 	if ((st = vpci_fn_init(f, e2, sizeof e2)))
 		return snprintf(err, errlen, "device %s: %s", bdf, e2), st;
+	if ((st = msi_capable_ok(d, f, p, e2, sizeof e2))) {
+		vpci_msi_release(f);
+		return snprintf(err, errlen, "device %s: %s", bdf, e2), st;
+	}
 	st = iommu_attach(pt->io, c->seg, c->bus, devfn);
+	if (st)
+		vpci_msi_release(f);
 	if (st == E_BUSY)
 		return snprintf(err, errlen, "device %s is in another VT-d domain (the hypervisor's or "
 				"another domain's)", bdf), st;
@@ -129,6 +159,7 @@ static status_t add_device(struct pt_domain *pt, struct vpci_bus *bus, const str
 	LOG("passthrough", "%s: %s %04x:%04x as guest 00:%02x.0, VT-d domain %s (DID %u), RAM 0x0-0x%lx "
 	    "-> host 0x%lx, quiesced (command 0x%04x)", d->name, bdf, p->vendor, p->device, f->gdev,
 	    d->name, s.did, d->mem_size - 1, d->mem_hpa, vpci_host_read(f, PCI_COMMAND) & 0xffff);
+	vpci_msi_report(d, f);
 	return OK;
 }
 
@@ -140,6 +171,7 @@ static void teardown(struct pt_domain *pt)
 		s32 k = pci_find(f->seg, f->bus, f->devfn);
 		if (k >= 0)
 			quiesce(f, pci_get((u32)k));
+		vpci_msi_release(f);
 		if (iommu_detach(pt->io, f->seg, f->bus, f->devfn))
 			LOG("passthrough", "%s: detaching guest 00:%02x.0 failed", pt->d->name, f->gdev);
 	}
@@ -156,6 +188,13 @@ static void sentinel_check(void)
 		    bad ? "CHANGED" : "unchanged", bad);
 }
 
+/* The MSI entry of a domain's first device (a guest forges a message naming it), ~0 if none. */
+static u64 irte_of(const struct pt_domain *pt)
+{
+	struct vpci_bus *b = vpci_bus_get(pt->d, false);
+	return b && b->nr && b->fn[0].msi.have_irte ? b->fn[0].msi.irte.index : ~0ULL;
+}
+
 static void test_aids(struct pt_domain *pt)
 {
 	if (!sentinel && (sentinel = (u8 *)(uintptr_t)pmm_alloc_pages(1, 0)))
@@ -166,9 +205,11 @@ static void test_aids(struct pt_domain *pt)
 	for (u32 i = 0; i < ARRAY_SIZE(pts); i++)
 		if (pts[i].d && &pts[i] != pt && !pts[i].stopped) {
 			other = &pts[i];
-			vpci_set_test_aids(pts[i].d, pts[i].d->mem_hpa, pt->d->mem_hpa, (u64)(uintptr_t)sentinel);
+			vpci_set_test_aids(pts[i].d, pts[i].d->mem_hpa, pt->d->mem_hpa, (u64)(uintptr_t)sentinel,
+					   irte_of(pt));
 		}
-	vpci_set_test_aids(pt->d, pt->d->mem_hpa, other ? other->d->mem_hpa : 0, (u64)(uintptr_t)sentinel);
+	vpci_set_test_aids(pt->d, pt->d->mem_hpa, other ? other->d->mem_hpa : 0, (u64)(uintptr_t)sentinel,
+			   other ? irte_of(other) : ~0ULL);
 }
 
 status_t passthrough_build(struct domain *d, const struct cfg_device *devs, u32 n, u16 hv_console_port,
@@ -282,9 +323,13 @@ void passthrough_stop(struct domain *d)
 	    d->name, bus ? bus->nr : 0, d->name);
 	for (u32 i = 0; bus && i < bus->nr; i++) {
 		const struct vpci_fn *f = &bus->fn[i];
-		LOG("passthrough", "%s: guest 00:%02x.0: %lu config writes ignored, %lu MSI enables "
+		LOG("passthrough", "%s: guest 00:%02x.0: %lu config writes ignored, %lu MSI-X enables "
 		    "refused, %lu BAR placements refused", d->name, f->gdev, f->ignored, f->msi_refused,
 		    f->bar_refused);
+		if (f->msi.at)
+			LOG("passthrough", "%s: guest 00:%02x.0: MSI: %lu delivered, %lu dropped (no route), "
+			    "%lu routes programmed, %lu programmings refused", d->name, f->gdev,
+			    f->msi.delivered, f->msi.dropped, f->msi.routes, f->msi.refused);
 		if (exits_test_aids)
 			dma_after_stop(pt, f);
 	}

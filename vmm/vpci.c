@@ -13,14 +13,13 @@
 
 #define HB_ID 0x29c08086u           /* host bridge 8086:29c0 (a Q35-class DRAM controller ID) */
 #define HB_CLASS 0x06000000u        /* class 06 (bridge), subclass 00 (host), rev 0 */
-#define AID_BASE 0x40               /* test aid dwords in the host bridge: 0x40-0x57 */
+#define AID_BASE 0x40               /* test aid dwords in the host bridge: 0x40-0x5f */
 
 #define CMD_IO BIT(0)
 #define CMD_MEM BIT(1)
 #define CMD_MASTER BIT(2)
 #define CMD_INTX_DISABLE BIT(10)
 #define CMD_ALLOWED (CMD_IO | CMD_MEM | CMD_MASTER | CMD_INTX_DISABLE)
-#define MSI_CTL_ENABLE BIT(0)       /* Message Control bit 0: MSI Enable */
 #define MSIX_CTL_ENABLE BIT(15)     /* Message Control bit 15: MSI-X Enable */
 #define BAR_IO BIT(0)
 #define BAR_64 0x4                  /* memory BAR type 10b: 64-bit */
@@ -70,11 +69,11 @@ void vpci_host_write(const struct vpci_fn *f, u16 off, u32 val)
 	spin_unlock(&lock);
 }
 
-void vpci_set_test_aids(struct domain *d, u64 own_hpa, u64 other_hpa, u64 sentinel_hpa)
+void vpci_set_test_aids(struct domain *d, u64 own_hpa, u64 other_hpa, u64 sentinel_hpa, u64 other_irte)
 {
 	struct vpci_bus *b = vpci_bus_get(d, false);
 	if (b)
-		b->aid[0] = own_hpa, b->aid[1] = other_hpa, b->aid[2] = sentinel_hpa;
+		b->aid[0] = own_hpa, b->aid[1] = other_hpa, b->aid[2] = sentinel_hpa, b->aid[3] = other_irte;
 }
 
 /* ---- set-up ---- */
@@ -152,6 +151,11 @@ static void filter_caps(struct vpci_fn *f)
 		if ((id == PCI_CAP_ID_PM || id == PCI_CAP_ID_MSI || id == PCI_CAP_ID_EXP ||
 		     id == PCI_CAP_ID_MSIX) && f->nr_caps < ARRAY_SIZE(f->caps))
 			f->caps[f->nr_caps++] = at;
+		if (id == PCI_CAP_ID_MSI && !f->msi.at) {  /* PCI 3.0 6.8.1.3: bit 7 64-bit, bit 8 PVM */
+			f->msi.at = at;
+			f->msi.is64 = (h >> 16) & BIT(7);
+			f->msi.pvm = (h >> 16) & BIT(8);
+		}
 		at = (u8)(h >> 8) & 0xfc;
 	}
 }
@@ -216,7 +220,7 @@ static u32 fn_read(const struct vpci_fn *f, u16 off)
 		v = host_rd(f, off);
 		if (off == f->caps[k])             /* Next Capability Pointer, bits 15:8 */
 			v = (v & ~0xff00u) | (u32)(k + 1 < f->nr_caps ? f->caps[k + 1] : 0) << 8;
-		return v;
+		return f->caps[k] == f->msi.at ? vpci_msi_read(f, off, v) : v;
 	}
 	return 0;                                  /* expansion ROM, the rest, extended space: hidden */
 }
@@ -383,16 +387,14 @@ static void fn_write(struct vpci_bus *bus, struct vpci_fn *f, u16 off, u32 v, u3
 	}
 	if (off >= 0x10 && off < 0x10 + 4 * VPCI_NR_BARS)
 		return bar_write(bus, f, (off - 0x10) / 4, (bar_read(f, (off - 0x10) / 4) & ~m) | (v & m));
-	if (cap_of(f, off, &k) && off == f->caps[k]) {
-		u8 id = (u8)host_rd(f, off);
-		if ((id == PCI_CAP_ID_MSI && (m & v & (u32)MSI_CTL_ENABLE << 16)) ||
-		    (id == PCI_CAP_ID_MSIX && (m & v & (u32)MSIX_CTL_ENABLE << 16))) {
-			f->msi_refused++;
-			LOG("vpci", "%s: guest 00:%02x.0 %s enable refused: no interrupt remapping for "
-			    "guests yet (%lu refused)", bus->d->name, f->gdev,
-			    id == PCI_CAP_ID_MSI ? "MSI" : "MSI-X", f->msi_refused);
-			return;
-		}
+	if (cap_of(f, off, &k) && f->caps[k] == f->msi.at)
+		return vpci_msi_write(bus, f, off, v, m);
+	if (cap_of(f, off, &k) && off == f->caps[k] && (u8)host_rd(f, off) == PCI_CAP_ID_MSIX &&
+	    (m & v & (u32)MSIX_CTL_ENABLE << 16)) {
+		f->msi_refused++;
+		LOG("vpci", "%s: guest 00:%02x.0 MSI-X enable refused: MSI-X is not virtualized yet "
+		    "(%lu refused)", bus->d->name, f->gdev, f->msi_refused);
+		return;
 	}
 	f->ignored++;
 }

@@ -3,6 +3,7 @@
 #define PASSAGE_VMM_VPCI_H
 
 #include "vcpu.h"
+#include "iommu/iommu.h"
 
 #define VPCI_ECAM_GPA 0xe0000000ULL    /* guest-physical ECAM window of bus 0 (PCIe base 7.2.2) */
 #define VPCI_ECAM_SIZE (1ULL << 20)   /* one bus: 32 devices x 8 functions x 4 KiB */
@@ -18,6 +19,27 @@ struct vpci_bar {
 	bool sizing_lo, sizing_hi;  /* the guest wrote all ones: reads return the size mask */
 };
 
+/* The guest's view of a function's MSI capability and the remapped device vector behind it. */
+struct vpci_msi {
+	u8 at;                    /* capability offset, 0 = none */
+	bool is64, pvm;           /* 64-bit address, per-vector masking (from the device) */
+	bool enabled;             /* Message Control MSI Enable as the guest wrote it (MME stays 0) */
+	u32 addr_lo, addr_hi;     /* Message Address as the guest wrote it */
+	u16 data;                 /* Message Data as the guest wrote it */
+	bool host_on;             /* the device's MSI is on, aimed at the IRTE below */
+	bool have_irte;
+	struct iommu_irq irte;    /* one remapped entry, source-validated with the device's requester ID */
+	u8 host_vector;           /* the IRTE's vector: its handler marks the guest vector pending */
+	u32 host_apic;            /* APIC ID the IRTE targets: the physical CPU of the target vCPU */
+	struct domain *d;
+	volatile u32 targets;     /* vCPUs the handler marks the vector pending in (0: route off) */
+	volatile u8 gvec;         /* the guest's vector */
+	u64 delivered;            /* interrupts marked pending in a vCPU's virtual APIC */
+	u64 dropped;              /* arrived with no route (disabled, refused, stopped) */
+	u64 refused;              /* programmings refused: foreign APIC, illegal vector, ... */
+	u64 routes;               /* routes programmed (IRTE written) */
+};
+
 struct vpci_fn {
 	u16 seg;
 	u8 bus, devfn;            /* host address */
@@ -28,7 +50,8 @@ struct vpci_fn {
 	u8 caps[4];               /* kept capabilities (PM, MSI, PCIe, MSI-X) in chain order */
 	struct vpci_bar bar[VPCI_NR_BARS];
 	u64 ignored;              /* writes outside the allowed set */
-	u64 msi_refused;          /* MSI/MSI-X enable attempts (no interrupt remapping for guests yet) */
+	u64 msi_refused;          /* MSI-X enable attempts (MSI-X is not virtualized yet) */
+	struct vpci_msi msi;
 	u64 bar_refused;          /* placements over RAM, the APIC page, ECAM or another BAR */
 };
 
@@ -38,7 +61,8 @@ struct vpci_bus {
 	u32 nr;
 	struct vpci_fn fn[VPCI_MAX_FNS];
 	u64 hb_ignored;           /* writes to the host bridge */
-	u64 aid[3];               /* test aid: own RAM, another domain's RAM, a hypervisor page (host-physical) */
+	u64 aid[4];               /* test aid: own RAM, another domain's RAM, a hypervisor page (host-physical),
+				   * another domain's device's MSI IRTE index (~0: none) */
 };
 
 /* The domain's bus (zeroed and owned on first use), NULL when it has none. */
@@ -52,7 +76,22 @@ status_t vpci_register(void) __attribute__((warn_unused_result));
 /* Host configuration accesses of assigned functions are serialised with the guests' (CF8/CFC is one register pair). */
 u32 vpci_host_read(const struct vpci_fn *f, u16 off);
 void vpci_host_write(const struct vpci_fn *f, u16 off, u32 val);
-/* Test aid (crash=vmexit): the host bridge's dwords 0x40-0x57 give these addresses to the guest. */
-void vpci_set_test_aids(struct domain *d, u64 own_hpa, u64 other_hpa, u64 sentinel_hpa);
+/* vpci_msi.c, called with the configuration lock held: the guest's accesses inside the MSI
+ * capability (off is a dword offset inside it, raw the host dword with the list pointer fixed). */
+u32 vpci_msi_read(const struct vpci_fn *f, u16 off, u32 raw);
+void vpci_msi_write(struct vpci_bus *bus, struct vpci_fn *f, u16 off, u32 v, u32 m);
+/*
+ * At build (no guest runs yet): an IRTE on the unit serving the function (source
+ * validation with its requester ID or its alias) and a host vector whose handler
+ * delivers to the domain's vCPUs. E_NOTSUP (err says why) when interrupt
+ * remapping does not cover it: without IR a device could forge any interrupt.
+ */
+status_t vpci_msi_init(struct domain *d, struct vpci_fn *f, char *err, size_t errlen);
+/* Logs the function's interrupt entries (the boot report). */
+void vpci_msi_report(const struct domain *d, const struct vpci_fn *f);
+/* After the device was quiesced: no route, the IRTE and the host vector freed. */
+void vpci_msi_release(struct vpci_fn *f);
+/* Test aid (crash=vmexit): the host bridge's dwords 0x40-0x5f give these to the guest. */
+void vpci_set_test_aids(struct domain *d, u64 own_hpa, u64 other_hpa, u64 sentinel_hpa, u64 other_irte);
 
 #endif

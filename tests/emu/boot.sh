@@ -137,7 +137,7 @@ expect 'boot: cmdline: baud=7' "bad baud not named"
 finish emu/qemu-bad-cmdline
 
 if [ -x "$BOCHS_CHROOT/usr/bin/bochs" ]; then
-    run_bochs bochs-bios-iso 120 "$BUILD/passage.iso" 2
+    BOCHS_STOCK=1 run_bochs bochs-bios-iso 120 "$BUILD/passage.iso" 2
     expect_ready
     expect 'boot: Passage starting: multiboot2 \(BIOS\)' "boot path wrong"
     expect_cpus 2 2

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Device passthrough on the project's Bochs VT-d platform (tests/platforms/bochs-vtd): guests
 # owning edu devices through a virtual PCI bus; DMA confined to each domain's RAM; devices
-# quiesced when their domain stops (exit, EPT violation, triple fault); a Linux guest enumerating
-# its device. No MSI yet.
+# quiesced when their domain stops (exit, EPT violation, triple fault); their MSIs remapped (unit
+# with ir=1, Passage with vtd=ir) and delivered to the owning vCPU; a Linux guest enumerating
+# its device.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/emu/lib.sh
@@ -19,13 +20,16 @@ if [ ! -x "${BOCHS_CHROOT}${BOCHS_VTD_PREFIX:-$prefix}/bin/bochs" ]; then
 fi
 # Host-physical DMA targets sit above 256 MiB in the 512 MiB machine: edu must drive 32 bits.
 export BOCHS_EDU_OPTS="dma_bits=32"
+# Interrupt remapping on the unit (ECAP.IR, DMAR INTR_REMAP flag): an MSI-capable device is
+# passed through only with it.
+export BOCHS_VTD_OPTS="ir=1"
 for n in 2 3; do # the DMAR names the IOAPIC by the ID Bochs gives it, the CPU count
-    tests/platforms/bochs-vtd/mkdmar.sh "$T/pt-dmar$n.dat" 48 $n >>"$LOGS/test-images.txt" 2>&1 ||
+    tests/platforms/bochs-vtd/mkdmar.sh "$T/pt-dmar$n.dat" 48 $n 0xfed90000 1 >>"$LOGS/test-images.txt" 2>&1 ||
         echo "FAIL emu/passthrough-images: DMAR for $n CPUs not built"
 done
 img() { # NAME CONFIG CPUS
     ACPI_TABLES="$T/pt-dmar$3.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" \
-        "$T/$1.iso" "test_exit crash=vmexit" "$2" "$G/devpass.elf" >>"$LOGS/test-images.txt" 2>&1 ||
+        "$T/$1.iso" "test_exit crash=vmexit vtd=ir" "$2" "$G/devpass.elf" >>"$LOGS/test-images.txt" 2>&1 ||
         echo "FAIL emu/passthrough-images: $1.iso not built"
 }
 img pt-two "$C/passthrough.cfg" 2
@@ -70,7 +74,34 @@ expect '\] pt-a: [0-9]+ passed, 0 failed' "pt-a reported failures"
 expect '\] pt-b: [0-9]+ passed, 0 failed' "pt-b reported failures"
 expect 'vpci: pt-a: guest 00:01.0 BAR0 at 0x100000 refused: overlaps guest RAM' "BAR over RAM not refused by Passage"
 expect 'vpci: pt-a: guest 00:01.0 BAR0 at 0xfee00000 refused: overlaps the local APIC page' "BAR over the APIC page not refused"
-expect 'vpci: pt-a: guest 00:01.0 MSI enable refused' "MSI enable not refused"
+# MSI: the boot report names each device's interrupt entry; the guests' messages are remapped
+# to their own vCPU; a foreign APIC and an illegal vector are refused, logged and counted.
+for d in pt-a pt-b; do
+    expect "passthrough: $d: guest 00:01.0 interrupts: MSI \\(1 vector, 64-bit\\): IRTE [0-9]+ on unit 0, source-id 00:0[34].0 \\(SVT 1, SQ 0\\), host vector 0x[0-9a-f]+" \
+        "$d's interrupt entry missing from the boot report"
+    expect "vpci: $d: guest 00:01.0 MSI vector 0x51 -> vCPU mask 0x1 \\(APIC 0x0 physical\\): IRTE [0-9]+ \\(unit 0\\) host vector 0x[0-9a-f]+ on CPU [0-9]" \
+        "$d's MSI not routed to its vCPU"
+    expect "\\] $d: INFO MSI: 121 interrupts taken" "$d did not take exactly its own 121 interrupts"
+done
+expect 'vpci: pt-a: guest 00:01.0 MSI to APIC 0x1 \(physical\) vector 0x51 refused: the destination is not an APIC of this domain \([0-9]+ refused\); the device cannot interrupt' \
+    "a foreign APIC ID was not refused"
+expect 'vpci: pt-a: guest 00:01.0 MSI to APIC 0x0 \(physical\) vector 0x5 refused: vectors 0-15 are illegal' \
+    "an illegal vector was not refused"
+# A DMA write into 0xFEExxxxx forges an interrupt request: compatibility format is blocked
+# (fault 0x25), a remappable one naming the other domain's entry fails source-id validation
+# (fault 0x26); both faults name the forging device and its domain.
+forged() { # DOMAIN DEVICE
+    local idx
+    expect "vtd: fault: $2 \\(domain $1\\) interrupt index 0x0: reason 0x25" "$1's forged compatibility-format MSI not blocked with fault 0x25"
+    idx=$(log_get "\\] $1: INFO forged MSI: remappable format naming interrupt index 0x[0-9a-f]+" | awk '{print $NF}')
+    [ -n "$idx" ] || { fail "$1 forged no remappable-format MSI"; return; }
+    expect "vtd: fault: $2 \\(domain $1\\) interrupt index $idx: reason 0x26" \
+        "$1's forged MSI naming entry $idx not blocked by source-id validation (fault 0x26)"
+}
+forged pt-a 0000:00:03.0
+forged pt-b 0000:00:04.0
+expect 'passthrough: pt-a: guest 00:01.0: MSI: 121 delivered, [0-9]+ dropped \(no route\), [0-9]+ routes programmed, 6 programmings refused' \
+    "pt-a's MSI counts wrong at stop (121 delivered, 6 refused: each register write of a foreign or illegal message)"
 fault_for pt-a 0000:00:03.0 dma-to-other-domain-faults
 fault_for pt-b 0000:00:04.0 dma-to-other-domain-faults
 fault_for pt-a 0000:00:03.0 dma-to-hypervisor-faults
@@ -94,31 +125,56 @@ log_has 'pt-(ghost|bridge) vCPU 0 starting' && fail "a refused domain started"
 finish emu/passthrough-crash
 
 # The Debian cloud kernel owning an edu: it enumerates the virtual bus, reads the MCFG and
-# places BAR0, which Passage maps; the domain's device is quiesced when Linux reboots.
+# places BAR0, which Passage maps; the project's edu test module (tests/linux-edu) drives it: a
+# DMA round trip through the DMA API (device addresses are guest-physical: the guest has no
+# IOMMU, Passage's VT-d domain maps its RAM) and an MSI count (Linux programs the virtual MSI
+# capability, Passage remaps it); no VT-d fault; the device is quiesced when Linux reboots.
 kernel=$(ls "${PASSAGE_CACHE:-/var/cache/passage}"/linux/vmlinuz-* 2>/dev/null | head -n1)
 if [ -z "$kernel" ]; then
     echo "FAIL emu/passthrough-linux: no guest kernel in the cache (run tools/setup.sh)"; exit 0
 fi
 cp "$kernel" "$T/vmlinuz"
-tools/mkinitrd.sh "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
-    echo "FAIL emu/passthrough-images: initramfs not built"
-ACPI_TABLES="$T/pt-dmar2.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/pt-linux.iso" \
-    "test_exit" "$C/linux-passthrough.cfg" "$T/vmlinuz" "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
-    echo "FAIL emu/passthrough-images: pt-linux.iso not built"
-run_bochs_vtd passthrough-linux 600 "$T/pt-linux.iso" 2
-[ "$RUN_STATUS" = 124 ] && fail "timed out"
-expect 'linux: \[ *[0-9.]+\] ACPI: MCFG 0x[0-9A-F]+ 00003C \(v01 PSSAGE' "Linux did not find the MCFG"
-expect 'linux: \[ *[0-9.]+\] pci 0000:00:00.0: \[8086:29c0\] type 00 class 0x060000' "Linux did not see the host bridge"
-expect 'linux: \[ *[0-9.]+\] pci 0000:00:01.0: \[1234:11e8\] type 00 class 0x00ff00' "Linux did not see the edu"
-bar=$(log_get 'linux: \[ *[0-9.]+\] pci 0000:00:01.0: BAR 0 \[mem 0x[0-9a-f]+-0x[0-9a-f]+\]: assigned' |
-      grep -Eo 'mem 0x[0-9a-f]+' | awk '{print $2}')
-if [ -z "$bar" ]; then
-    fail "Linux assigned no BAR 0"
-else
-    expect "vpci: linux: guest 00:01.0 BAR0 at $(printf '0x%x' "$bar") -> host 0x[0-9a-f]+ \(0x100000 bytes\)" \
-        "Passage did not map the BAR Linux assigned ($bar)"
+if ! ko=$(tests/linux-edu/build.sh "$T/module" 2>>"$LOGS/test-images.txt"); then
+    echo "FAIL emu/passthrough-linux-module: edu_test.ko not built (see $LOGS/test-images.txt)"; exit 0
 fi
-expect 'linux: \[ *[0-9.]+\] PASSAGE-INIT: PASS linux-init' "Linux userspace check failed"
-expect 'passthrough: linux stopped: 1 devices quiesced and detached from VT-d domain linux' "device not quiesced at reboot"
-log_has 'vtd: fault: .*\(domain linux\)' && fail "the Linux domain's device faulted"
-finish emu/passthrough-linux
+tools/mkinitrd.sh "$T/initrd.cpio.gz" "$ko" >>"$LOGS/test-images.txt" 2>&1 ||
+    echo "FAIL emu/passthrough-images: initramfs not built"
+# linux_run NAME CONFIG: one Linux domain owning the edu, with the module's checks.
+linux_run() {
+    ACPI_TABLES="$T/pt-dmar2.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/$1.iso" \
+        "test_exit vtd=ir" "$2" "$T/vmlinuz" "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
+        echo "FAIL emu/passthrough-images: $1.iso not built"
+    run_bochs_vtd "$1" 600 "$T/$1.iso" 2
+    [ "$RUN_STATUS" = 124 ] && fail "timed out"
+    expect 'linux: \[ *[0-9.]+\] ACPI: MCFG 0x[0-9A-F]+ 00003C \(v01 PSSAGE' "Linux did not find the MCFG"
+    expect 'linux: \[ *[0-9.]+\] pci 0000:00:00.0: \[8086:29c0\] type 00 class 0x060000' "Linux did not see the host bridge"
+    expect 'linux: \[ *[0-9.]+\] pci 0000:00:01.0: \[1234:11e8\] type 00 class 0x00ff00' "Linux did not see the edu"
+    bar=$(log_get 'linux: \[ *[0-9.]+\] pci 0000:00:01.0: BAR 0 \[mem 0x[0-9a-f]+-0x[0-9a-f]+\]: assigned' |
+          grep -Eo 'mem 0x[0-9a-f]+' | awk '{print $2}')
+    if [ -z "$bar" ]; then
+        fail "Linux assigned no BAR 0"
+    else
+        expect "vpci: linux: guest 00:01.0 BAR0 at $(printf '0x%x' "$bar") -> host 0x[0-9a-f]+ \(0x100000 bytes\)" \
+            "Passage did not map the BAR Linux assigned ($bar)"
+    fi
+    expect 'linux: \[ *[0-9.]+\] PASSAGE-INIT: PASS linux-init' "Linux userspace check failed"
+    expect 'linux: \[ *[0-9.]+\] EDU-TEST: probe 0000:00:01.0: ident 0x[0-9a-f]+, MSI irq [0-9]+, IOMMU none' \
+        "the edu module did not probe the passthrough edu with MSI"
+    expect 'linux: \[ *[0-9.]+\] EDU-TEST: msi 0000:00:01.0: address 0xfee[0-9a-f]+ data 0x[0-9a-f]+ \(compatibility format\)' \
+        "Linux did not program a compatibility-format MSI into the virtual capability"
+    for t in dma-roundtrip msi-count dma-streaming; do
+        expect "linux: \\[ *[0-9.]+\\] EDU-TEST: PASS $t" "edu module: $t did not pass"
+    done
+    log_has 'EDU-TEST: FAIL' && fail "edu module: $(log_get 'EDU-TEST: FAIL.*')"
+    expect 'vpci: linux: guest 00:01.0 MSI vector 0x[0-9a-f]+ -> vCPU mask 0x[0-9a-f]+ \(APIC 0x[0-9a-f]+ (physical|logical)\): IRTE [0-9]+ \(unit 0\) host vector 0x[0-9a-f]+ on CPU [0-9]+' \
+        "Linux's MSI not routed through an IRTE to its vCPU"
+    n=$(log_get 'passthrough: linux: guest 00:01.0: MSI: [0-9]+ delivered' | awk '{print $6}')
+    [ "${n:-0}" -ge 3 ] || fail "Passage delivered ${n:-no} MSIs to Linux, the module counts 3"
+    log_has 'vpci: linux: guest 00:01.0 MSI .* refused' && fail "Passage refused an MSI Linux wrote: $(log_get 'vpci: linux: guest 00:01.0 MSI .* refused.*')"
+    expect 'passthrough: linux stopped: 1 devices quiesced and detached from VT-d domain linux' "device not quiesced at reboot"
+    log_has 'vtd: fault: .*\(domain linux\)' && fail "the Linux domain's device faulted"
+    finish "emu/$1"
+}
+
+linux_run passthrough-linux "$C/linux-passthrough.cfg"
+linux_run passthrough-linux2 "$C/linux-passthrough2.cfg"

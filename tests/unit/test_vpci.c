@@ -1,5 +1,5 @@
-/* Unit tests of the virtual PCI configuration space (vmm/vpci.c) against a fake device: BARs, capabilities, command, CF8/CFC, ECAM. */
-/* host-srcs: vmm/vpci.c */
+/* Unit tests of the virtual PCI configuration space (vmm/vpci.c, vmm/vpci_msi.c) against a fake device: BARs, capabilities, command, MSI, CF8/CFC, ECAM. */
+/* host-srcs: vmm/vpci.c vmm/vpci_msi.c vmm/vmsi_xlate.c vmm/vlapic.c */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +11,9 @@
 #include "vmm/exit_io.h"
 #include "vmm/mmio.h"
 #include "drivers/pci.h"
+#include "drivers/msi.h"
+#include "arch/x86/irq.h"
+#include "arch/x86/percpu.h"
 #include "lib/string.h"
 
 /* ---- the fake device at host 00:03.0 ---- */
@@ -89,6 +92,51 @@ status_t mmio_register(struct domain *d, const char *name, u64 base, u64 size, m
 	return OK;
 }
 
+/* The IR interface, the MSI driver, host vectors and kicks. */
+static u32 remaps, remap_apic, msi_sets, msi_offs, kicks;
+static u8 remap_vector;
+static u64 msi_addr;
+static irq_handler_fn vec_fn;
+static void *vec_ctx;
+status_t iommu_irq_alloc(u16 seg, u16 sid, struct iommu_irq *h)
+{
+	*h = (struct iommu_irq){ .seg = seg, .sid = sid, .src = sid, .svt = 1, .index = 7 };
+	return OK;
+}
+status_t iommu_irq_remap(const struct iommu_irq *h, u8 vector, u32 apic_id)
+{
+	assert_int_equal(h->index, 7);
+	remaps++, remap_vector = vector, remap_apic = apic_id;
+	return OK;
+}
+void iommu_irq_msi(const struct iommu_irq *h, u64 *addr, u32 *data)
+{
+	*addr = 0xfee00010u | (u64)h->index << 5, *data = 0;   /* remappable format, handle 7 */
+}
+status_t iommu_irq_free(struct iommu_irq *h) { (void)h; return OK; }
+u32 iommu_irq_unit(const struct iommu_irq *h) { (void)h; return 0; }
+status_t msi_set(u16 seg, u8 bus, u8 dev, u8 fn_, u64 addr, u32 data)
+{
+	(void)seg, (void)bus, (void)dev, (void)fn_, (void)data;
+	msi_sets++, msi_addr = addr;
+	cfg[0x50 / 4] |= 1u << 16;
+	return OK;
+}
+status_t msi_disable(u16 seg, u8 bus, u8 dev, u8 fn_)
+{
+	(void)seg, (void)bus, (void)dev, (void)fn_;
+	msi_offs++;
+	cfg[0x50 / 4] &= ~(1u << 16);
+	return OK;
+}
+u8 irq_alloc(irq_handler_fn handler, void *ctx) { vec_fn = handler, vec_ctx = ctx; return 0x40; }
+void irq_free(u8 vector) { (void)vector; vec_fn = NULL; }
+void vcpu_kick(struct vcpu *v) { (void)v; kicks++; }
+const char *status_str(status_t st) { (void)st; return "error"; }
+struct percpu *cpus[MAX_CPUS];
+static struct percpu pc0 = { .apic_id = 9 };
+static u8 apic_page[4096] __attribute__((aligned(4096)));
+
 static struct domain dom;
 static struct vcpu vc;
 static u8 iobm[2 * 4096];
@@ -133,12 +181,18 @@ static int setup(void **state)
 	cfg[0xb0 / 4] = 0x0011;                               /* MSI-X, end */
 	dom = (struct domain){ .index = 0, .mem_size = 16 * MiB, .io_bitmap = iobm, .state = DOM_RUNNING };
 	memset(iobm, 0xff, sizeof iobm);
-	vc = (struct vcpu){ .dom = &dom };
+	vc = (struct vcpu){ .dom = &dom, .id = 0, .cpu = 0 };
+	vlapic_init(&vc.apic, apic_page, 0, 1000000);
+	vlapic_set(&vc.apic, APIC_SVR, 0x1ff);                /* software-enabled */
+	dom.vcpus[0] = &vc, dom.nr_vcpus = 1;
+	cpus[0] = &pc0;
+	remaps = msi_sets = msi_offs = kicks = 0;
 	struct vpci_bus *b = vpci_bus_get(&dom, true);
 	fn = &b->fn[0];
 	*fn = (struct vpci_fn){ .seg = 0, .bus = 0, .devfn = 3 << 3, .gdev = 1 };
 	char err[100];
 	assert_int_equal(vpci_fn_init(fn, err, sizeof err), OK);
+	assert_int_equal(vpci_msi_init(&dom, fn, err, sizeof err), OK);
 	b->nr = 1;
 	assert_int_equal(vpci_register(), OK);
 	maps = unmaps = host_writes = 0;
@@ -175,21 +229,74 @@ static void test_capabilities_filtered(void **state)
 	assert_int_equal(ids[2], PCI_CAP_ID_EXP);
 	assert_int_equal(ids[3], PCI_CAP_ID_MSIX);
 	assert_int_equal(rd(0x48), 0);                        /* the VPD capability is hidden */
-	assert_int_equal(rd(0x54), 0xfee00000u);              /* MSI contents are the device's */
+	assert_int_equal(rd(0x54), 0);                        /* MSI address: the guest's (none yet) */
 }
 
-static void test_msi_enable_refused(void **state)
+/* The guest's MSI: its own address/data read back, the device aimed at IRTE 7, the handler
+ * marks the guest's vector pending in vCPU 0's virtual APIC. */
+static void test_msi_routed(void **state)
 {
 	(void)state;
+	assert_int_equal(rd(0x50), 0x00807005u);              /* 64-bit, one vector, disabled; next: PCIe */
+	wr(0x54, 0xfee00000u);                                /* APIC 0, physical */
+	wr(0x58, 0);
+	wr(0x5c, 0x41);
+	assert_int_equal(remaps, 0);                          /* nothing happens while disabled */
 	wr(0x50, rd(0x50) | 1u << 16);
-	assert_int_equal(rd(0x50) >> 16 & 1, 0);
+	assert_int_equal(rd(0x50) >> 16 & 1, 1);
+	assert_int_equal(rd(0x54), 0xfee00000u);
+	assert_int_equal(rd(0x5c), 0x41);
+	assert_int_equal(remaps, 1);
+	assert_int_equal(remap_vector, 0x40);                 /* the host vector */
+	assert_int_equal(remap_apic, 9);                      /* vCPU 0's physical CPU */
+	assert_int_equal(msi_sets, 1);
+	assert_int_equal(msi_addr, 0xfee000f0u);              /* the remappable message, not the guest's */
+	assert_non_null(vec_fn);
+	vec_fn(0x40, vec_ctx);
+	assert_int_equal(vlapic_highest_irr(&vc.apic), 0x41);
+	assert_int_equal(fn->msi.delivered, 1);
+	wr(0x5c, 0x62);                                       /* live: the entry is rewritten */
+	assert_int_equal(remaps, 2);
+	assert_int_equal(msi_sets, 1);                        /* the device's message stays */
+	vec_fn(0x40, vec_ctx);
+	assert_int_equal(vlapic_highest_irr(&vc.apic), 0x62);
+	wr(0x50, rd(0x50) & ~(1u << 16));                     /* disable */
+	assert_int_equal(msi_offs, 1);
+	vec_fn(0x40, vec_ctx);                                /* one in flight: dropped */
+	assert_int_equal(fn->msi.dropped, 1);
+	assert_int_equal(fn->msi.delivered, 2);
+}
+
+/* A foreign APIC or an illegal vector: refused and counted, the device left unable to interrupt. */
+static void test_msi_refused(void **state)
+{
+	(void)state;
+	wr(0x54, 0xfee00000u);
+	wr(0x5c, 0x41);
+	wr(0x50, rd(0x50) | 1u << 16);
+	assert_int_equal(cfg[0x50 / 4] >> 16 & 1, 1);
+	wr(0x54, 0xfee01000u);                                /* APIC 1: not a vCPU of this domain */
+	assert_int_equal(fn->msi.refused, 1);
+	assert_int_equal(cfg[0x50 / 4] >> 16 & 1, 0);         /* the device's MSI is off */
+	assert_int_equal(rd(0x54), 0xfee01000u);              /* the guest reads what it wrote */
+	vec_fn(0x40, vec_ctx);
+	assert_int_equal(vlapic_highest_irr(&vc.apic), -1);
+	wr(0x54, 0xfee00000u);
+	wr(0x5c, 0x05);                                       /* vector 5: illegal */
+	assert_int_equal(fn->msi.refused, 2);
 	assert_int_equal(cfg[0x50 / 4] >> 16 & 1, 0);
+	wr(0x5c, 0x41);                                       /* and back: routed again */
+	assert_int_equal(cfg[0x50 / 4] >> 16 & 1, 1);
+	vec_fn(0x40, vec_ctx);
+	assert_int_equal(vlapic_highest_irr(&vc.apic), 0x41);
+}
+
+static void test_msix_enable_refused(void **state)
+{
+	(void)state;
 	wr(0xb0, rd(0xb0) | 1u << 31);
 	assert_int_equal(cfg[0xb0 / 4] >> 31, 0);
-	assert_int_equal(fn->msi_refused, 2);
-	wr(0x54, 0xfee01000u);                                /* address: ignored and counted */
-	assert_int_equal(cfg[0x54 / 4], 0xfee00000u);
-	assert_int_equal(fn->ignored, 1);
+	assert_int_equal(fn->msi_refused, 1);
 }
 
 static void test_command_filtered(void **state)
@@ -311,7 +418,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_identity_and_header, setup),
 		cmocka_unit_test_setup(test_capabilities_filtered, setup),
-		cmocka_unit_test_setup(test_msi_enable_refused, setup),
+		cmocka_unit_test_setup(test_msi_routed, setup),
+		cmocka_unit_test_setup(test_msi_refused, setup),
+		cmocka_unit_test_setup(test_msix_enable_refused, setup),
 		cmocka_unit_test_setup(test_command_filtered, setup),
 		cmocka_unit_test_setup(test_bar_sizing, setup),
 		cmocka_unit_test_setup(test_bar_placement_and_refusals, setup),

@@ -2,6 +2,7 @@
  * its registers and the edu DMA engine, and prints PASS/FAIL/SKIP; the last line is the summary.
  * Spec: Intel VT-d Architecture Specification, section numbers of rev. 3.x (titles quoted). */
 #include "test.h"
+#include "ide.h"
 
 char why[256];
 static unsigned n_pass, n_fail, n_skip;
@@ -29,6 +30,8 @@ void report(const char *name, int r)
 #define IOVA_OUT 0x08030000UL
 #define IOVA_2M 0x0a000000UL
 #define IOVA_1G 0x0b000000UL     /* inside a 1 GiB leaf at IOVA 0 -> HPA 1 GiB */
+#define IOVA_PRD 0x08040000UL    /* the IDE tests' PRD table (HPA_PRD, or 1 GiB + IOVA_PRD) */
+#define HPA_PRD 0x0610a000UL
 #define SENT 0x5a
 #define V_IWC 0x61
 #define V_FAULT 0x62
@@ -54,7 +57,7 @@ static bool all(u64 a, u64 len, u8 v)
 	return true;
 }
 static const u64 iovas[] = { IOVA_A, IOVA_B, IOVA_X, IOVA_X + PAGE, IOVA_OUT, IOVA_2M + 0x123000,
-			      IOVA_1G + 0x3000 };
+			      IOVA_2M + 0x124000, IOVA_1G + 0x3000, IOVA_1G + 0x4000, IOVA_PRD };
 static void sentinels(void)
 {
 	for (unsigned i = 0; i < sizeof iovas / sizeof *iovas; i++)
@@ -461,19 +464,16 @@ static int t_passthrough(void)
 
 /* ---- 6. Faults (7.2 "Non-Recoverable Fault Reporting", 10.4.14 FRCD_REG) ---- */
 
-/* Runs one DMA expected to fault with `fr` and checks the single fault record. */
-static int expect_fault(u64 iova, bool write, unsigned fr)
+/* Checks that exactly one fault is recorded, with reason `fr`, source-id `sid`, the access type
+ * and the faulting page, and clears it. */
+static int one_fault(u16 sid, u64 iova, bool write, unsigned fr)
 {
 	u64 lo = 0, hi = 0;
-	if (write) {
-		REQUIRE(edu_to_ram(E0, 0, iova, 64), "DMA timed out");
-	} else {
-		REQUIRE(edu_from_ram(E0, iova, 0, 64), "DMA timed out");
-	}
 	int n = faults_find(&lo, &hi);
-	REQUIRE(n == 1, "%d fault records, expected 1 (FSTS 0x%x)", n, r32(FSTS_REG));
+	REQUIRE(n == 1, "%d fault records, expected 1 (FSTS 0x%x; first: reason 0x%x FI 0x%lx)", n,
+		r32(FSTS_REG), (unsigned)FRCD_FR(hi), lo);
 	REQUIRE(FRCD_FR(hi) == fr, "fault reason 0x%x, expected 0x%x", (unsigned)FRCD_FR(hi), fr);
-	REQUIRE(FRCD_SID(hi) == edu_sid(E0), "SID 0x%x, expected 0x%x", (unsigned)FRCD_SID(hi), edu_sid(E0));
+	REQUIRE(FRCD_SID(hi) == sid, "SID 0x%x, expected 0x%x", (unsigned)FRCD_SID(hi), sid);
 	REQUIRE(!!(hi & FRCD_T) == !write, "T=%u for a %s", !!(hi & FRCD_T), write ? "write" : "read");
 	REQUIRE((lo & ~0xfffUL) == (iova & ~0xfffUL), "FI 0x%lx, expected 0x%lx", lo & ~0xfffUL,
 		iova & ~0xfffUL);
@@ -485,6 +485,17 @@ static int expect_fault(u64 iova, bool write, unsigned fr)
 	REQUIRE(!(r32(FSTS_REG) & FSTS_PPF), "PPF still set after the record was cleared");
 	REQUIRE(sentinels_ok(), "faulting DMA reached identity-mapped memory");
 	return PASS_;
+}
+
+/* Runs one edu DMA expected to fault with `fr` and checks the single fault record. */
+static int expect_fault(u64 iova, bool write, unsigned fr)
+{
+	if (write) {
+		REQUIRE(edu_to_ram(E0, 0, iova, 64), "DMA timed out");
+	} else {
+		REQUIRE(edu_from_ram(E0, iova, 0, 64), "DMA timed out");
+	}
+	return one_fault(edu_sid(E0), iova, write, fr);
 }
 
 static int fault_setup(void)
@@ -813,6 +824,181 @@ static int t_irange(bool mapped)
 	return PASS_;
 }
 
+/* ---- 9. A converted real device: IDE bus-master DMA (3.6, 9.8, 7.2) ----
+ * The PCI IDE function's bus master fetches its PRD table and moves sector data through the unit
+ * with the function's own requester ID. Its disk is reached independently by PIO (no DMA), so both
+ * directions are checked at the host-physical pages: READ DMA (the device writes memory) of
+ * sectors written by PIO, WRITE DMA (the device reads memory) of a pattern read back by PIO. */
+#define IDE_LBA 16
+#define IDE_MAX 8               /* sectors per transfer */
+static bool ide_present;
+static u8 sect[IDE_MAX * 512] __attribute__((aligned(16)));
+
+static int ide_gate(void)
+{
+	if (ide_present)
+		return PASS_;
+	if (arg_num("ide", 0))
+		FAILF("no PCI IDE controller with an ATA disk offering DMA, but the platform was configured with one");
+	SKIPF("no PCI IDE controller with an ATA disk (ide=0)");
+}
+
+/* The PRD table (SFF-8038i 1.2: physical base address, byte count 15:1, EOT bit 31) with one
+ * entry, at IOVA_PRD whose host page is `prd_hpa`. */
+static void ide_prd(u64 prd_hpa, u64 iova, u32 len)
+{
+	volatile u32 *prd = (volatile u32 *)prd_hpa;
+	prd[0] = (u32)iova;
+	prd[1] = BIT(31) | len;
+	barrier();
+}
+
+/* Bytes [0, len) of the transfer live at hpa (the first `first` bytes) and hpa2 (the rest). */
+static u8 *ide_byte(u64 hpa, u64 hpa2, u64 first, u64 i)
+{
+	return i < first ? (u8 *)hpa + i : (u8 *)hpa2 + (i - first);
+}
+
+/* Both directions through one mapping of `size` at iova -> hpa (hpa2: the next IOVA page maps
+ * there instead, for a transfer across the page boundary). */
+static int ide_xlate(int levels, u64 iova, u64 hpa, u64 size, u32 len, u64 hpa2)
+{
+	int r = ide_gate();
+	if (r != PASS_)
+		return r;
+	if (levels == 4 && !(CAP_SAGAW(U.cap) & 4))
+		SKIPF("SAGAW 0x%x: no 4-level tables", (unsigned)CAP_SAGAW(U.cap));
+	if (size == 2 * MiB && !(CAP_SLLPS(U.cap) & 1))
+		SKIPF("SLLPS: no 2 MiB pages");
+	if (size == 1 * GiB && !(CAP_SLLPS(U.cap) & 2))
+		SKIPF("SLLPS: no 1 GiB pages");
+	if (size == 1 * GiB && mem_top() < 1 * GiB + 256 * MiB)
+		SKIPF("needs 1.25 GiB of RAM below 4 GiB (have %lu MiB)", mem_top() / MiB);
+	unsigned n = len / 512;
+	REQUIRE(len % 512 == 0 && n <= IDE_MAX, "bad test transfer length 0x%x", len);
+	if (!xlate_setup(levels))
+		FAILF("TE not enabled");
+	attach(&D, IDE.bus, IDE.devfn);
+	dom_map(&D, iova & ~(size - 1), hpa & ~(size - 1), size, SL_RW);
+	u64 first = len;
+	if (hpa2) {
+		dom_map(&D, (iova & ~(PAGE - 1)) + PAGE, hpa2, PAGE, SL_RW);
+		first = PAGE - (iova & (PAGE - 1));
+	}
+	u64 prd_hpa = size == 1 * GiB ? 1 * GiB + IOVA_PRD : HPA_PRD;
+	if (size != 1 * GiB)
+		dom_map(&D, IOVA_PRD, HPA_PRD, PAGE, SL_R);      /* the device only reads its PRDs */
+	ide_prd(prd_hpa, iova, len);
+	/* the host pages around the transfer: zero, so a misplaced byte shows */
+	u64 pg = hpa & ~(PAGE - 1), pg_end = hpa2 ? pg + PAGE : (hpa + len + PAGE - 1) & ~(PAGE - 1);
+	memset((void *)pg, 0, pg_end - pg);
+	if (hpa2)
+		memset((void *)hpa2, 0, PAGE);
+
+	/* device writes memory: READ DMA of sectors the program wrote by PIO */
+	fill((u64)sect, len, 0x63);
+	REQUIRE(ide_pio_write(IDE_LBA, n, sect), "PIO write of the disk failed");
+	int st = ide_dma(IDE_LBA, n, (u32)IOVA_PRD, true);
+	REQUIRE(st >= 0, "READ DMA did not end");
+	REQUIRE(!(st & BMIDE_ERROR) && (st & BMIDE_IRQ), "READ DMA ended with bus-master status 0x%x", st);
+	for (u64 i = 0; i < len; i++) {
+		u8 got = *ide_byte(hpa, hpa2, first, i);
+		REQUIRE(got == pat(0x63, i), "byte %u at host page 0x%lx is 0x%x, want 0x%x", (unsigned)i,
+			(u64)ide_byte(hpa, hpa2, first, i) & ~(PAGE - 1), got, pat(0x63, i));
+	}
+	REQUIRE(all(pg, hpa - pg, 0) && all(hpa + first, (hpa2 ? pg + PAGE : pg_end) - (hpa + first), 0) &&
+		(!hpa2 || all(hpa2 + (len - first), PAGE - (len - first), 0)),
+		"READ DMA wrote outside the transfer's bytes");
+
+	/* device reads memory: WRITE DMA of a new pattern, read back by PIO */
+	for (u64 i = 0; i < len; i++)
+		*ide_byte(hpa, hpa2, first, i) = pat(0x74, i);
+	memset(sect, 0, len);
+	REQUIRE(ide_pio_write(IDE_LBA, n, sect), "PIO write of the disk failed");
+	st = ide_dma(IDE_LBA, n, (u32)IOVA_PRD, false);
+	REQUIRE(st >= 0, "WRITE DMA did not end");
+	REQUIRE(!(st & BMIDE_ERROR) && (st & BMIDE_IRQ), "WRITE DMA ended with bus-master status 0x%x", st);
+	REQUIRE(ide_pio_read(IDE_LBA, n, sect), "PIO read of the disk failed");
+	REQUIRE(has((u64)sect, len, 0x74), "the disk did not receive the bytes at the host pages");
+
+	REQUIRE(sentinels_ok(), "an untranslated access touched identity-mapped memory");
+	u64 f_lo, f_hi;
+	REQUIRE(faults_find(&f_lo, &f_hi) == 0, "unexpected fault, reason 0x%x FI 0x%lx SID 0x%x",
+		(unsigned)FRCD_FR(f_hi), f_lo, (unsigned)FRCD_SID(f_hi));
+	return PASS_;
+}
+
+/* 7.1.3 reasons 5 and 6: sector data to/from an IOVA with no mapping (the PRD table is mapped),
+ * or the PRD table itself unmapped, is blocked and recorded once with the IDE function's
+ * source-id; nothing reaches the identity page. The one-sector transfer runs here; its
+ * bus-master status is returned in *st, the faulting IOVA in *fi. */
+enum ide_bad { BAD_DATA_WRITE, BAD_DATA_READ, BAD_PRD };
+static int ide_bad_dma(enum ide_bad bad, int *st, u64 *fi)
+{
+	int r = ide_gate();
+	if (r != PASS_)
+		return r;
+	if (!xlate_setup(3))
+		FAILF("TE not enabled");
+	attach(&D, IDE.bus, IDE.devfn);
+	dom_map(&D, IOVA_A, HPA_A, PAGE, SL_RW);
+	u64 prd_iova = IOVA_PRD, data_iova = IOVA_B + 0x200;
+	if (bad == BAD_PRD) {
+		prd_iova = IOVA_B + 0x100;      /* no mapping; its identity page holds the sentinel */
+		data_iova = IOVA_A + 0x200;
+	} else {
+		dom_map(&D, IOVA_PRD, HPA_PRD, PAGE, SL_R);
+		ide_prd(HPA_PRD, data_iova, 512);
+	}
+	fill(HPA_A, PAGE, 0x96);
+	fill((u64)sect, 512, 0x85);
+	REQUIRE(ide_pio_write(IDE_LBA, 1, sect), "PIO write of the disk failed");
+	*fi = bad == BAD_PRD ? prd_iova : data_iova;
+	*st = ide_dma(IDE_LBA, 1, (u32)prd_iova, bad == BAD_DATA_WRITE);
+	REQUIRE(bad != BAD_PRD || has(HPA_A, PAGE, 0x96), "data moved through a PRD that was never fetched");
+	return PASS_;
+}
+
+static int ide_fault(enum ide_bad bad)
+{
+	int st;
+	u64 fi;
+	int r = ide_bad_dma(bad, &st, &fi);
+	if (r != PASS_)
+		return r;
+	bool write = bad == BAD_DATA_WRITE;
+	REQUIRE(st >= 0, "%s DMA did not end", write ? "READ" : "WRITE");
+	return one_fault(ide_sid(), fi, write, write ? FR_WRITE : FR_READ);
+}
+
+/* What the function sees. A blocked read is completed with an error (7.1: the remapping hardware
+ * treats a faulting untranslated request as an Unsupported Request), which a bus master takes
+ * as a master abort (PIIX BMISX bit 1 "IDE DMA Error"): the transfer stops, nothing reaches the
+ * disk, and the driver resets the drive. A blocked write is posted: the transfer completes. */
+static int ide_abort(enum ide_bad bad)
+{
+	int st;
+	u64 fi;
+	int r = ide_bad_dma(bad, &st, &fi);
+	faults_clear();
+	if (r != PASS_)
+		return r;
+	bool write = bad == BAD_DATA_WRITE;
+	REQUIRE(st >= 0, "the transfer neither ended nor stopped (bus-master status 0x%x)", inb(IDE.bm + 2));
+	if (write) {
+		REQUIRE(!(st & BMIDE_ERROR) && (st & BMIDE_IRQ) && !(st & BMIDE_ACTIVE),
+			"bus-master status 0x%x after a blocked (posted) write, expected 0x4", st);
+	} else if (!(st & BMIDE_ERROR) || (st & BMIDE_ACTIVE)) {
+		if (qemu)
+			SKIPF("QEMU's PIIX IDE does not report a blocked bus-master read to the function "
+			      "(bus-master status 0x%x, no Error)", st);
+		FAILF("bus-master status 0x%x after a blocked read: Error clear or Active still set", st);
+	}
+	REQUIRE(ide_pio_read(IDE_LBA, 1, sect), "PIO read of the disk after the transfer failed (drive not recovered)");
+	REQUIRE(write || has((u64)sect, 512, 0x85), "the disk sector was overwritten by a transfer whose read was blocked");
+	return PASS_;
+}
+
 int main(void)
 {
 	rt_init();
@@ -919,6 +1105,28 @@ int main(void)
 	}
 	report("irange/mapped-iova", t_irange(true));
 	report("irange/unmapped-iova", t_irange(false));
+	ide_present = ide_find();
+	if (ide_present)
+		printf("vtd-model: IDE %02x:%02x.%x (source-id 0x%x), ATA disk on channel %u device %u\n", IDE.bus,
+		       IDE.devfn >> 3, IDE.devfn & 7, ide_sid(), IDE.channel, IDE.dev);
+	else
+		printf("vtd-model: no PCI IDE controller with an ATA disk\n");
+	report("ide/4k-3level", ide_xlate(3, IOVA_A + 0x200, HPA_A + 0x200, PAGE, 0x800, 0));
+	report("ide/4k-4level", ide_xlate(4, IOVA_A + 0x200, HPA_A + 0x200, PAGE, 0x800, 0));
+	for (int l = 3; l <= 4; l++) {
+		char n[32];
+		snprintf(n, sizeof n, "ide/2m-%dlevel", l);
+		report(n, ide_xlate(l, IOVA_2M + 0x123e00, HPA_2M + 0x123e00, 2 * MiB, 0x400, 0));
+		snprintf(n, sizeof n, "ide/1g-%dlevel", l);
+		report(n, ide_xlate(l, IOVA_1G + 0x3f00, 1 * GiB + IOVA_1G + 0x3f00, 1 * GiB, 0x400, 0));
+	}
+	report("ide/cross-page", ide_xlate(3, IOVA_X + 0xf00, HPA_A + 0xf00, PAGE, 0x400, HPA_C));
+	report("ide/fault-5-write-unmapped", ide_fault(BAD_DATA_WRITE));
+	report("ide/fault-6-read-unmapped", ide_fault(BAD_DATA_READ));
+	report("ide/fault-6-prd-unmapped", ide_fault(BAD_PRD));
+	report("ide/posted-write-blocked", ide_abort(BAD_DATA_WRITE));
+	report("ide/read-abort-data", ide_abort(BAD_DATA_READ));
+	report("ide/read-abort-prd", ide_abort(BAD_PRD));
 	unit_reset();
 	ir_tests();
 	cpu_tests();
