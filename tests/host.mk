@@ -23,7 +23,9 @@ HOST_CC ?= gcc
 HOST_FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 8
 HOST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
-# Fuzzers run at once (each for FUZZ_SECONDS of wall time: give each a core).
+# Fuzzers run at once. -max_total_time is wall time, so each needs a core of its
+# own to fuzz as much as a serial run: on a machine busy with other work,
+# HOST_FUZZ_JOBS=1 keeps every fuzzer's executions at the serial level.
 HOST_FUZZ_JOBS ?= $(HOST_JOBS)
 
 # Everything the host builds of the hypervisor: parsers with no hardware access.
