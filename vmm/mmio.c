@@ -8,51 +8,12 @@
 #include "arch/x86/lapic.h"
 #include "lib/log.h"
 
-#define MMIO_MAX 32
 #define EPT_QUAL_READ BIT(0)      /* 28.2.1 table 28-7: data read */
 #define EPT_QUAL_WRITE BIT(1)     /* data write */
 #define EPT_QUAL_FETCH BIT(2)     /* instruction fetch */
 #define APIC_QUAL_TYPE(q) (((q) >> 12) & 0xf) /* table 28-6: 0 linear read, 1 linear write */
 #define CS_AR_L BIT(13)           /* 64-bit code segment */
 #define CS_AR_DB BIT(14)          /* default operand size 32 */
-
-struct mmio_range {
-	struct domain *dom;       /* NULL: every domain */
-	const char *name;
-	u64 base, size;
-	mmio_fn fn;
-	void *ctx;
-};
-
-static struct mmio_range ranges[MMIO_MAX];
-static u32 nr_ranges;
-
-status_t mmio_register(struct domain *d, const char *name, u64 base, u64 size, mmio_fn fn, void *ctx)
-{
-	if (!size || base + size < base)
-		return E_INVAL;
-	for (u32 i = 0; i < nr_ranges; i++) {
-		const struct mmio_range *r = &ranges[i];
-		if ((!r->dom || !d || r->dom == d) && base < r->base + r->size && r->base < base + size)
-			return E_BUSY;
-	}
-	if (nr_ranges == MMIO_MAX) {
-		LOG("mmio", "no room for %s at 0x%lx: raise MMIO_MAX (%u)", name, base, MMIO_MAX);
-		return E_NOSPC;
-	}
-	ranges[nr_ranges] = (struct mmio_range){ d, name, base, size, fn, ctx };
-	__atomic_store_n(&nr_ranges, nr_ranges + 1, __ATOMIC_RELEASE);
-	return OK;
-}
-
-static const struct mmio_range *find(struct domain *d, u64 gpa)
-{
-	u32 n = __atomic_load_n(&nr_ranges, __ATOMIC_ACQUIRE);
-	for (u32 i = 0; i < n; i++)
-		if ((!ranges[i].dom || ranges[i].dom == d) && gpa - ranges[i].base < ranges[i].size)
-			return &ranges[i];
-	return NULL;
-}
 
 static enum emul_mode guest_mode(void)
 {
@@ -91,7 +52,7 @@ static bool emulate_at(struct vcpu *v, const struct mmio_range *r, u64 gpa, cons
 bool exit_ept_violation(struct vcpu *v)
 {
 	u64 q = vmread(EXIT_QUALIFICATION), gpa = vmread(GUEST_PHYSICAL_ADDRESS);
-	const struct mmio_range *r = find(v->dom, gpa);
+	const struct mmio_range *r = mmio_find(v->dom, gpa);
 	const char *why = NULL;
 	if (r && !(q & EPT_QUAL_FETCH) && emulate_at(v, r, gpa, &why))
 		return true;
@@ -116,7 +77,7 @@ bool exit_apic_access(struct vcpu *v)
 {
 	u64 q = vmread(EXIT_QUALIFICATION);
 	u32 off = q & 0xfff, type = APIC_QUAL_TYPE(q);
-	const struct mmio_range *r = find(v->dom, GUEST_APIC_GPA + off);
+	const struct mmio_range *r = mmio_find(v->dom, GUEST_APIC_GPA + off);
 	const char *why = "not a linear access";
 	if (type <= 1 && r && emulate_at(v, r, GUEST_APIC_GPA + off, &why))
 		return true;

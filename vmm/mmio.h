@@ -20,6 +20,33 @@ typedef bool (*mmio_fn)(struct vcpu *v, u64 gpa, u32 size, bool write, u64 *val,
 status_t mmio_register(struct domain *d, const char *name, u64 base, u64 size, mmio_fn fn, void *ctx)
 	__attribute__((warn_unused_result));
 
+/*
+ * A movable range (mmio_range.c): claimed once for domain d with its size,
+ * parked (matching nothing) until mmio_move places it. mmio_move runs while
+ * the domain's vCPUs run (a guest placing a BAR): the base changes with one
+ * atomic store, so a concurrent lookup sees the old or the new placement,
+ * never a mix; the model checks gpa against its own state under its lock.
+ * Claim and release at build or stop only (while no vCPU of d runs).
+ */
+#define MMIO_PARKED (~0ULL)
+status_t mmio_claim(struct domain *d, const char *name, u64 size, mmio_fn fn, void *ctx, u32 *handle)
+	__attribute__((warn_unused_result));
+/* Places the range at base (MMIO_PARKED: nowhere); E_BUSY on overlap, E_INVAL for a bad handle/base. */
+status_t mmio_move(u32 handle, u64 base) __attribute__((warn_unused_result));
+/* Parks the range and frees its slot. */
+void mmio_release(u32 handle);
+
+/* The dispatcher's lookup: the range of domain d (or of every domain) holding gpa. */
+struct mmio_range {
+	struct domain *dom;       /* NULL: every domain */
+	const char *name;
+	volatile u64 base;        /* MMIO_PARKED: matches nothing */
+	u64 size;                 /* 0: free slot */
+	mmio_fn fn;
+	void *ctx;
+};
+const struct mmio_range *mmio_find(struct domain *d, u64 gpa);
+
 /* The xAPIC window model behind the APIC-access page (reads the timer's current count). */
 status_t mmio_register_apic(void) __attribute__((warn_unused_result));
 

@@ -85,25 +85,19 @@ static const char *hv_use(const struct vpci_fn *f, u16 console_port)
 /*
  * Without interrupt remapping a device that can send MSIs could write any
  * vector to any CPU (DESIGN.md; VT-d 5.1): such a device needs an IRTE on its
- * unit. MSI gets its entry and host vector here; MSI-X (not virtualized yet,
- * its enable is refused) only proves that remapping covers the device.
+ * unit. MSI gets its entry and host vector here, MSI-X one per offered entry.
  */
 static status_t msi_capable_ok(struct domain *d, struct vpci_fn *f, const struct pci_dev *p, char *err,
 			       size_t errlen)
 {
-	if (p->cap_msi)
-		return vpci_msi_init(d, f, err, errlen);
-	if (!p->cap_msix)
-		return OK;
-	struct iommu_irq probe;
-	status_t st = iommu_irq_alloc(f->seg, (u16)(f->bus << 8 | f->devfn), &probe);
-	if (st == E_NOTSUP)
-		return snprintf(err, errlen, "it can send MSI-X messages and interrupt remapping does "
-				"not cover it (a unit without IR, or booted without vtd=ir): it could "
-				"forge any interrupt"), st;
-	if (st)
-		return snprintf(err, errlen, "no interrupt-remapping entry is left"), st;
-	return iommu_irq_free(&probe);
+	status_t st = p->cap_msi ? vpci_msi_init(d, f, err, errlen) : OK;
+	return st ? st : vpci_msix_init(d, f, err, errlen);
+}
+
+static void msi_release(struct vpci_fn *f)
+{
+	vpci_msi_release(f);
+	vpci_msix_release(f);
 }
 
 static status_t add_device(struct pt_domain *pt, struct vpci_bus *bus, const struct cfg_device *c,
@@ -138,12 +132,12 @@ static status_t add_device(struct pt_domain *pt, struct vpci_bus *bus, const str
 	if ((st = vpci_fn_init(f, e2, sizeof e2)))
 		return snprintf(err, errlen, "device %s: %s", bdf, e2), st;
 	if ((st = msi_capable_ok(d, f, p, e2, sizeof e2))) {
-		vpci_msi_release(f);
+		msi_release(f);
 		return snprintf(err, errlen, "device %s: %s", bdf, e2), st;
 	}
 	st = iommu_attach(pt->io, c->seg, c->bus, devfn);
 	if (st)
-		vpci_msi_release(f);
+		msi_release(f);
 	if (st == E_BUSY)
 		return snprintf(err, errlen, "device %s is in another VT-d domain (the hypervisor's or "
 				"another domain's)", bdf), st;
@@ -160,6 +154,7 @@ static status_t add_device(struct pt_domain *pt, struct vpci_bus *bus, const str
 	    "-> host 0x%lx, quiesced (command 0x%04x)", d->name, bdf, p->vendor, p->device, f->gdev,
 	    d->name, s.did, d->mem_size - 1, d->mem_hpa, vpci_host_read(f, PCI_COMMAND) & 0xffff);
 	vpci_msi_report(d, f);
+	vpci_msix_report(d, f);
 	return OK;
 }
 
@@ -171,7 +166,7 @@ static void teardown(struct pt_domain *pt)
 		s32 k = pci_find(f->seg, f->bus, f->devfn);
 		if (k >= 0)
 			quiesce(f, pci_get((u32)k));
-		vpci_msi_release(f);
+		msi_release(f);
 		if (iommu_detach(pt->io, f->seg, f->bus, f->devfn))
 			LOG("passthrough", "%s: detaching guest 00:%02x.0 failed", pt->d->name, f->gdev);
 	}
@@ -330,6 +325,11 @@ void passthrough_stop(struct domain *d)
 			LOG("passthrough", "%s: guest 00:%02x.0: MSI: %lu delivered, %lu dropped (no route), "
 			    "%lu routes programmed, %lu programmings refused", d->name, f->gdev,
 			    f->msi.delivered, f->msi.dropped, f->msi.routes, f->msi.refused);
+		if (f->msix.d)
+			LOG("passthrough", "%s: guest 00:%02x.0: MSI-X: %lu delivered, %lu dropped (no route), "
+			    "%lu routes programmed, %lu entries refused, %lu table/PBA writes ignored", d->name,
+			    f->gdev, f->msix.delivered, f->msix.dropped, f->msix.routes, f->msix.refused,
+			    f->msix.ignored);
 		if (exits_test_aids)
 			dma_after_stop(pt, f);
 	}

@@ -44,6 +44,16 @@ struct vpci_bus *vpci_bus_get(struct domain *d, bool create)
 }
 
 /* Unlocked host access; callers hold the lock or run before any guest. */
+void vpci_lock(void)
+{
+	spin_lock(&lock);
+}
+
+void vpci_unlock(void)
+{
+	spin_unlock(&lock);
+}
+
 static u32 host_rd(const struct vpci_fn *f, u16 off)
 {
 	return pci_read32(f->seg, f->bus, f->devfn >> 3, f->devfn & 7, off);
@@ -151,6 +161,8 @@ static void filter_caps(struct vpci_fn *f)
 		if ((id == PCI_CAP_ID_PM || id == PCI_CAP_ID_MSI || id == PCI_CAP_ID_EXP ||
 		     id == PCI_CAP_ID_MSIX) && f->nr_caps < ARRAY_SIZE(f->caps))
 			f->caps[f->nr_caps++] = at;
+		if (id == PCI_CAP_ID_MSIX && !f->msix.at)
+			f->msix.at = at;
 		if (id == PCI_CAP_ID_MSI && !f->msi.at) {  /* PCI 3.0 6.8.1.3: bit 7 64-bit, bit 8 PVM */
 			f->msi.at = at;
 			f->msi.is64 = (h >> 16) & BIT(7);
@@ -220,6 +232,8 @@ static u32 fn_read(const struct vpci_fn *f, u16 off)
 		v = host_rd(f, off);
 		if (off == f->caps[k])             /* Next Capability Pointer, bits 15:8 */
 			v = (v & ~0xff00u) | (u32)(k + 1 < f->nr_caps ? f->caps[k + 1] : 0) << 8;
+		if (f->caps[k] == f->msix.at && f->msix.nr)
+			return vpci_msix_cfg_read(f, off, v);
 		return f->caps[k] == f->msi.at ? vpci_msi_read(f, off, v) : v;
 	}
 	return 0;                                  /* expansion ROM, the rest, extended space: hidden */
@@ -279,14 +293,14 @@ static void io_bitmap_set(struct domain *d, u64 port, u64 n, bool open)
 			d->io_bitmap[p / 8] |= (u8)(1u << (p % 8));
 }
 
-static void bar_unplace(struct domain *d, struct vpci_bar *b)
+static void bar_unplace(struct domain *d, struct vpci_fn *f, struct vpci_bar *b)
 {
 	if (!b->guest)
 		return;
 	if (b->io)
 		io_bitmap_set(d, b->guest, b->size, false);
-	else if (ept_unmap(d, b->guest, b->size))
-		LOG("vpci", "%s: unmapping a BAR at 0x%lx failed", d->name, b->guest);
+	else
+		vpci_bar_unmap(d, f, (u32)(b - f->bar));
 	b->guest = 0;
 }
 
@@ -300,7 +314,7 @@ static void bar_place(struct vpci_bus *bus, struct vpci_fn *f, u32 i, u64 a)
 	if (a == b->guest)
 		return;
 	if (!a) {
-		bar_unplace(d, b);
+		bar_unplace(d, f, b);
 		return;
 	}
 	if (b->io) /* the I/O bitmap passes ports through, it cannot renumber them */
@@ -314,10 +328,10 @@ static void bar_place(struct vpci_bus *bus, struct vpci_fn *f, u32 i, u64 a)
 		    f->gdev, i, a, why, f->bar_refused);
 		return;
 	}
-	bar_unplace(d, b);
+	bar_unplace(d, f, b);
 	if (b->io)
 		io_bitmap_set(d, a, b->size, true);
-	else if (ept_map(d, a, b->host, b->size, EPT_R | EPT_W | EPT_MT_UC)) {
+	else if (vpci_bar_map(d, f, i, a)) {   /* the MSI-X table/PBA pages trapped, the rest direct */
 		f->bar_refused++;
 		LOG("vpci", "%s: guest 00:%02x.0 BAR%u at 0x%lx refused: EPT mapping failed", d->name,
 		    f->gdev, i, a);
@@ -389,10 +403,12 @@ static void fn_write(struct vpci_bus *bus, struct vpci_fn *f, u16 off, u32 v, u3
 		return bar_write(bus, f, (off - 0x10) / 4, (bar_read(f, (off - 0x10) / 4) & ~m) | (v & m));
 	if (cap_of(f, off, &k) && f->caps[k] == f->msi.at)
 		return vpci_msi_write(bus, f, off, v, m);
+	if (cap_of(f, off, &k) && f->caps[k] == f->msix.at && f->msix.nr)
+		return vpci_msix_cfg_write(bus, f, off, v, m);
 	if (cap_of(f, off, &k) && off == f->caps[k] && (u8)host_rd(f, off) == PCI_CAP_ID_MSIX &&
 	    (m & v & (u32)MSIX_CTL_ENABLE << 16)) {
 		f->msi_refused++;
-		LOG("vpci", "%s: guest 00:%02x.0 MSI-X enable refused: MSI-X is not virtualized yet "
+		LOG("vpci", "%s: guest 00:%02x.0 MSI-X enable refused: its MSI-X is not set up "
 		    "(%lu refused)", bus->d->name, f->gdev, f->msi_refused);
 		return;
 	}

@@ -40,6 +40,46 @@ struct vpci_msi {
 	u64 routes;               /* routes programmed (IRTE written) */
 };
 
+#define VPCI_MSIX_MAX 16              /* MSI-X vectors offered per function (each takes an IRTE and a host vector) */
+
+/* One MSI-X table entry as the guest sees it and the remapped route behind it (PCI 3.0 6.8.2.6-9). */
+struct vpci_msix_vec {
+	u32 addr_lo, addr_hi, data;  /* Message Address, Upper Address, Data as the guest wrote them */
+	u32 ctl;                     /* Vector Control: bit 0 Mask (set at reset) */
+	struct iommu_irq irte;       /* this vector's own entry; the device's entry holds its message */
+	bool have_irte;
+	u8 host_vector;              /* the IRTE's vector: its handler marks gvec pending */
+	u32 host_apic;
+	volatile u32 targets;        /* vCPUs the handler marks gvec pending in (0: no route) */
+	volatile u8 gvec;
+	struct vpci_msix *x;
+};
+
+/* The guest's view of a function's MSI-X capability, table and PBA. */
+struct vpci_msix {
+	u8 at;                       /* capability offset, 0 = none */
+	u16 nr_dev;                  /* the device's Table Size (entries) */
+	u16 nr;                      /* entries offered to the guest, min(nr_dev, VPCI_MSIX_MAX); 0: not set up */
+	u8 tbir, pbir;               /* Table BIR, PBA BIR */
+	u32 toff, poff;              /* Table Offset, PBA Offset inside those BARs */
+	bool enabled, fmask;         /* Message Control MSI-X Enable, Function Mask as the guest wrote them */
+	u32 nwin;
+	struct {                     /* trapped pages (EPT dispatcher); the rest of the BAR maps directly */
+		u8 bar;
+		u64 off, len;        /* page-aligned, inside the BAR */
+		u32 handle;          /* mmio_claim handle */
+		bool claimed;
+	} win[2];
+	struct domain *d;
+	struct vpci_fn *f;
+	struct vpci_msix_vec vec[VPCI_MSIX_MAX];
+	u64 delivered;               /* interrupts marked pending in a vCPU's virtual APIC */
+	u64 dropped;                 /* arrived with no route */
+	u64 refused;                 /* entries refused: foreign APIC, illegal vector, ... (left masked) */
+	u64 routes;                  /* routes programmed (IRTE written) */
+	u64 ignored;                 /* table/PBA writes outside the writable set */
+};
+
 struct vpci_fn {
 	u16 seg;
 	u8 bus, devfn;            /* host address */
@@ -50,8 +90,9 @@ struct vpci_fn {
 	u8 caps[4];               /* kept capabilities (PM, MSI, PCIe, MSI-X) in chain order */
 	struct vpci_bar bar[VPCI_NR_BARS];
 	u64 ignored;              /* writes outside the allowed set */
-	u64 msi_refused;          /* MSI-X enable attempts (MSI-X is not virtualized yet) */
+	u64 msi_refused;          /* MSI-X enable attempts while its MSI-X is not set up */
 	struct vpci_msi msi;
+	struct vpci_msix msix;
 	u64 bar_refused;          /* placements over RAM, the APIC page, ECAM or another BAR */
 };
 
@@ -91,6 +132,25 @@ status_t vpci_msi_init(struct domain *d, struct vpci_fn *f, char *err, size_t er
 void vpci_msi_report(const struct domain *d, const struct vpci_fn *f);
 /* After the device was quiesced: no route, the IRTE and the host vector freed. */
 void vpci_msi_release(struct vpci_fn *f);
+/* The configuration lock (vpci_msix.c's table traps take it like config accesses do). */
+void vpci_lock(void);
+void vpci_unlock(void);
+
+/* vpci_msix.c: the MSI-X capability (off is a dword offset inside it), with the lock held. */
+u32 vpci_msix_cfg_read(const struct vpci_fn *f, u16 off, u32 raw);
+void vpci_msix_cfg_write(struct vpci_bus *bus, struct vpci_fn *f, u16 off, u32 v, u32 m);
+/*
+ * At build: validates the table/PBA placement, one IRTE and host vector per
+ * offered vector, the trap windows claimed (parked), the device's entries all
+ * masked and each offered one loaded with its IRTE's remappable message.
+ */
+status_t vpci_msix_init(struct domain *d, struct vpci_fn *f, char *err, size_t errlen);
+void vpci_msix_report(const struct domain *d, const struct vpci_fn *f);
+/* After the device was quiesced: no route, IRTEs, host vectors and windows freed. */
+void vpci_msix_release(struct vpci_fn *f);
+/* Maps memory BAR i at guest address a (its MSI-X pages trapped instead), or unplaces it (a = 0). */
+status_t vpci_bar_map(struct domain *d, struct vpci_fn *f, u32 i, u64 a) __attribute__((warn_unused_result));
+void vpci_bar_unmap(struct domain *d, struct vpci_fn *f, u32 i);
 /* Test aid (crash=vmexit): the host bridge's dwords 0x40-0x5f give these to the guest. */
 void vpci_set_test_aids(struct domain *d, u64 own_hpa, u64 other_hpa, u64 sentinel_hpa, u64 other_irte);
 

@@ -1,5 +1,5 @@
-/* cpufix.c: tests of the CPU side of VMX interrupt virtualization that the project's Bochs fixes
- * (tests/platforms/bochs-vtd/patches 0006-0010), run in the program's minimal VMM (vmm.c) without
+/* cpufix.c: tests of the CPU side of VMX interrupt virtualization and event delivery that the
+ * project's Bochs fixes (tests/platforms/bochs-vtd/patches 0006-0010, 0012), run in the program's minimal VMM (vmm.c) without
  * any VT-d unit: each fails on stock Bochs 3.0 and passes on the patched one. The interrupts come
  * from the local APIC (self-IPIs, the timer in one-shot mode); a VMX-preemption-timer watchdog ends
  * a guest that the CPU never wakes. Intel SDM Vol. 3C (order no. 326019), section numbers of the
@@ -18,6 +18,7 @@
 /* ---- the guests ---- */
 static u64 cpu_idt[512] __attribute__((aligned(16)));
 static volatile u64 gi_count, gi_vec, gi_rflags, gi_if0, gi_exc;   /* guest interrupts seen */
+static volatile u64 gi_exc_frame;                                   /* the exception's frame address */
 static volatile u64 g_step, g_before_sti;
 static bool host_x2;              /* this CPU's APIC is in x2APIC mode */
 
@@ -31,6 +32,7 @@ void guest_irq(u64 vec, u64 *frame)
 {
 	if (vec < 32) {
 		gi_exc = vec | 0x100;
+		gi_exc_frame = (u64)frame;
 		for (;;)
 			g_vmcall(CALL_EXC);
 	}
@@ -84,6 +86,10 @@ static __attribute__((noreturn)) void guest_virq_if0(void)
 	g_done();
 }
 
+/* the guest of cpu/mtf-after-fault: its first instruction raises #UD (SDM Vol. 3A 6.15, vector 6) */
+void guest_ud2(void);
+__asm__(".text\n.globl guest_ud2\nguest_ud2:\n\tud2\n\tjmp guest_ud2\n");
+
 /* ---- the host ---- */
 #define WATCHDOG_TICKS (1UL << 23)   /* TSC cycles before the VMX-preemption timer ends the guest */
 
@@ -101,7 +107,7 @@ static void cpu_idt_init(void)
 static u32 saved_lvt, saved_icr, saved_dcr;
 static int cpu_open(struct vmm_cfg *c)
 {
-	gi_count = gi_vec = gi_rflags = gi_if0 = gi_exc = g_step = g_before_sti = 0;
+	gi_count = gi_vec = gi_rflags = gi_if0 = gi_exc = gi_exc_frame = g_step = g_before_sti = 0;
 	irq_count[V_KICK] = irq_count[V_TIMER] = irq_count[V_NOTIFY] = 0;
 	host_x2 = lapic_is_x2apic();
 	c->idt = cpu_idt;
@@ -148,6 +154,7 @@ static const char *reason_name(int r)
 	switch (r) {
 	case EXIT_EXT_INTR: return "external interrupt";
 	case EXIT_VMCALL: return "VMCALL";
+	case EXIT_MTF: return "monitor trap flag";
 	case EXIT_PREEMPT: return "VMX-preemption timer (watchdog: the guest was never woken)";
 	default: return "other";
 	}
@@ -360,6 +367,78 @@ static int t_empty_pir(void)
 	return PASS_;
 }
 
+/* 0012. SDM 25.5.2 "Monitor Trap Flag": an instruction that faults, with the exception delivered
+ * through the guest's IDT (exception bitmap clear), is followed by an MTF VM exit after the delivery,
+ * before the handler's first instruction, and an MTF exit is fault-like: the guest state it saves
+ * (27.3) is the handler's RIP with the handler's CS, RSP and RFLAGS (6.14.2, 64-bit frame: RSP
+ * aligned to 16, then SS, RSP, RFLAGS, CS, RIP). Resuming (MTF off) runs the handler once on that
+ * frame. Stock Bochs with more than one CPU delivered the exception from main.cc's trace loop without
+ * committing the new RIP, and the exit saved the faulting RIP beside the handler's stack. */
+static int t_mtf_after_fault(void)
+{
+	struct vmm_cfg c = { .entry = guest_ud2, .rflags = 0x2 };
+	int r = cpu_open(&c);                      /* SKIPs without VMX, before any VMX MSR is read */
+	if (r != PASS_)
+		return r;
+	u32 lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x480));   /* IA32_VMX_BASIC */
+	u32 cap_msr = (hi & BIT(55 - 32)) ? 0x48e : 0x482;              /* IA32_VMX_(TRUE_)PROCBASED_CTLS */
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(cap_msr));
+	if (!(hi & BIT(27))) {                     /* allowed-1 settings in bits 63:32 (SDM Appendix A.3.2) */
+		cpu_close();
+		SKIPF("no monitor trap flag (allowed-1 bit 27 of the primary processor-based controls clear)");
+	}
+	u64 proc = vmm_read(VMCS_PROC_CTLS), rsp0 = vmm_read(VMCS_G_RSP);
+	vmm_write(VMCS_PROC_CTLS, proc | BIT(27));
+	int e1 = enter(), e2 = -2;
+	u64 rip = vmm_read(VMCS_G_RIP), cs = vmm_read(VMCS_G_CS), rsp = vmm_read(VMCS_G_RSP);
+	u64 rflags = vmm_read(VMCS_G_RFLAGS);
+	if (e1 == EXIT_MTF) {
+		vmm_write(VMCS_PROC_CTLS, proc);
+		e2 = enter();
+	}
+	cpu_close();
+	u64 ud = (u64)guest_ud2, handler = (u64)guest_stubs + 16 * 6, want_rsp = (rsp0 & ~0xfUL) - 40;
+	EXPECT_EXIT(e1, EXIT_MTF);
+	REQUIRE(rip != ud, "MTF VM exit after the #UD delivery saved guest RIP 0x%lx = the faulting ud2, with the "
+		"handler's RSP 0x%lx (expected RIP 0x%lx, the handler's first instruction)", rip, rsp, handler);
+	REQUIRE(rip == handler, "MTF VM exit after the #UD delivery: guest RIP 0x%lx, expected the handler 0x%lx", rip,
+		handler);
+	REQUIRE(cs == 0x08 && rsp == want_rsp && rflags == 0x2, "MTF VM exit in the handler: CS 0x%lx RSP 0x%lx RFLAGS 0x%lx, "
+		"expected 0x8, 0x%lx (the #UD frame below 0x%lx), 0x2", cs, rsp, rflags, want_rsp, rsp0);
+	const u64 *f = (const u64 *)want_rsp;
+	/* the saved RFLAGS has RF = 1: the image of a fault-class exception (SDM Vol. 3A 17.3.1.1) */
+	REQUIRE(f[0] == ud && f[1] == 0x08 && f[2] == (0x2 | BIT(16)) && f[3] == rsp0 && f[4] == 0x10, "#UD frame RIP "
+		"0x%lx CS 0x%lx RFLAGS 0x%lx RSP 0x%lx SS 0x%lx, expected 0x%lx 0x8 0x10002 0x%lx 0x10", f[0], f[1], f[2], f[3],
+		f[4], ud, rsp0);
+	if (e2 != EXIT_VMCALL || vmm_regs[0] != CALL_EXC) {
+		char q[sizeof why];
+		snprintf(q, sizeof q, "%s", e2 < 0 ? why : reason_name(e2));
+		FAILF("after resuming: VM exit %d (%s), RAX 0x%lx; expected the #UD handler's VMCALL 0x%x", e2, q,
+		      vmm_regs[0], CALL_EXC);
+	}
+	REQUIRE(gi_exc == 0x106 && gi_exc_frame == want_rsp, "after resuming: the handler saw exception 0x%lx on the frame "
+		"at 0x%lx, expected #UD (6) once on 0x%lx", gi_exc & 0xff, gi_exc_frame, want_rsp);
+	return PASS_;
+}
+
+/* 0012 on the application processor: Bochs's multi-CPU loop must commit the RIP of the CPU that
+ * took the exception, not only the first one's. With cpus=2 the AP is started here unless the
+ * interrupt-remapping tests did (xAPIC mode only, see ap_start). */
+static int t_mtf_after_fault_ap(void)
+{
+	if (arg_num("cpus", 1) < 2)
+		SKIPF("one CPU (cpus=1): no application processor to run it on");
+	if (ap_apic_id == ~0u && lapic_is_x2apic())
+		FAILF("no application processor running, and this CPU is in x2APIC mode (ap_start needs xAPIC)");
+	if (ap_apic_id == ~0u && !ap_start())
+		FAILF("no application processor answered INIT-SIPI-SIPI");
+	int rc = FAIL_;
+	if (!ap_run(t_mtf_after_fault, &rc, 50))
+		FAILF("the test did not finish on the AP (APIC ID %u)", ap_apic_id);
+	return rc;
+}
+
 void cpu_tests(void)
 {
 	cpu_idt_init();
@@ -371,4 +450,6 @@ void cpu_tests(void)
 	report("cpu/cli-hlt-posted", t_cli_hlt_posted());
 	report("cpu/hlt-virq-wakes", t_hlt_virq());
 	report("cpu/empty-pir-notification", t_empty_pir());
+	report("cpu/mtf-after-fault", t_mtf_after_fault());
+	report("cpu/mtf-after-fault-ap", t_mtf_after_fault_ap());
 }

@@ -67,6 +67,7 @@ bool lapic_is_x2apic(void);
 extern volatile u32 ap_apic_id;
 bool ap_start(void);                /* INIT-SIPI-SIPI to all others; true when an AP runs */
 bool ap_x2apic(void);               /* the AP switches to x2APIC mode (before the BSP does) */
+bool ap_run(int (*fn)(void), int *rc, u64 max_ticks);   /* fn on the AP; false: it did not finish */
 
 /* Command line (key=value words) */
 const char *arg(const char *key);

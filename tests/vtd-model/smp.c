@@ -16,9 +16,12 @@ void idt_load(void);
 volatile u32 ap_apic_id = ~0u;          /* the AP's APIC ID once it runs */
 static volatile bool ap_want_x2apic;
 static volatile bool ap_is_x2apic;
+static int (*volatile ap_fn)(void);     /* ap_run: the function the AP is asked to run */
+static volatile int ap_fn_rc;
+static volatile bool ap_fn_done;
 
 /* The AP: the BSP's IDT, its APIC enabled (flat logical ID 2 in xAPIC mode), then halts with
- * interrupts on; on request it switches its APIC to x2APIC mode like the BSP. */
+ * interrupts on; on request it switches its APIC to x2APIC mode like the BSP, or runs a function. */
 __attribute__((noreturn)) void ap_main(void)
 {
 	idt_load();
@@ -34,6 +37,11 @@ __attribute__((noreturn)) void ap_main(void)
 			lo |= (u32)(BIT(10) | BIT(11));
 			__asm__ volatile("wrmsr" ::"c"(0x1b), "a"(lo), "d"(hi));
 			ap_is_x2apic = true;
+		}
+		if (ap_fn && !ap_fn_done) {
+			ap_fn_rc = ap_fn();
+			barrier();
+			ap_fn_done = true;
 		}
 	}
 }
@@ -71,4 +79,24 @@ bool ap_x2apic(void)
 	barrier();
 	icr(ap_apic_id, 0x4f);
 	return wait_for(ap_x2, NULL, 5);
+}
+
+/* Runs fn on the AP (a fixed IPI, vector 0x4f, wakes it to look) while this CPU waits; false when it
+ * does not finish within `max_ticks`. In x2APIC mode the ICR is one 64-bit MSR (SDM Vol. 3A 10.12.9). */
+static bool ap_fn_finished(void *ctx) { (void)ctx; return ap_fn_done; }
+bool ap_run(int (*fn)(void), int *rc, u64 max_ticks)
+{
+	ap_fn_done = false;
+	ap_fn = fn;
+	barrier();
+	if (lapic_is_x2apic())
+		__asm__ volatile("wrmsr" ::"c"(0x830), "a"(0x4fu), "d"(ap_apic_id) : "memory");
+	else
+		icr(ap_apic_id, 0x4f);
+	bool done = wait_for(ap_fn_finished, NULL, max_ticks);
+	if (done) {
+		*rc = ap_fn_rc;
+		ap_fn = NULL;
+	}
+	return done;
 }

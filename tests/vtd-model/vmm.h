@@ -11,10 +11,11 @@ enum { VMM_PASS, VMM_FAIL, VMM_SKIP };
 enum {
 	VMCS_G_INTR_STATUS = 0x0810, VMCS_EXIT_REASON = 0x4402, VMCS_EXIT_INTR_INFO = 0x4404,
 	VMCS_G_ACTIVITY = 0x4826, VMCS_G_RIP = 0x681e, VMCS_G_RFLAGS = 0x6820, VMCS_VM_ERROR = 0x4400,
-	VMCS_EXIT_QUAL = 0x6400,
+	VMCS_EXIT_QUAL = 0x6400, VMCS_PROC_CTLS = 0x4002, VMCS_G_CS = 0x0802, VMCS_G_RSP = 0x681c,
 };
 #define EXIT_EXT_INTR 1
 #define EXIT_VMCALL 18
+#define EXIT_MTF 37              /* monitor trap flag */
 #define EXIT_PREEMPT 52          /* VMX-preemption timer expired */
 
 /* One guest's set-up (vmm_open). */
