@@ -89,6 +89,7 @@ test: setup all
 
 figures: setup all
 	tests/emu/figures.sh
+	tests/emu/figures-exits.sh
 	tests/emu/figures-vmx.sh
 
 clean:

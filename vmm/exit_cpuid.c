@@ -16,14 +16,6 @@
 #define CR4_PKE BIT(22)
 #define HV_LEAF 0x40000000                 /* hypervisor range: 0x40000000-0x400000ff */
 
-/* Leaves that describe hidden features: MONITOR/MWAIT (5), thermal and power (6), the PMU (0AH),
- * resource director monitoring and allocation (0FH, 10H), SGX (12H), processor trace (14H). */
-static bool hidden_leaf(u32 leaf, u32 sub)
-{
-	return leaf == 5 || leaf == 6 || leaf == 0xa || leaf == 0xf || leaf == 0x10 || leaf == 0x12 ||
-	       leaf == 0x14 || (leaf == 7 && sub > 0);
-}
-
 /* Feature flags: only the bits the table exposes. */
 static void apply_policy(u32 leaf, u32 sub, struct cpuid_regs *r)
 {
@@ -67,30 +59,73 @@ static void dynamic_bits(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r
 	}
 }
 
+/* Leaves 1, 7 and 80000001H: the feature flags. Leaf 7 has sub-leaf 0 only. */
+static __attribute__((noinline)) struct cpuid_regs feature_leaf(struct vcpu *v, u32 leaf, u32 sub,
+								 struct cpuid_regs r)
+{
+	if (leaf == 7 && sub > 0)
+		return (struct cpuid_regs){ 0, 0, 0, 0 };
+	apply_policy(leaf, sub, &r);
+	dynamic_bits(v, leaf, sub, &r);
+	return r;
+}
+
+/* Max leaf in EAX, signature "PassageHV\0\0\0" in EBX, ECX, EDX. */
+static struct cpuid_regs hypervisor_leaf(void)
+{
+	struct cpuid_regs r = { .eax = HV_LEAF };
+	memcpy(&r.ebx, "Pass", 4);
+	memcpy(&r.ecx, "ageH", 4);
+	memcpy(&r.edx, "V\0\0\0", 4);
+	return r;
+}
+
+/* The leaves below 32 that are not the host's as they are: exactly the cases of special_leaf
+ * below 32 (a case missing here would pass the host's leaf through unchanged). */
+#define SPECIAL_LOW_LEAVES (BIT(1) | BIT(5) | BIT(6) | BIT(7) | BIT(0xa) | BIT(0xb) | BIT(0xd) | \
+			    BIT(0xf) | BIT(0x10) | BIT(0x12) | BIT(0x14) | BIT(0x1f))
+
+static void set_result(struct vcpu *v, struct cpuid_regs r)
+{
+	v->regs.rax = r.eax, v->regs.rbx = r.ebx, v->regs.rcx = r.ecx, v->regs.rdx = r.edx;
+}
+
+static struct cpuid_regs special_leaf(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs r)
+{
+	switch (leaf) {
+	case 1: case 7: case 0x80000001:
+		return feature_leaf(v, leaf, sub, r);
+	/* Leaves that describe hidden features: MONITOR/MWAIT (5), thermal and power (6), the PMU
+	 * (0AH), resource director monitoring and allocation (0FH, 10H), SGX (12H), processor
+	 * trace (14H). */
+	case 5: case 6: case 0xa: case 0xf: case 0x10: case 0x12: case 0x14:
+		return (struct cpuid_regs){ 0, 0, 0, 0 };
+	case 0xb: case 0x1f:
+		r.edx = v->id;                        /* x2APIC ID */
+		return r;
+	case 0xd:
+		if (sub == 1)
+			r.eax &= ~CPUIDD1_EAX_XSAVES; /* XSAVES/XRSTORS and IA32_XSS are not offered */
+		return r;
+	case HV_LEAF:
+		return hypervisor_leaf();
+	default:                                      /* the rest of the hypervisor range */
+		return (struct cpuid_regs){ 0, 0, 0, 0 };
+	}
+}
+
+static __attribute__((noinline)) bool exit_cpuid_special(struct vcpu *v, u32 leaf, u32 sub)
+{
+	set_result(v, special_leaf(v, leaf, sub, cpuid(leaf, sub)));
+	return exit_skip_instruction();
+}
+
+/* Every other leaf is the host's as it is. */
 bool exit_cpuid(struct vcpu *v)
 {
 	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
-	struct cpuid_regs r = cpuid(leaf, sub);
-	if (hidden_leaf(leaf, sub)) {
-		r = (struct cpuid_regs){ 0, 0, 0, 0 };
-	} else if (leaf == 0xb || leaf == 0x1f) {
-		r.edx = v->id;                        /* x2APIC ID */
-	} else if (leaf == 0xd && sub == 1) {
-		r.eax &= ~CPUIDD1_EAX_XSAVES;         /* XSAVES/XRSTORS and IA32_XSS are not offered */
-	} else if (leaf == HV_LEAF) {
-		/* Max leaf in EAX, signature "PassageHV\0\0\0" in EBX, ECX, EDX. */
-		r.eax = HV_LEAF;
-		memcpy(&r.ebx, "Pass", 4);
-		memcpy(&r.ecx, "ageH", 4);
-		memcpy(&r.edx, "V\0\0\0", 4);
-	} else if (leaf > HV_LEAF && leaf < HV_LEAF + 0x100) {
-		r = (struct cpuid_regs){ 0, 0, 0, 0 };
-	}
-	if (leaf == 1 || leaf == 7 || leaf == 0x80000001) { /* the leaves with feature flags */
-		apply_policy(leaf, sub, &r);
-		dynamic_bits(v, leaf, sub, &r);
-	}
-	v->regs.rax = r.eax, v->regs.rbx = r.ebx, v->regs.rcx = r.ecx, v->regs.rdx = r.edx;
-	exit_skip_instruction();
-	return true;
+	if (leaf < 32 ? (BIT(leaf) & SPECIAL_LOW_LEAVES) : (leaf - HV_LEAF < 0x100 || leaf == 0x80000001))
+		return exit_cpuid_special(v, leaf, sub);
+	set_result(v, cpuid(leaf, sub));
+	return exit_skip_instruction();
 }

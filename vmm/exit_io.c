@@ -38,11 +38,25 @@ status_t pio_register(const char *name, u16 first, u16 count, pio_fn fn, void *c
 	return OK;
 }
 
+static bool claims(const struct pio_device *dev, u16 port)
+{
+	return (u16)(port - dev->first) < dev->count;
+}
+
+/* A guest tends to hit the same device many times in a row: the last one found is tried first.
+ * Devices register before any guest runs and never move, so a stale hint only costs the walk. */
+static const struct pio_device *last_found;
+
 static const struct pio_device *find(u16 port)
 {
+	const struct pio_device *hint = __atomic_load_n(&last_found, __ATOMIC_RELAXED);
+	if (hint && claims(hint, port))
+		return hint;
 	for (u32 i = 0; i < nr_devices; i++)
-		if ((u16)(port - devices[i].first) < devices[i].count)
+		if (claims(&devices[i], port)) {
+			__atomic_store_n(&last_found, &devices[i], __ATOMIC_RELAXED);
 			return &devices[i];
+		}
 	return NULL;
 }
 
@@ -63,6 +77,5 @@ bool exit_io(struct vcpu *v)
 		return false;
 	if (in) /* an IN to AL/AX merges, an IN to EAX zero-extends into RAX (SDM Vol. 1 3.4.1.1) */
 		v->regs.rax = emul_reg_merge(v->regs.rax, val, size, false);
-	exit_skip_instruction();
-	return true;
+	return exit_skip_instruction();
 }

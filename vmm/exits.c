@@ -16,7 +16,7 @@ bool exits_test_aids;       /* set from the command line (crash=vmexit): test-ai
  *   it, so the trap becomes a pending debug exception (BS, 25.4.2) delivered at the next entry;
  * - Vol. 3B 17.3.1.1: a completed instruction clears RFLAGS.RF.
  */
-void exit_skip_instruction(void)
+bool exit_skip_instruction(void)
 {
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(VM_EXIT_INSTRUCTION_LEN));
 	u64 irq = vmread(GUEST_INTERRUPTIBILITY_INFO);
@@ -27,6 +27,7 @@ void exit_skip_instruction(void)
 		vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, vmread(GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
 	if (fl & RFLAGS_RF)
 		vmwrite(GUEST_RFLAGS, fl & ~RFLAGS_RF);
+	return true;
 }
 
 /* VM-entry event injection (chapter 27): #GP(0) through the guest's IDT at the next entry. A #GP
@@ -88,7 +89,7 @@ static bool exit_triple_fault(struct vcpu *v)
 	return false;
 }
 
-static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
+const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EXCEPTION_NMI] = exit_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = exit_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT] = exit_triple_fault,
@@ -112,7 +113,7 @@ static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
 };
 
 /* 28.2.4: an event whose delivery the exit interrupted is delivered again at the next entry. */
-static void reinject_vectoring(void)
+void exit_reinject_vectoring(void)
 {
 	u32 info = (u32)vmread(IDT_VECTORING_INFO_FIELD);
 	if (!(info & INTR_INFO_VALID))
@@ -123,24 +124,20 @@ static void reinject_vectoring(void)
 	vmwrite(VM_ENTRY_INSTRUCTION_LEN, vmread(VM_EXIT_INSTRUCTION_LEN));
 }
 
-bool vmexit_handle(struct vcpu *v, u32 reason)
+bool exit_unexpected(struct vcpu *v, u32 reason)
 {
-	reinject_vectoring();
-	exit_handler_fn fn = reason < EXIT_REASON_MAX ? handlers[reason] : NULL;
-	if (!fn) {
-		vcpu_dump(v);
-		domain_stop(v->dom, -1, "unhandled VM exit reason %u at guest RIP 0x%lx", reason,
-			    vmread(GUEST_RIP));
-		return false;
-	}
-	if (!fn(v))
-		return false;
-	/* Epilogue: EPT changes made by another CPU take effect before this vCPU enters again. */
-	if (ept_sync(v) != OK) {
-		domain_stop(v->dom, -1, "INVEPT failed after an EPT change");
-		return false;
-	}
-	return true;
+	vcpu_dump(v);
+	domain_stop(v->dom, -1, "unhandled VM exit reason %u at guest RIP 0x%lx", reason, vmread(GUEST_RIP));
+	return false;
+}
+
+/* EPT changes made by another CPU take effect before this vCPU enters again. */
+bool exit_ept_resync(struct vcpu *v)
+{
+	if (ept_sync(v) == OK)
+		return true;
+	domain_stop(v->dom, -1, "INVEPT failed after an EPT change");
+	return false;
 }
 
 status_t exits_init(void)

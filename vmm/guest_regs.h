@@ -1,4 +1,4 @@
-/* The guest general registers vmx_entry.asm saves and loads around VM entry and exit. */
+/* The guest general registers vmx_entry.asm saves and loads around VM entry and exit, and its bookkeeping. */
 #ifndef PASSAGE_VMM_GUEST_REGS_H
 #define PASSAGE_VMM_GUEST_REGS_H
 
@@ -9,8 +9,11 @@ struct guest_regs {               /* layout shared with vmx_entry.asm (R_* offse
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
 	u64 cr2;
 	u8 launched;
+	u64 host_rsp;             /* HOST_RSP as last written to this vCPU's VMCS, 0 = not yet */
+	u64 tsc_guest;            /* TSC cycles spent in the guest (each exit's TSC - its entry's) */
+	u64 tsc_exit;             /* TSC at the last VM exit */
 };
-/* vmx_entry.asm hard-codes these offsets (R_RAX .. R_LAUNCHED); each one is checked here. */
+/* vmx_entry.asm hard-codes these offsets (R_RAX .. R_TSC_EXIT); each one is checked here. */
 #define GUEST_REGS_ASM(f, off) _Static_assert(__builtin_offsetof(struct guest_regs, f) == (off), \
 					       "vmx_entry.asm R_" #f " is " #off)
 GUEST_REGS_ASM(rax, 0);
@@ -30,6 +33,9 @@ GUEST_REGS_ASM(r14, 104);
 GUEST_REGS_ASM(r15, 112);
 GUEST_REGS_ASM(cr2, 120);
 GUEST_REGS_ASM(launched, 128);
+GUEST_REGS_ASM(host_rsp, 136);
+GUEST_REGS_ASM(tsc_guest, 144);
+GUEST_REGS_ASM(tsc_exit, 152);
 #undef GUEST_REGS_ASM
 
 #endif

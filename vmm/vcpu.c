@@ -15,8 +15,24 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/tsc.h"
 
-int vmx_enter(struct guest_regs *regs);
 extern char vmx_exit_entry[];
+
+/*
+ * Runs the guest until its next VM exit (vmx_entry.asm): 0, or 1 VMfailInvalid, 2 VMfailValid.
+ * The stub preserves no general register but RSP: naming them all clobbered lets the compiler
+ * keep only what it needs across the guest run, instead of the stub saving every callee-saved
+ * register on each round trip.
+ */
+static inline int vmx_run(struct guest_regs **regs)
+{
+	int r;
+	__asm__ volatile("call vmx_enter"
+			 : "=a"(r), "+D"(*regs)
+			 :
+			 : "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13",
+			   "r14", "r15", "memory", "cc");
+	return r;
+}
 
 static void setup_host_state(void)
 {
@@ -210,7 +226,8 @@ static void setup_controls(struct vcpu *v)
 		vmwrite(APIC_ACCESS_ADDR, apic_access_page());
 	v->proc_ctl = vmx_caps.proc;
 	v->tpr_threshold = 0;
-	v->preempt_idle = false;
+	v->preempt_ticks = ~0ULL;
+	v->preempt_quiet = false;
 }
 
 status_t vcpu_setup(struct vcpu *v)
@@ -226,6 +243,9 @@ status_t vcpu_setup(struct vcpu *v)
 		LOG("vmx", "VMCLEAR/VMPTRLD failed for %s vCPU %u", v->dom->name, v->id);
 		return st;
 	}
+	v->regs.launched = 0;   /* 25.11.3: VMCLEAR left the VMCS clear; its HOST_RSP is unwritten */
+	v->regs.host_rsp = 0;
+	v->regs.tsc_guest = 0;
 	v->apic_base = power_up_apic_base(v);
 	setup_controls(v);
 	setup_host_state();
@@ -256,7 +276,8 @@ void vcpu_reset_to_sipi(struct vcpu *v)
 {
 	v->entry_mode = GUEST_MODE_REAL16;
 	setup_guest_state(v);
-	v->regs = (struct guest_regs){ .launched = v->regs.launched };
+	v->regs = (struct guest_regs){ .launched = v->regs.launched, .host_rsp = v->regs.host_rsp,
+				       .tsc_guest = v->regs.tsc_guest, .tsc_exit = v->regs.tsc_exit };
 	/* INIT resets the local APIC too (SDM Vol. 3A 11.4.7.3): its register file is rewritten. */
 	vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
 	/* 11.12.5.1: INIT keeps the APIC's mode (disabled, xAPIC or x2APIC) and IA32_APIC_BASE. */
@@ -332,10 +353,19 @@ static const char *exit_name(u32 r)
 	}
 }
 
+/* Not counted on the exit path: the sum of the per-reason counts. */
+static u64 exits_total(const struct vcpu *v)
+{
+	u64 n = 0;
+	for (u32 r = 0; r < EXIT_REASON_MAX; r++)
+		n += v->exits[r];
+	return n;
+}
+
 void vcpu_stats(struct vcpu *v)
 {
 	LOG("stats", "%s vCPU %u on CPU %u: %lu exits, %lu Mcycles in guest", v->dom->name, v->id,
-	    v->cpu, v->exits_total, v->tsc_in_guest / 1000000);
+	    v->cpu, exits_total(v), v->regs.tsc_guest / 1000000);
 	for (u32 r = 0; r < EXIT_REASON_MAX; r++)
 		if (v->exits[r])
 			LOG("stats", "%s vCPU %u:   %-20s (%2u) %lu", v->dom->name, v->id, exit_name(r), r,
@@ -361,8 +391,8 @@ static void fill_snapshot(struct vcpu *v, struct vcpu_snapshot *s)
 	s->efer = vmread(GUEST_IA32_EFER), s->cs = vmread(GUEST_CS_SELECTOR);
 	s->activity = vmread(GUEST_ACTIVITY_STATE);
 	s->interruptibility = vmread(GUEST_INTERRUPTIBILITY_INFO);
-	s->exits_total = v->exits_total, s->halted = v->halted, s->interrupts = v->apic.interrupts;
-	s->tsc_in_guest = v->tsc_in_guest;
+	s->exits_total = exits_total(v), s->halted = v->halted, s->interrupts = v->apic.interrupts;
+	s->tsc_in_guest = v->regs.tsc_guest;
 	s->tpr = vlapic_get(&v->apic, APIC_TPR), s->ppr = vlapic_ppr(&v->apic);
 	s->irr = vlapic_highest_irr(&v->apic), s->isr = vlapic_highest_isr(&v->apic);
 	s->taken_on_cpu = this_cpu()->cpu;
@@ -375,6 +405,11 @@ void vcpu_service_requests(struct vcpu *v)
 		return;
 	fill_snapshot(v, &v->snap);
 	__atomic_store_n(&v->snap_served, asked, __ATOMIC_RELEASE);
+}
+
+static bool snapshot_asked(struct vcpu *v)
+{
+	return __atomic_load_n(&v->snap_asked, __ATOMIC_ACQUIRE) != v->snap_served;
 }
 
 /* One requester at a time: the console, on the boot CPU. */
@@ -403,8 +438,9 @@ static u64 next_console_poll;
 
 static void host_work(struct vcpu *v, u64 now)
 {
-	vcpu_service_requests(v);
-	if (serves_console() && now >= next_console_poll) {
+	if (snapshot_asked(v))
+		vcpu_service_requests(v);
+	if (now >= next_console_poll && serves_console()) {
 		next_console_poll = now + tsc_khz() * CONSOLE_POLL_MS;
 		console_poll();
 		iommu_fault_log_flush(); /* VT-d fault lines queued by the fault interrupt (review D10) */
@@ -432,6 +468,47 @@ static bool wait_for_sipi(struct vcpu *v)
 	return true;
 }
 
+/*
+ * The round trips of v on its own CPU, until its domain stops or an entry fails. Out of line
+ * from vcpu_run: nothing here lives across its setjmp, and v comes back from vmx_enter in RDI
+ * (the stub returns the regs pointer it was given), so it is not kept on the stack.
+ */
+static __attribute__((noinline)) void run_loop(struct vcpu *v)
+{
+	bool console = serves_console();
+	while (v->dom->state == DOM_RUNNING) {
+		vintr_prepare_entry(v);
+		struct guest_regs *regs = &v->regs;
+		int r = vmx_run(&regs);
+		v = (struct vcpu *)((char *)regs - __builtin_offsetof(struct vcpu, regs));
+		u64 t_exit = v->regs.tsc_exit;
+		if (r) {
+			LOG("vmx", "%s vCPU %u: VM entry failed (%s)", v->dom->name, v->id,
+			    r == 1 ? "VMfailInvalid" : "VMfailValid");
+			vcpu_dump(v);
+			domain_stop(v->dom, -1, "VM entry failed, VM-instruction error %lu",
+				    vmread(VM_INSTRUCTION_ERROR));
+			return;
+		}
+		u32 reason = (u32)vmread(VM_EXIT_REASON);
+		if (reason & EXIT_REASON_FAILED_ENTRY) {
+			LOG("vmx", "%s vCPU %u: VM entry failed with exit reason %u", v->dom->name, v->id,
+			    reason & 0xffff);
+			vcpu_dump(v);
+			domain_stop(v->dom, -1, "VM entry failed (invalid guest state, reason %u)",
+				    reason & 0xffff);
+			return;
+		}
+		reason &= 0xffff;
+		if (__builtin_expect(reason < EXIT_REASON_MAX, 1))
+			v->exits[reason]++;
+		if (snapshot_asked(v) || (console && t_exit >= next_console_poll))
+			host_work(v, t_exit);
+		if (!vmexit_handle(v, reason))
+			return;
+	}
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct domain *d = v->dom;
@@ -457,36 +534,7 @@ void vcpu_run(struct vcpu *v)
 	 * VMX-preemption timer, see vintr.c): the boot CPU serves the console, every CPU requests. */
 	v->max_run_tsc = tsc_khz() * (serves_console() ? CONSOLE_POLL_MS : REQUEST_POLL_MS);
 	__atomic_store_n(&v->on_cpu, true, __ATOMIC_RELEASE);
-	while (d->state == DOM_RUNNING) {
-		vintr_prepare_entry(v);
-		u64 t0 = rdtsc();
-		int r = vmx_enter(&v->regs);
-		v->tsc_in_guest += rdtsc() - t0;
-		if (r) {
-			LOG("vmx", "%s vCPU %u: VM entry failed (%s)", d->name, v->id,
-			    r == 1 ? "VMfailInvalid" : "VMfailValid");
-			vcpu_dump(v);
-			domain_stop(d, -1, "VM entry failed, VM-instruction error %lu",
-				    vmread(VM_INSTRUCTION_ERROR));
-			break;
-		}
-		u32 reason = (u32)vmread(VM_EXIT_REASON);
-		if (reason & EXIT_REASON_FAILED_ENTRY) {
-			LOG("vmx", "%s vCPU %u: VM entry failed with exit reason %u", d->name, v->id,
-			    reason & 0xffff);
-			vcpu_dump(v);
-			domain_stop(d, -1, "VM entry failed (invalid guest state, reason %u)",
-				    reason & 0xffff);
-			break;
-		}
-		reason &= 0xffff;
-		v->exits_total++;
-		if (reason < EXIT_REASON_MAX)
-			v->exits[reason]++;
-		host_work(v, rdtsc());
-		if (!vmexit_handle(v, reason))
-			break;
-	}
+	run_loop(v);
 out:
 	__atomic_store_n(&v->on_cpu, false, __ATOMIC_RELEASE);
 	exceptions_set_recovery(NULL);

@@ -54,9 +54,7 @@ struct vcpu {
 	u16 vpid;
 	u64 vmcs;
 	struct guest_regs regs;
-	u64 exits[EXIT_REASON_MAX];
-	u64 exits_total;
-	u64 tsc_in_guest;
+	u64 exits[EXIT_REASON_MAX];  /* per basic exit reason */
 	u64 entry_rip;            /* where the guest starts */
 	u32 entry_mode;           /* GUEST_MODE_* */
 	u64 entry_cr3;            /* GUEST_MODE_LONG64: identity page tables built by the loader */
@@ -75,7 +73,8 @@ struct vcpu {
 	volatile bool nmi_pending;   /* an NMI IPI from a vCPU of the domain, not yet injected */
 	u32 proc_ctl;             /* primary processor-based controls as last written */
 	u32 tpr_threshold;        /* as last written */
-	bool preempt_idle;        /* the preemption timer holds its maximum (no deadline armed) */
+	u64 preempt_ticks;        /* VMX-preemption timer value as last written (~0 = not yet) */
+	bool preempt_quiet;       /* ... and it is the value for "no virtual deadline" */
 	u64 max_run_tsc;          /* leave the guest at least this often (0 = only when needed) */
 	volatile bool on_cpu;     /* its VMCS is current on its CPU and the run loop is running */
 	volatile u32 snap_asked;  /* snapshot requests: asked by the console, served by the owner */
@@ -113,8 +112,6 @@ void vcpu_service_requests(struct vcpu *v);
  * or host work of this CPU (requests, the console) is due. */
 void vcpu_idle(struct vcpu *v, u64 next);
 
-/* exits.c: returns true to resume the guest, false when the domain stopped. */
-bool vmexit_handle(struct vcpu *v, u32 reason);
 /* Once on the boot CPU after vmx_global_init: the device models register their ports and ranges. */
 status_t exits_init(void) __attribute__((warn_unused_result));
 extern bool exits_test_aids;

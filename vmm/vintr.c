@@ -54,36 +54,41 @@ static void update_tpr_threshold(struct vcpu *v)
 {
 	if (!(v->proc_ctl & CPU_USE_TPR_SHADOW))
 		return;
-	int irr = vlapic_highest_irr(&v->apic);
+	int irr = __atomic_load_n(&v->apic.irr_posted, __ATOMIC_ACQUIRE) ? vlapic_highest_irr(&v->apic) : -1;
 	u32 tpr = vlapic_get(&v->apic, APIC_TPR);
 	u32 th = irr >= 0 ? MIN((u32)irr >> 4, (tpr >> 4) & 0xf) : 0;
 	if (th != v->tpr_threshold)
 		vmwrite(TPR_THRESHOLD, v->tpr_threshold = th);
 }
 
-/* The VMX-preemption timer (SDM 25.5.1) brings the vCPU out for its next virtual deadline, and
- * at least every max_run_tsc cycles when the CPU has host work to look at (the console). */
+/*
+ * The VMX-preemption timer (SDM 25.5.1) brings the vCPU out for its next virtual deadline, and
+ * at least every max_run_tsc cycles when the CPU has host work to look at (the console). Every
+ * VM entry loads the timer from the VMCS field, which a VM exit leaves alone (Passage does not
+ * use the "save VMX-preemption timer value" exit control, 25.7.1): without a virtual deadline
+ * the value is the same at every entry and is written only once.
+ */
 static void arm_preemption(struct vcpu *v, u64 now, u64 next)
 {
-	if (!(vmx_caps.pin & PIN_PREEMPTION_TIMER))
+	if (!(vmx_caps.pin & PIN_PREEMPTION_TIMER)) {
+		v->preempt_quiet = true;
 		return;
-	if (v->max_run_tsc && (!next || next > now + v->max_run_tsc))
-		next = now + v->max_run_tsc;
-	if (!next && v->preempt_idle)
-		return;
-	u64 ticks = next ? (next > now ? (next - now) >> vmx_caps.preempt_shift : 0) : 0xffffffffULL;
-	vmwrite(VMX_PREEMPTION_TIMER_VALUE, MIN(ticks, 0xffffffffULL));
-	v->preempt_idle = !next;
+	}
+	u64 quiet = v->max_run_tsc ? MIN(v->max_run_tsc >> vmx_caps.preempt_shift, 0xffffffffULL) : 0xffffffffULL;
+	u64 ticks = quiet;
+	if (next && (!v->max_run_tsc || next <= now + v->max_run_tsc))
+		ticks = next > now ? MIN((next - now) >> vmx_caps.preempt_shift, 0xffffffffULL) : 0;
+	if (ticks != v->preempt_ticks)
+		vmwrite(VMX_PREEMPTION_TIMER_VALUE, v->preempt_ticks = ticks);
+	v->preempt_quiet = ticks == quiet;
 }
 
-void vintr_prepare_entry(struct vcpu *v)
+void vintr_prepare_entry_slow(struct vcpu *v)
 {
 	u64 now = rdtsc();
 	u64 next = vlapic_poll_timer(&v->apic, now);
 	inject_pending(v);
-	/* Without virtual-interrupt delivery the CPU keeps only VTPR in the page (SDM 29.1.1):
-	 * PPR as the guest reads it there follows TPR and ISR. */
-	vlapic_set(&v->apic, APIC_PPR, vlapic_ppr(&v->apic));
+	vintr_update_ppr(v);
 	update_tpr_threshold(v);
 	arm_preemption(v, now, next);
 }

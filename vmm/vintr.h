@@ -2,9 +2,7 @@
 #ifndef PASSAGE_VMM_VINTR_H
 #define PASSAGE_VMM_VINTR_H
 
-#include "lib/types.h"
-
-struct vcpu;
+#include "vcpu.h"
 
 enum vintr_action {
 	VINTR_NONE,    /* nothing deliverable is pending */
@@ -29,8 +27,30 @@ static inline enum vintr_action vintr_decide(int vec, bool event_queued, bool op
 	return VINTR_WINDOW;
 }
 
-/* Before each entry of v on its own CPU: expire the virtual timer, inject or ask for a
- * window, keep the TPR threshold and the VMX-preemption timer right. */
-void vintr_prepare_entry(struct vcpu *v);
+/* Without virtual-interrupt delivery the CPU keeps only VTPR in the page (SDM 29.1.1): PPR as
+ * the guest reads it there follows TPR (which the guest writes without an exit) and ISR. */
+static inline void vintr_update_ppr(struct vcpu *v)
+{
+	vlapic_set(&v->apic, APIC_PPR, vlapic_ppr(&v->apic));
+}
+
+/* The full vintr_prepare_entry: expire the virtual timer, inject or ask for a window, keep the
+ * TPR threshold and the VMX-preemption timer right. */
+void vintr_prepare_entry_slow(struct vcpu *v);
+
+/*
+ * Before each entry of v on its own CPU. On almost every entry nothing is pending: no virtual
+ * timer armed, no NMI or interrupt posted, no window asked for, the TPR threshold at 0 and the
+ * preemption timer holding its plain value (vintr.c). Then only PPR needs refreshing.
+ */
+static inline void vintr_prepare_entry(struct vcpu *v)
+{
+	if (v->apic.deadline || __atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&v->apic.irr_posted, __ATOMIC_ACQUIRE) || v->tpr_threshold ||
+	    (v->proc_ctl & (CPU_INTR_WINDOW_EXITING | CPU_NMI_WINDOW_EXITING)) || !v->preempt_quiet)
+		vintr_prepare_entry_slow(v);
+	else
+		vintr_update_ppr(v);
+}
 
 #endif

@@ -12,16 +12,6 @@ static volatile u32 *reg(const struct vlapic *a, u32 off)
 	return (volatile u32 *)(a->regs + off);
 }
 
-u32 vlapic_get(const struct vlapic *a, u32 off)
-{
-	return *reg(a, off);
-}
-
-void vlapic_set(struct vlapic *a, u32 off, u32 val)
-{
-	*reg(a, off) = val;
-}
-
 /* IRR/ISR/TMR bit v: 32 vectors per register, registers 16 bytes apart (SDM 11.8.4 figure 11-20).
  * Atomic: another vCPU of the domain may post into IRR while this one runs. */
 static void set_vec(struct vlapic *a, u32 base, u32 v)
@@ -47,14 +37,6 @@ static int highest(const struct vlapic *a, u32 base)
 int vlapic_highest_irr(const struct vlapic *a) { return highest(a, APIC_IRR); }
 int vlapic_highest_isr(const struct vlapic *a) { return highest(a, APIC_ISR); }
 
-/* SDM 11.8.3.1: PPR is TPR when its class is at least the highest in-service class, else that class. */
-u32 vlapic_ppr(const struct vlapic *a)
-{
-	int isr = highest(a, APIC_ISR);
-	u32 isrv = isr >= 0 ? (u32)isr & 0xf0 : 0, tpr = vlapic_get(a, APIC_TPR) & 0xff;
-	return (tpr & 0xf0) >= isrv ? tpr : isrv;
-}
-
 static void update_ppr(struct vlapic *a)
 {
 	vlapic_set(a, APIC_PPR, vlapic_ppr(a));
@@ -77,6 +59,7 @@ void vlapic_init(struct vlapic *a, u8 *page, u32 id, u64 tsc_khz)
 	a->timer_mode = 0;
 	a->interrupts = 0;
 	a->irr_posted = 0;
+	a->isr_top = -1;
 	/* The virtual APIC timer runs at 1 GHz / divider, expressed in TSC cycles. */
 	a->tsc_per_tick = tsc_khz / 1000000 ? tsc_khz / 1000000 : 1;
 	__atomic_store_n(&a->regs, page, __ATOMIC_RELEASE);
@@ -119,6 +102,7 @@ void vlapic_accept(struct vlapic *a, u8 vector)
 	if (highest(a, APIC_IRR) >= 0) /* a sender may have posted meanwhile: re-arm after clearing */
 		__atomic_store_n(&a->irr_posted, 1, __ATOMIC_SEQ_CST);
 	set_vec(a, APIC_ISR, vector);
+	a->isr_top = highest(a, APIC_ISR);
 	a->interrupts++;
 	update_ppr(a);
 }
@@ -126,9 +110,10 @@ void vlapic_accept(struct vlapic *a, u8 vector)
 /* SDM 11.8.5: an EOI clears the highest in-service bit. */
 static void eoi(struct vlapic *a)
 {
-	int i = highest(a, APIC_ISR);
+	int i = a->isr_top;
 	if (i >= 0)
 		clear_vec(a, APIC_ISR, (u32)i);
+	a->isr_top = highest(a, APIC_ISR);
 	update_ppr(a);
 }
 

@@ -47,13 +47,30 @@ struct vlapic {
 	u64 tsc_per_tick;         /* TSC cycles per APIC timer tick before the divider */
 	u64 interrupts;           /* delivered */
 	volatile u32 irr_posted;  /* IRR may be non-empty: the exit path skips the scan when 0 */
+	int isr_top;              /* highest in-service vector, -1 = none: ISR changes only in
+				   * vlapic.c (accept, EOI, init), so PPR needs no ISR scan */
 };
 
 /* Resets the registers in page (SDM 11.4.7.1 power-up state) and publishes it as a's register file. */
 void vlapic_init(struct vlapic *a, u8 *page, u32 id, u64 tsc_khz);
 /* Raw register access by offset (no side effects). */
-u32 vlapic_get(const struct vlapic *a, u32 off);
-void vlapic_set(struct vlapic *a, u32 off, u32 val);
+static inline u32 vlapic_get(const struct vlapic *a, u32 off)
+{
+	return *(volatile u32 *)(a->regs + off);
+}
+
+static inline void vlapic_set(struct vlapic *a, u32 off, u32 val)
+{
+	*(volatile u32 *)(a->regs + off) = val;
+}
+
+/* SDM 11.8.3.1: PPR is TPR when its class is at least the highest in-service class, else that
+ * class. Without virtual-interrupt delivery the CPU keeps no PPR in the page (SDM 29.1.1). */
+static inline u32 vlapic_ppr(const struct vlapic *a)
+{
+	u32 isrv = a->isr_top >= 0 ? (u32)a->isr_top & 0xf0 : 0, tpr = vlapic_get(a, APIC_TPR) & 0xff;
+	return (tpr & 0xf0) >= isrv ? tpr : isrv;
+}
 /* The guest reads / writes register off at TSC now, with the architectural side effects
  * (EOI, timer arming, read-only and reserved registers). False: no such register (#GP for MSRs). */
 bool vlapic_read(struct vlapic *a, u32 off, u64 now, u32 *val);
@@ -69,8 +86,6 @@ bool vlapic_mmio_write(struct vlapic *a, u32 off, u32 val, u32 icr_hi);
 /* Moves an expired timer into IRR; returns the TSC of the next deadline (0 = none). */
 u64 vlapic_poll_timer(struct vlapic *a, u64 now);
 void vlapic_set_irr(struct vlapic *a, u8 vector);
-/* SDM 11.8.3.1: processor priority from TPR and the highest in-service vector. */
-u32 vlapic_ppr(const struct vlapic *a);
 /* Highest pending vector deliverable above the processor priority, or -1. */
 int vlapic_pending(const struct vlapic *a);
 int vlapic_highest_irr(const struct vlapic *a);

@@ -149,14 +149,16 @@ status_t vmx_vmptrld(u64 pa)
 	return vm_result(cf, zf);
 }
 
-u64 vmread(u64 field)
+void vmx_access_failed(bool write, u64 field)
 {
-	u64 v = 0;
-	u8 bad;
-	__asm__ volatile("vmread %2, %0; setbe %1" : "=r"(v), "=r"(bad) : "r"(field) : "cc");
-	if (bad) /* SDM 31.3 VMREAD: CF or ZF set means no current VMCS or a bad field */
+	if (!write) {
 		LOG("vmx", "VMREAD of field 0x%lx failed", field);
-	return v;
+		return;
+	}
+	u64 err = 0;
+	bool valid;
+	__asm__ volatile("vmread %2, %0; seta %1" : "=r"(err), "=r"(valid) : "r"((u64)VM_INSTRUCTION_ERROR) : "cc");
+	LOG("vmx", "VMWRITE of field 0x%lx failed (VM-instruction error %lu)", field, valid ? err : 0);
 }
 
 status_t vmwrite_checked(u64 field, u64 value)
@@ -165,14 +167,6 @@ status_t vmwrite_checked(u64 field, u64 value)
 	__asm__ volatile("vmwrite %3, %2; setc %0; setz %1"
 			 : "=r"(cf), "=r"(zf) : "r"(field), "r"(value) : "cc");
 	return vm_result(cf, zf);
-}
-
-void vmwrite(u64 field, u64 value)
-{
-	status_t st = vmwrite_checked(field, value);
-	if (st)
-		LOG("vmx", "VMWRITE of field 0x%lx failed (VM-instruction error %lu)", field,
-		    vmread(VM_INSTRUCTION_ERROR));
 }
 
 status_t invept_single(u64 eptp)

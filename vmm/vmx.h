@@ -38,10 +38,34 @@ extern const u64 vmx_host_rsp_field;
 /* Checked VMX instructions: CF=1 VMfailInvalid, ZF=1 VMfailValid (SDM 31.2). */
 status_t vmx_vmclear(u64 pa) VMX_MUST_CHECK;
 status_t vmx_vmptrld(u64 pa) VMX_MUST_CHECK;
-u64 vmread(u64 field);
-void vmwrite(u64 field, u64 value);
 status_t vmwrite_checked(u64 field, u64 value) VMX_MUST_CHECK;
 status_t invept_single(u64 eptp) VMX_MUST_CHECK;
 status_t invvpid_single(u16 vpid) VMX_MUST_CHECK;
+
+/* Logs a failed VMREAD/VMWRITE (no current VMCS or a bad field): the out-of-line half of both. */
+void vmx_access_failed(bool write, u64 field);
+
+/*
+ * VMREAD and VMWRITE are on every exit's path, several times: inline, two instructions each
+ * when they succeed (SDM 31.3: CF or ZF set means VMfailInvalid or VMfailValid). A failed
+ * VMREAD reads 0.
+ */
+static inline u64 vmread(u64 field)
+{
+	u64 v;
+	__asm__ goto("vmread %1, %0; jbe %l[failed]" : "=r"(v) : "r"(field) : "cc" : failed);
+	return v;
+failed:
+	vmx_access_failed(false, field);
+	return 0;
+}
+
+static inline void vmwrite(u64 field, u64 value)
+{
+	__asm__ goto("vmwrite %1, %0; jbe %l[failed]" : : "r"(field), "r"(value) : "cc", "memory" : failed);
+	return;
+failed:
+	vmx_access_failed(true, field);
+}
 
 #endif

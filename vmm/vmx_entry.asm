@@ -4,7 +4,7 @@ default rel
 bits 64
 section .text
 
-; struct guest_regs layout: vmm/vcpu.h asserts each offset against these numbers
+; struct guest_regs layout: vmm/guest_regs.h asserts each offset against these numbers
 %define R_RAX 0
 %define R_RCX 8
 %define R_RDX 16
@@ -22,23 +22,35 @@ section .text
 %define R_R15 112
 %define R_CR2 120
 %define R_LAUNCHED 128
+%define R_HOST_RSP 136
+%define R_TSC_GUEST 144
+%define R_TSC_EXIT 152
 
 extern vmx_host_rsp_field              ; the HOST_RSP encoding, defined once in C (vmm/vmx.c)
 
-; int vmx_enter(struct guest_regs *regs): 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid
+; vmx_enter (RDI = struct guest_regs *): EAX 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid;
+; RDI is the same pointer again on return (vmx_run hands it back to the run loop).
+; Called only from vmx_run (vmm/vcpu.c), whose inline asm declares every general register but
+; RSP clobbered: the host keeps nothing in registers across a guest run, so nothing of the host's
+; is saved or restored here. Guest time is counted here, next to VMRESUME and the exit:
+; R_TSC_GUEST accumulates exit TSC - entry TSC, R_TSC_EXIT keeps the last exit's TSC.
 global vmx_enter
 global vmx_exit_entry
 vmx_enter:
-	push rbx
-	push rbp
-	push r12
-	push r13
-	push r14
-	push r15
 	push rdi                        ; regs pointer, found again at [rsp] after the exit
+	; The run loop enters from the same stack depth every time: HOST_RSP is written only when
+	; it changed (the first entry on a VMCS, vcpu_setup clears the copy).
+	cmp rsp, [rdi + R_HOST_RSP]
+	je .rsp_ok
 	mov rax, [rel vmx_host_rsp_field]
 	vmwrite rax, rsp
 	jbe .fail_write
+	mov [rdi + R_HOST_RSP], rsp
+.rsp_ok:
+	rdtsc
+	shl rdx, 32
+	or rax, rdx
+	sub [rdi + R_TSC_GUEST], rax
 	mov rax, [rdi + R_CR2]
 	mov cr2, rax
 	cmp byte [rdi + R_LAUNCHED], 0
@@ -63,18 +75,19 @@ vmx_enter:
 .resume:
 	vmresume
 .failed:
-	; VMfailInvalid sets CF, VMfailValid sets ZF (SDM 31.2)
-	mov eax, 1
-	jc .out
-	mov eax, 2
+	; VMfailInvalid sets CF, VMfailValid sets ZF (SDM 31.2); no guest ran: take back the entry TSC
+	mov ecx, 1
+	jc .undo
+	mov ecx, 2
+.undo:
+	mov rdi, [rsp]
+	rdtsc
+	shl rdx, 32
+	or rax, rdx
+	add [rdi + R_TSC_GUEST], rax
+	mov eax, ecx
 .out:
 	pop rdi
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbp
-	pop rbx
 	ret
 .fail_write:
 	mov eax, 1
@@ -102,5 +115,10 @@ vmx_exit_entry:
 	pop rax
 	mov [rdi + R_RDI], rax
 	mov byte [rdi + R_LAUNCHED], 1
+	rdtsc
+	shl rdx, 32
+	or rax, rdx
+	add [rdi + R_TSC_GUEST], rax
+	mov [rdi + R_TSC_EXIT], rax
 	xor eax, eax
 	jmp vmx_enter.out               ; the stack is as vmx_enter left it before entry

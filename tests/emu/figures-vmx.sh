@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make figures (VMX part): image size, the CPUID exit round trip measured inside a guest, and the
-# Linux guest's boot to init under Passage against the same kernel bare in the same Bochs.
+# make figures (VMX part): image size and the Linux guest's boot to init under Passage against the
+# same kernel bare in the same Bochs (the exit round trips are figures-exits.sh's).
 # Every figure comes from emulated time (Bochs counts time in instructions with clock sync=none),
 # so it does not depend on how busy the host is; a missing figure fails the command.
 set -u
@@ -14,13 +14,6 @@ figure() { # LABEL VALUE
     if [ -n "$2" ]; then echo "$1: $2"; else echo "FAIL figure '$1': not measured (log $RUN_LOG)"; status=1; fi
 }
 size "$BUILD/passage.elf" | awk 'NR == 2 {printf "image: text %d + data %d = %d KiB (bss %d KiB)\n", $1, $2, ($1 + $2) / 1024, $3 / 1024}'
-
-# Exit costs on a 1-CPU Bochs: a second emulated CPU inflates the TSC for guest and hypervisor alike.
-tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/fig-exits.iso" "test_exit" \
-    tests/emu/configs/exits.cfg "$BUILD/guests/basic.elf" "$BUILD/guests/compute.elf" >/dev/null
-run_bochs fig-exits 240 "$T/fig-exits.iso" 1
-figure "CPUID exit round trip (emulated TSC cycles, mean of 1000, measured in the guest, 1-CPU Bochs)" \
-    "$(log_get 'basic: INFO cpuid-cycles [0-9]+' | awk '{print $NF}')"
 
 cp "$(ls "${PASSAGE_CACHE:-/var/cache/passage}"/linux/vmlinuz-* | head -n1)" "$T/vmlinuz"
 tools/mkinitrd.sh "$T/initrd.cpio.gz"

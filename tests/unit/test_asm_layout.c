@@ -40,6 +40,9 @@ static void test_guest_regs_offsets(void **state)
 		{ "R_R13", offsetof(struct guest_regs, r13) }, { "R_R14", offsetof(struct guest_regs, r14) },
 		{ "R_R15", offsetof(struct guest_regs, r15) }, { "R_CR2", offsetof(struct guest_regs, cr2) },
 		{ "R_LAUNCHED", offsetof(struct guest_regs, launched) },
+		{ "R_HOST_RSP", offsetof(struct guest_regs, host_rsp) },
+		{ "R_TSC_GUEST", offsetof(struct guest_regs, tsc_guest) },
+		{ "R_TSC_EXIT", offsetof(struct guest_regs, tsc_exit) },
 	};
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
 		long v = asm_define(f[i].asm_name);

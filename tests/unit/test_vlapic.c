@@ -147,6 +147,7 @@ static void test_accept_and_eoi_nest(void **state)
 	assert_true(vlapic_wrmsr_at(&a, 0x80b, 0, 0));         /* x2APIC EOI: the highest goes */
 	assert_false(isr_has(0xa2));
 	assert_true(isr_has(0x50));
+	assert_int_equal(word(APIC_PPR), 0x50);                /* the class still in service */
 	assert_int_equal(vlapic_pending(&a), -1);
 	*(u32 *)(page + APIC_EOI) = 0;                         /* xAPIC EOI as an APIC-write exit */
 	assert_true(vlapic_mmio_write(&a, APIC_EOI, 0, 0));
