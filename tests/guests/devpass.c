@@ -23,6 +23,7 @@
 #define EDU_CLASS_REV 0x00ff0010u      /* class 00:ff:00, revision 0x10 */
 #define EDU_BAR_SIZE (1u << 20)
 #define BAR_GPA 0xc0000000u            /* where this guest puts BAR0 */
+#define BAR_GPA2 0xc0300000u           /* where mode=msix moves it with MSI-X live */
 #define APIC_GPA 0xfee00000u
 #define ESCAPE_GPA 0x80000000u         /* not RAM, not a BAR: an EPT violation */
 #define AID_OWN 0x40                   /* host bridge test aids (crash=vmexit): host-physical addresses */
@@ -56,6 +57,7 @@ static uint8_t dst[LEN] __attribute__((aligned(4096)));
 static volatile uint8_t canary[LEN] __attribute__((aligned(4096))); /* same address in every domain */
 static uint32_t msi_cap;                /* MSI capability offset in the edu's config space */
 static uint32_t msix_cap;               /* MSI-X capability offset (0: none) */
+static uint32_t bar_gpa = BAR_GPA;      /* BAR0 as placed now */
 
 static uint32_t cf8_read(uint32_t dev, uint32_t off)
 {
@@ -76,7 +78,7 @@ static volatile uint32_t *ecam(uint32_t dev, uint32_t off)
 
 static volatile uint32_t *reg(uint32_t off)
 {
-	return (volatile uint32_t *)(uintptr_t)(BAR_GPA + off);
+	return (volatile uint32_t *)(uintptr_t)(bar_gpa + off);
 }
 
 #define check(name, ok, ...) ((ok) ? pass(name) : fail(name, __VA_ARGS__))
@@ -531,6 +533,32 @@ static void msix_per_vector(uint32_t dev, uint32_t apic)
 	      irq_count[VEC_A], VEC_B, irq_count[VEC_B], RAISES / 2, irqs_total());
 }
 
+/*
+ * BAR0 moved while MSI-X is live (decoding off, new address, decoding on, as
+ * an OS re-assigns it): Passage's table and PBA traps move with it, the
+ * entries keep their messages, both entries still deliver.
+ */
+static void msix_bar_move(uint32_t dev)
+{
+	uint32_t base = irqs_total(), a0 = irq_count[VEC_A], b0 = irq_count[VEC_B];
+	cf8_write(dev, 4, CMD_MASTER);
+	cf8_write(dev, 0x10, BAR_GPA2);
+	cf8_write(dev, 4, CMD_MEM | CMD_MASTER);
+	bar_gpa = BAR_GPA2;
+	check("msix-bar-moved", cf8_read(dev, 0x10) == BAR_GPA2 && (*reg(EDU_IDENT) & 0xff) == 0xed &&
+	      *msix_entry(0, 2) == VEC_A && *msix_entry(1, 2) == VEC_B && *msix_entry(1, 3) == 0 && msix_pba() == 0,
+	      "BAR0 0x%x, ident 0x%x, entry data 0x%x/0x%x, entry 1 control 0x%x, PBA 0x%x", cf8_read(dev, 0x10),
+	      *reg(EDU_IDENT), *msix_entry(0, 2), *msix_entry(1, 2), *msix_entry(1, 3), msix_pba());
+	msix_raise1(0);
+	bool one = wait_total(base + 1);
+	msix_raise1(1);
+	bool two = wait_total(base + 2);
+	settle();
+	check("msix-after-bar-move", one && two && irq_count[VEC_A] == a0 + 1 && irq_count[VEC_B] == b0 + 1 &&
+	      irqs_total() == base + 2, "vector 0x%x: %u, 0x%x: %u (want 1 each), %u in all", VEC_A,
+	      irq_count[VEC_A] - a0, VEC_B, irq_count[VEC_B] - b0, irqs_total() - base);
+}
+
 /* DMA completion signals entry 1 (VEC_B). */
 static void msix_dma(void)
 {
@@ -657,6 +685,7 @@ static void msix(uint32_t dev)
 	irq_set_handler(VEC_D, on_msi, false);
 	uint32_t apic = (uint32_t)rdmsr(X2APIC_ID);
 	msix_per_vector(dev, apic);
+	msix_bar_move(dev);
 	msix_dma();
 	msix_masking(dev);
 	msix_live(dev);
