@@ -78,15 +78,30 @@ static void host_ctl(const struct vpci_msix *x, bool enable, bool fmask)
 
 /* ---- routes ---- */
 
+/*
+ * Entry e's message names no APIC of the domain or an illegal vector. The guest
+ * left the entry unmasked, so on hardware each message would be sent and lost:
+ * the IRTE aims at the entry's host vector on vCPU 0's CPU with no route, so
+ * the handler drops (and counts) them, and the device's entry stays as the
+ * guest set it. Masking it at the device instead would hold them as a pending
+ * bit (PCI 3.0 6.8.2.9/6.8.2.10) that is sent once the entry is corrected: a
+ * late interrupt, and a PBA bit on an entry the guest reads unmasked. Only
+ * when that IRTE cannot be written is the entry masked at the device.
+ */
 static void refuse(struct vpci_msix *x, u32 e, const struct vmsi_route *r, const char *why)
 {
 	struct vpci_msix_vec *v = &x->vec[e];
+	const struct vcpu *v0 = x->d->vcpus[0];
 	__atomic_store_n(&v->targets, 0, __ATOMIC_RELEASE);
-	dev_mask(x, e, true);
+	bool drop = v0->cpu < MAX_CPUS && cpus[v0->cpu] &&
+		    iommu_irq_remap(&v->irte, v->host_vector, cpus[v0->cpu]->apic_id) == OK;
+	if (drop)
+		v->host_apic = cpus[v0->cpu]->apic_id;
+	dev_mask(x, e, !drop);
 	x->refused++;
 	LOG("vpci", "%s: guest 00:%02x.0 MSI-X entry %u to APIC 0x%x (%s) vector 0x%x refused: %s "
-	    "(%lu refused); the entry stays masked at the device", x->d->name, x->f->gdev, e, r->dest,
-	    r->logical ? "logical" : "physical", r->vector, why, x->refused);
+	    "(%lu refused); %s", x->d->name, x->f->gdev, e, r->dest, r->logical ? "logical" : "physical",
+	    r->vector, why, x->refused, drop ? "its messages are dropped" : "the entry stays masked at the device");
 }
 
 /*

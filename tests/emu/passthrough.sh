@@ -2,7 +2,8 @@
 # Device passthrough on the project's Bochs VT-d platform (tests/platforms/bochs-vtd): guests
 # owning edu devices through a virtual PCI bus; DMA confined to each domain's RAM; devices
 # quiesced when their domain stops (exit, EPT violation, triple fault); their MSIs remapped (unit
-# with ir=1, Passage with vtd=ir) and delivered to the owning vCPU; a Linux guest enumerating
+# with ir=1, Passage with vtd=ir) and delivered to the owning vCPU; the same devices with MSI-X
+# (edu msix=1: table and PBA trapped, entries remapped one IRTE each); a Linux guest enumerating
 # its device.
 set -u
 cd "$(dirname "$0")/../.."
@@ -34,6 +35,7 @@ img() { # NAME CONFIG CPUS
 }
 img pt-two "$C/passthrough.cfg" 2
 img pt-crash "$C/passthrough-crash.cfg" 3
+img pt-msix "$C/passthrough-msix.cfg" 2
 
 # guest_results DOMAIN PREFIX: each PASS/FAIL line a guest printed becomes a result.
 guest_results() {
@@ -123,6 +125,43 @@ expect 'domain: pt-bridge refused: device 0000:00:01.0: a bridge \(class 06:01\)
     "the ISA bridge not refused"
 log_has 'pt-(ghost|bridge) vCPU 0 starting' && fail "a refused domain started"
 finish emu/passthrough-crash
+
+# MSI-X: the edu with its MSI-X capability (4 entries; table at BAR0+0x80000 and PBA at
+# BAR0+0x90000, two trapped pages with device registers mapped directly around them). Each
+# guest enables MSI-X through its virtual capability, counts raises per entry and vector, masks
+# an entry and the function (pending bits in the PBA, sent once on unmask), re-programs an entry
+# live, moves BAR0 with MSI-X live (the traps follow it) and aims an entry at a foreign APIC and
+# an illegal vector (refused and counted by Passage).
+# Per guest: vector 0x51 38, 0x62 44, 0x73 15, 0x84 1 = 98 interrupts (devpass.c msix()).
+BOCHS_EDU_OPTS="dma_bits=32, msix=1" run_bochs_vtd passthrough-msix 300 "$T/pt-msix.iso" 2
+guest_results pt-x emu/passthrough-msix-x
+guest_results pt-y emu/passthrough-msix-y
+[ "$RUN_STATUS" = 124 ] && fail "timed out"
+for d in pt-x pt-y; do
+    expect "\\] $d: [0-9]+ passed, 0 failed" "$d reported failures"
+    expect "passthrough: $d: guest 00:01.0 interrupts: MSI-X \\(4 of 4 entries; table BAR0\\+0x80000, PBA BAR0\\+0x90000, 2 trapped windows\\): IRTEs [0-9]+-[0-9]+ on unit 0, host vectors 0x[0-9a-f]+-0x[0-9a-f]+" \
+        "$d's MSI-X entries missing from the boot report"
+    expect "vpci: $d: guest 00:01.0 MSI-X enabled \\(4 entries\\)" "$d's MSI-X enable not seen by Passage"
+    expect "vpci: $d: guest 00:01.0 BAR0 at 0xc0300000 -> host 0x[0-9a-f]+ \\(0x100000 bytes\\)" "$d's BAR0 move not mapped"
+    # (a route is logged when its target changes: the first programming and after a refusal)
+    for ev in '0 vector 0x51' '1 vector 0x62' '0 vector 0x84'; do
+        expect "vpci: $d: guest 00:01.0 MSI-X entry $ev -> vCPU mask 0x1 \\(APIC 0x0 physical\\): IRTE [0-9]+ host vector 0x[0-9a-f]+ on CPU [0-9]" \
+            "$d's MSI-X entry $ev not routed to its vCPU"
+    done
+    expect "vpci: $d: guest 00:01.0 MSI-X entry 0 to APIC 0x1 \\(physical\\) vector 0x51 refused: the destination is not an APIC of this domain" \
+        "$d's foreign-APIC MSI-X entry not refused"
+    expect "vpci: $d: guest 00:01.0 MSI-X entry 0 to APIC 0x0 \\(physical\\) vector 0x5 refused: vectors 0-15 are illegal" \
+        "$d's illegal-vector MSI-X entry not refused"
+    expect "\\] $d: INFO MSI-X: 98 interrupts taken \\(vector 0x51: 38, 0x62: 44, 0x73: 15, 0x84: 1\\)" \
+        "$d did not take exactly its own 98 MSI-X interrupts"
+    # Refusals: each of the three register writes re-routes the live entry: 3 while it names the
+    # foreign APIC, 1 when the data becomes vector 5, 2 while the data is still 5 on the way back.
+    expect "passthrough: $d: guest 00:01.0: MSI-X: 98 delivered, 10 dropped \\(no route\\), [0-9]+ routes programmed, 6 entries refused, 0 table/PBA writes ignored" \
+        "$d's MSI-X counts wrong at stop (98 delivered, 10 dropped: the refused entry's raises, 6 refused)"
+    expect "passthrough: $d stopped: 1 devices quiesced and detached from VT-d domain $d" "$d not quiesced at stop"
+done
+log_has 'vtd: fault: .*\(domain pt-[xy]\)' && fail "an MSI-X domain's device faulted: $(log_get 'vtd: fault: .*\(domain pt-[xy]\).*')"
+finish emu/passthrough-msix
 
 # The Debian cloud kernel owning an edu: it enumerates the virtual bus, reads the MCFG and
 # places BAR0, which Passage maps; the project's edu test module (tests/linux-edu) drives it: a

@@ -6,7 +6,10 @@
  * memory, enables MSI and counts the edu's interrupts (raised, DMA completion,
  * across live re-programming, contained when aimed at a foreign APIC or an
  * illegal vector), then ends as its command line says: end=exit (default),
- * end=ept (a write outside its memory) or end=crash (triple fault).
+ * end=ept (a write outside its memory) or end=crash (triple fault). With
+ * mode=msix (an edu built with "edu: msix=1") it drives the edu's MSI-X instead
+ * of MSI: entries on different vectors, masks with pending bits, live
+ * re-programming and containment (PCI Local Bus 3.0, 6.8.2).
  */
 #include "guest.h"
 #include "x86.h"
@@ -20,6 +23,7 @@
 #define EDU_CLASS_REV 0x00ff0010u      /* class 00:ff:00, revision 0x10 */
 #define EDU_BAR_SIZE (1u << 20)
 #define BAR_GPA 0xc0000000u            /* where this guest puts BAR0 */
+#define BAR_GPA2 0xc0300000u           /* where mode=msix moves it with MSI-X live */
 #define APIC_GPA 0xfee00000u
 #define ESCAPE_GPA 0x80000000u         /* not RAM, not a BAR: an EPT violation */
 #define AID_OWN 0x40                   /* host bridge test aids (crash=vmexit): host-physical addresses */
@@ -52,6 +56,8 @@ static uint8_t src[LEN] __attribute__((aligned(4096)));
 static uint8_t dst[LEN] __attribute__((aligned(4096)));
 static volatile uint8_t canary[LEN] __attribute__((aligned(4096))); /* same address in every domain */
 static uint32_t msi_cap;                /* MSI capability offset in the edu's config space */
+static uint32_t msix_cap;               /* MSI-X capability offset (0: none) */
+static uint32_t bar_gpa = BAR_GPA;      /* BAR0 as placed now */
 
 static uint32_t cf8_read(uint32_t dev, uint32_t off)
 {
@@ -72,7 +78,7 @@ static volatile uint32_t *ecam(uint32_t dev, uint32_t off)
 
 static volatile uint32_t *reg(uint32_t off)
 {
-	return (volatile uint32_t *)(uintptr_t)(BAR_GPA + off);
+	return (volatile uint32_t *)(uintptr_t)(bar_gpa + off);
 }
 
 #define check(name, ok, ...) ((ok) ? pass(name) : fail(name, __VA_ARGS__))
@@ -138,6 +144,8 @@ static void capabilities(uint32_t dev)
 		uint8_t id = (uint8_t)h;
 		if (id == 0x05)
 			msi = at;
+		else if (id == 0x11)
+			msix_cap = at;
 		else if (id != 0x01 && id != 0x10 && id != 0x11)
 			bad = id;
 		at = (h >> 8) & 0xfc;
@@ -296,25 +304,36 @@ static void msi_raise(uint32_t dev, uint32_t apic)
 	      "%u raised, %u on vector 0x%x, %u in all", i, irq_count[VEC_A], VEC_A, irqs_total());
 }
 
+/*
+ * DMA_IRQS round trips whose transfers interrupt when done, each waiting for
+ * its interrupt; returns the transfers that completed, *bad the wrong bytes.
+ */
+static uint32_t dma_irq_rounds(uint32_t base, uint8_t salt, uint32_t *bad)
+{
+	uint32_t i;
+	*bad = 0;
+	for (i = 0; i < DMA_IRQS; i++) {
+		for (uint32_t k = 0; k < LEN; k++)
+			src[k] = (uint8_t)(k ^ i ^ salt), dst[k] = 0;
+		dma_start((uint32_t)(uintptr_t)src, EDU_BUF, false, EDU_CMD_IRQ);
+		if (!wait_total(base + 2 * i + 1))
+			return 2 * i;
+		dma_start(EDU_BUF, (uint32_t)(uintptr_t)dst, true, EDU_CMD_IRQ);
+		if (!wait_total(base + 2 * i + 2))
+			return 2 * i + 1;
+		for (uint32_t k = 0; k < LEN; k++)
+			*bad += dst[k] != src[k];
+	}
+	return 2 * i;
+}
+
 /* DMA transfers that interrupt when done: one interrupt each, and the data landed. */
 static void msi_dma(void)
 {
-	uint32_t base = irqs_total(), bad = 0, i;
-	for (i = 0; i < DMA_IRQS; i++) {
-		for (uint32_t k = 0; k < LEN; k++)
-			src[k] = (uint8_t)(k ^ i), dst[k] = 0;
-		dma_start((uint32_t)(uintptr_t)src, EDU_BUF, false, EDU_CMD_IRQ);
-		if (!wait_total(base + 2 * i + 1))
-			break;
-		dma_start(EDU_BUF, (uint32_t)(uintptr_t)dst, true, EDU_CMD_IRQ);
-		if (!wait_total(base + 2 * i + 2))
-			break;
-		for (uint32_t k = 0; k < LEN; k++)
-			bad += dst[k] != src[k];
-	}
+	uint32_t base = irqs_total(), bad, n = dma_irq_rounds(base, 0, &bad);
 	settle();
 	check("msi-dma-completion", irqs_total() - base == 2 * DMA_IRQS && irq_count[VEC_A] == RAISES + 2 * DMA_IRQS && !bad,
-	      "%u transfers, %u interrupts (want %u), %u bytes wrong", 2 * i, irqs_total() - base, 2 * DMA_IRQS, bad);
+	      "%u transfers, %u interrupts (want %u), %u bytes wrong", n, irqs_total() - base, 2 * DMA_IRQS, bad);
 }
 
 /*
@@ -431,6 +450,250 @@ static void msi(uint32_t dev)
 		irq_count[VEC_A], VEC_B, irq_count[VEC_B]);
 }
 
+/* ---- MSI-X (PCI Local Bus 3.0, 6.8.2; the project's edu with msix=1) ---- */
+
+#define MSIX_ENTRIES 4u                /* the edu's Table Size */
+#define MSIX_TABLE 0x80000u            /* Table Offset, BIR 0 (its own page) */
+#define MSIX_PBA 0x90000u              /* PBA Offset, BIR 0 (another page) */
+#define MSIX_ENABLE (1u << 31)         /* Message Control bit 15 in the capability's first dword */
+#define MSIX_FMASK (1u << 30)          /* Message Control bit 14: Function Mask */
+#define VEC_C 0x73u
+#define VEC_D 0x84u
+
+/* Entry e's dword r: Message Address, Upper Address, Data, Vector Control (6.8.2.6-9). */
+static volatile uint32_t *msix_entry(uint32_t e, uint32_t r)
+{
+	return reg(MSIX_TABLE + 16 * e + 4 * r);
+}
+
+static uint32_t msix_pba(void)
+{
+	return *reg(MSIX_PBA);
+}
+
+static void msix_program(uint32_t e, uint32_t apic, uint32_t vec)
+{
+	*msix_entry(e, 0) = 0xfee00000u | apic << 12;
+	*msix_entry(e, 1) = 0;
+	*msix_entry(e, 2) = vec;
+}
+
+static void msix_mask(uint32_t e, bool mask)
+{
+	*msix_entry(e, 3) = mask ? 1u : 0u;
+}
+
+static void msix_ctl(uint32_t dev, uint32_t set, uint32_t clear)
+{
+	cf8_write(dev, msix_cap, (cf8_read(dev, msix_cap) | set) & ~clear);
+}
+
+/* The edu's raise register: bits 25:24 name the MSI-X entry. */
+static void msix_raise1(uint32_t e)
+{
+	*reg(EDU_IRQ_RAISE) = 1u | e << 24;
+}
+
+static void msix_layout(uint32_t dev)
+{
+	uint32_t ctl = cf8_read(dev, msix_cap) >> 16, t = cf8_read(dev, msix_cap + 4), p = cf8_read(dev, msix_cap + 8);
+	check("msix-capability", (ctl & 0x7ffu) == MSIX_ENTRIES - 1 && !(ctl & 0xc000u) && t == MSIX_TABLE && p == MSIX_PBA,
+	      "control 0x%x, table 0x%x, PBA 0x%x", ctl, t, p);
+	uint32_t masked = 0;
+	for (uint32_t e = 0; e < MSIX_ENTRIES; e++)
+		masked += *msix_entry(e, 3) & 1u;
+	check("msix-entries-reset-masked", masked == MSIX_ENTRIES && msix_pba() == 0,
+	      "%u of %u entries masked, PBA 0x%x", masked, MSIX_ENTRIES, msix_pba());
+	*msix_entry(2, 0) = 0xfee01003u;                     /* bits 1:0 read 0 (6.8.2.6) */
+	*msix_entry(2, 2) = 0x1234u;
+	check("msix-table-readback", *msix_entry(2, 0) == 0xfee01000u && *msix_entry(2, 2) == 0x1234u &&
+	      (*reg(EDU_IDENT) & 0xff) == 0xed,
+	      "address 0x%x data 0x%x ident 0x%x", *msix_entry(2, 0), *msix_entry(2, 2), *reg(EDU_IDENT));
+}
+
+/* Raises on entries 0 and 1 in turn: each vector counts exactly its own. */
+static void msix_per_vector(uint32_t dev, uint32_t apic)
+{
+	msix_program(0, apic, VEC_A);
+	msix_program(1, apic, VEC_B);
+	msix_mask(0, false);
+	msix_mask(1, false);
+	msix_ctl(dev, MSIX_ENABLE, MSIX_FMASK);
+	check("msix-enable", (cf8_read(dev, msix_cap) & (MSIX_ENABLE | MSIX_FMASK)) == MSIX_ENABLE,
+	      "control 0x%x", cf8_read(dev, msix_cap) >> 16);
+	uint32_t i;
+	for (i = 0; i < RAISES; i++) {
+		msix_raise1(i & 1);
+		if (!wait_total(i + 1))
+			break;
+	}
+	settle();
+	check("msix-raise-per-vector", irq_count[VEC_A] == RAISES / 2 && irq_count[VEC_B] == RAISES / 2 &&
+	      irqs_total() == RAISES, "%u raised; vector 0x%x: %u, 0x%x: %u (want %u each), %u in all", i, VEC_A,
+	      irq_count[VEC_A], VEC_B, irq_count[VEC_B], RAISES / 2, irqs_total());
+}
+
+/*
+ * BAR0 moved while MSI-X is live (decoding off, new address, decoding on, as
+ * an OS re-assigns it): Passage's table and PBA traps move with it, the
+ * entries keep their messages, both entries still deliver.
+ */
+static void msix_bar_move(uint32_t dev)
+{
+	uint32_t base = irqs_total(), a0 = irq_count[VEC_A], b0 = irq_count[VEC_B];
+	cf8_write(dev, 4, CMD_MASTER);
+	cf8_write(dev, 0x10, BAR_GPA2);
+	cf8_write(dev, 4, CMD_MEM | CMD_MASTER);
+	bar_gpa = BAR_GPA2;
+	check("msix-bar-moved", cf8_read(dev, 0x10) == BAR_GPA2 && (*reg(EDU_IDENT) & 0xff) == 0xed &&
+	      *msix_entry(0, 2) == VEC_A && *msix_entry(1, 2) == VEC_B && *msix_entry(1, 3) == 0 && msix_pba() == 0,
+	      "BAR0 0x%x, ident 0x%x, entry data 0x%x/0x%x, entry 1 control 0x%x, PBA 0x%x", cf8_read(dev, 0x10),
+	      *reg(EDU_IDENT), *msix_entry(0, 2), *msix_entry(1, 2), *msix_entry(1, 3), msix_pba());
+	msix_raise1(0);
+	bool one = wait_total(base + 1);
+	msix_raise1(1);
+	bool two = wait_total(base + 2);
+	settle();
+	check("msix-after-bar-move", one && two && irq_count[VEC_A] == a0 + 1 && irq_count[VEC_B] == b0 + 1 &&
+	      irqs_total() == base + 2, "vector 0x%x: %u, 0x%x: %u (want 1 each), %u in all", VEC_A,
+	      irq_count[VEC_A] - a0, VEC_B, irq_count[VEC_B] - b0, irqs_total() - base);
+}
+
+/* DMA completion signals entry 1 (VEC_B). */
+static void msix_dma(void)
+{
+	uint32_t base = irqs_total(), b0 = irq_count[VEC_B], bad, n = dma_irq_rounds(base, 0x5a, &bad);
+	settle();
+	check("msix-dma-completion", irqs_total() - base == 2 * DMA_IRQS && irq_count[VEC_B] - b0 == 2 * DMA_IRQS && !bad,
+	      "%u transfers, %u interrupts (%u on 0x%x, want %u), %u bytes wrong", n, irqs_total() - base,
+	      irq_count[VEC_B] - b0, VEC_B, 2 * DMA_IRQS, bad);
+}
+
+/*
+ * A masked entry holds its message as a Pending bit (6.8.2.9/6.8.2.10); the
+ * other entry keeps working; unmasking sends the pending message once. Then
+ * the same with the Function Mask (6.8.2.3).
+ */
+static void msix_masking(uint32_t dev)
+{
+	uint32_t base = irqs_total(), a0 = irq_count[VEC_A], b0 = irq_count[VEC_B];
+	msix_mask(0, true);
+	for (uint32_t i = 0; i < 3; i++)
+		msix_raise1(0);
+	msix_raise1(1);
+	bool b_came = wait_total(base + 1);
+	settle();
+	uint32_t pba = msix_pba();
+	check("msix-entry-mask-holds", b_came && irq_count[VEC_A] == a0 && irq_count[VEC_B] == b0 + 1 && pba == 1u,
+	      "vector 0x%x: %u while masked, 0x%x: %u (want 1), PBA 0x%x (want 0x1)", VEC_A, irq_count[VEC_A] - a0,
+	      VEC_B, irq_count[VEC_B] - b0, pba);
+	msix_mask(0, false);
+	bool a_came = wait_total(base + 2);
+	settle();
+	check("msix-unmask-sends-pending", a_came && irq_count[VEC_A] == a0 + 1 && irqs_total() == base + 2 && msix_pba() == 0,
+	      "%u on vector 0x%x after the unmask (want 1), %u in all (want 2), PBA 0x%x", irq_count[VEC_A] - a0,
+	      VEC_A, irqs_total() - base, msix_pba());
+
+	base = irqs_total(), a0 = irq_count[VEC_A], b0 = irq_count[VEC_B];
+	msix_ctl(dev, MSIX_FMASK, 0);
+	msix_raise1(0);
+	msix_raise1(1);
+	msix_raise1(1);
+	settle();
+	pba = msix_pba();
+	check("msix-function-mask-holds", irqs_total() == base && pba == 3u && (cf8_read(dev, msix_cap) & MSIX_FMASK),
+	      "%u interrupts while the function was masked, PBA 0x%x (want 0x3)", irqs_total() - base, pba);
+	msix_ctl(dev, 0, MSIX_FMASK);
+	bool both = wait_total(base + 2);
+	settle();
+	check("msix-function-unmask-sends-pending", both && irq_count[VEC_A] == a0 + 1 && irq_count[VEC_B] == b0 + 1 &&
+	      irqs_total() == base + 2 && msix_pba() == 0,
+	      "after the unmask: 0x%x %u, 0x%x %u (want 1 each), PBA 0x%x", VEC_A, irq_count[VEC_A] - a0, VEC_B,
+	      irq_count[VEC_B] - b0, msix_pba());
+}
+
+/* Entry 0's vector changes while it is unmasked: each raise after a change arrives on the new vector only. */
+static void msix_live(uint32_t dev)
+{
+	uint32_t base = irqs_total(), lost = 0, stale = 0, cur = VEC_A;
+	(void)dev;
+	for (uint32_t r = 0; r < LIVE_ROUNDS; r++) {
+		uint32_t next = cur == VEC_A ? VEC_C : VEC_A;
+		*msix_entry(0, 2) = next;
+		uint32_t old_n = irq_count[cur], new_n = irq_count[next];
+		msix_raise1(0);
+		if (!wait_total(base + r + 1))
+			lost++;
+		stale += irq_count[cur] != old_n || irq_count[next] != new_n + 1;
+		cur = next;
+	}
+	settle();
+	check("msix-live-reprogram", !lost && !stale && irqs_total() - base == LIVE_ROUNDS,
+	      "%u interrupts for %u raised, %u lost, %u not on the new vector", irqs_total() - base, LIVE_ROUNDS, lost, stale);
+	*msix_entry(0, 2) = VEC_A;
+}
+
+/*
+ * Entry 0 aimed at a foreign APIC, then at an illegal vector: refused by
+ * Passage, nothing arrives, entry 1 keeps working; aimed back at our APIC,
+ * the next raise arrives once (the refused ones were lost, as a message to a
+ * missing APIC is: none of them turns up later).
+ */
+static void msix_contained(uint32_t dev, uint32_t apic)
+{
+	uint32_t base = irqs_total(), a0 = irq_count[VEC_A], b0 = irq_count[VEC_B];
+	msix_program(0, FOREIGN_APIC, VEC_A);
+	for (uint32_t i = 0; i < 5; i++)
+		msix_raise1(0);
+	settle();
+	/* the entry is unmasked: a message to no APIC is lost, never pending (6.8.2.10) */
+	check("msix-foreign-apic-contained", irqs_total() == base && msix_pba() == 0,
+	      "%u interrupts arrived, PBA 0x%x", irqs_total() - base, msix_pba());
+	msix_program(0, apic, 0x05);                         /* vector 5: illegal for an MSI */
+	for (uint32_t i = 0; i < 5; i++)
+		msix_raise1(0);
+	msix_raise1(1);
+	bool b_came = wait_total(base + 1);
+	settle();
+	check("msix-illegal-vector-contained", b_came && irqs_total() == base + 1 && irq_count[VEC_B] == b0 + 1,
+	      "%u interrupts arrived (want the 1 of entry 1)", irqs_total() - base);
+	msix_program(0, apic, VEC_D);
+	msix_raise1(0);
+	bool back = wait_total(base + 2);
+	settle();
+	check("msix-reprogram-after-refusal", back && irq_count[VEC_D] == 1 && irq_count[VEC_A] == a0 && irqs_total() == base + 2,
+	      "%u on vector 0x%x (want 1), %u in all (want 2), PBA 0x%x", irq_count[VEC_D], VEC_D, irqs_total() - base,
+	      msix_pba());
+	base = irqs_total();
+	msix_ctl(dev, 0, MSIX_ENABLE);
+	msix_raise1(0);
+	msix_raise1(1);
+	settle();
+	check("msix-disabled-silent", irqs_total() == base, "%u interrupts with MSI-X disabled", irqs_total() - base);
+	*reg(EDU_IRQ_ACK) = *reg(EDU_IRQ_STATUS);
+}
+
+static void msix(uint32_t dev)
+{
+	if (!msix_cap) {
+		fail("msix-capability", "no MSI-X capability (edu without msix=1?)");
+		return;
+	}
+	msix_layout(dev);
+	msi_setup();
+	irq_set_handler(VEC_C, on_msi, false);
+	irq_set_handler(VEC_D, on_msi, false);
+	uint32_t apic = (uint32_t)rdmsr(X2APIC_ID);
+	msix_per_vector(dev, apic);
+	msix_bar_move(dev);
+	msix_dma();
+	msix_masking(dev);
+	msix_live(dev);
+	msix_contained(dev, apic);
+	gprintf("INFO MSI-X: %u interrupts taken (vector 0x%x: %u, 0x%x: %u, 0x%x: %u, 0x%x: %u)\n", irqs_total(),
+		VEC_A, irq_count[VEC_A], VEC_B, irq_count[VEC_B], VEC_C, irq_count[VEC_C], VEC_D, irq_count[VEC_D]);
+}
+
 static void triple_fault(void)
 {
 	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) none = { 0, 0 };
@@ -454,6 +717,11 @@ int guest_main(void)
 	enumerate(dev);
 	capabilities(dev);
 	bar(dev);
+	if (cmdline_has("mode=msix")) {
+		dma_own();
+		msix(dev);
+		return report_summary();
+	}
 	uint32_t other = cf8_read(0, AID_OTHER), hv = cf8_read(0, AID_HV);
 	uint32_t own_size = mb->mem_upper * 1024u + 0x100000u;
 	if (other && other < own_size)

@@ -454,25 +454,39 @@ static void check_live_reprogram(void **state)
 	assert_int_equal(gm(tbl(0, 0), 8, false, 0), 0xfee00000u);
 }
 
-/* A foreign APIC or an illegal vector: refused, counted, the device's entry stays masked. */
-static void check_refused_entry_stays_masked(void **state)
+/*
+ * A foreign APIC or an illegal vector: refused and counted. The guest left the
+ * entry unmasked, so its messages are lost as a message to no APIC is: Passage
+ * drops them (counted) rather than holding them pending at the device, so none
+ * arrives once the entry is corrected and the guest's PBA never shows an
+ * unmasked entry pending (PCI 3.0 6.8.2.9/6.8.2.10). Seen on the project's
+ * Bochs (emu/passthrough-msix, msix-reprogram-after-refusal): the held message
+ * arrived late on the corrected vector.
+ */
+static void check_refused_entry_drops(void **state)
 {
 	(void)state;
 	msix_ctl(true, false);
 	program(0, 5, 0x41, false);                           /* APIC 5: not in this domain */
 	assert_int_equal(fn->msix.refused, 1);
-	assert_int_equal(dev_entry(0)[3] & 1, 1);
 	dev_event(0);
 	assert_int_equal(irr(0), -1);
 	assert_int_equal(irr(1), -1);
+	assert_int_equal(fn->msix.dropped, 1);
+	assert_int_equal(rd32(pba()) & 1, 0);
 	program(0, 0, 0x05, false);                           /* vector 5 */
 	assert_int_equal(fn->msix.refused, 2);
-	assert_int_equal(dev_entry(0)[3] & 1, 1);
+	dev_event(0);
+	assert_int_equal(irr(0), -1);
+	assert_int_equal(fn->msix.dropped, 2);
+	assert_int_equal(rd32(pba()) & 1, 0);
 	assert_int_equal(rd32(tbl(0, 3)), 0);                 /* the guest reads what it wrote */
-	wr32(tbl(0, 2), 0x41);                                /* corrected: routed and released */
-	assert_int_equal(dev_entry(0)[3] & 1, 0);
+	wr32(tbl(0, 2), 0x41);                                /* corrected: routed */
 	dev_service();
+	assert_int_equal(irr(0), -1);                         /* nothing held from the refused time */
+	dev_event(0);
 	assert_int_equal(irr(0), 0x41);
+	assert_int_equal(fn->msix.delivered, 1);
 	assert_int_equal(fn->msix.refused, 2);
 }
 
@@ -561,7 +575,7 @@ static void check_release(void **state)
 #define W(layout, name) static void test_##layout##_##name(void **state) { check_##name(state); }
 #define ALL(layout) W(layout, build_programs_device_masked) W(layout, capability_virtualized) \
 	W(layout, bar_pages_trapped_and_moved) W(layout, enable_routes_and_delivers) W(layout, function_mask) \
-	W(layout, live_reprogram) W(layout, refused_entry_stays_masked) W(layout, disable) \
+	W(layout, live_reprogram) W(layout, refused_entry_drops) W(layout, disable) \
 	W(layout, pba_and_bounds) W(layout, stopped_domain) W(layout, release)
 ALL(split)
 ALL(shared)
@@ -578,7 +592,7 @@ int main(void)
 		T(test_split_enable_routes_and_delivers, setup_split),
 		T(test_split_function_mask, setup_split),
 		T(test_split_live_reprogram, setup_split),
-		T(test_split_refused_entry_stays_masked, setup_split),
+		T(test_split_refused_entry_drops, setup_split),
 		T(test_split_disable, setup_split),
 		T(test_split_pba_and_bounds, setup_split),
 		T(test_split_stopped_domain, setup_split),
@@ -589,7 +603,7 @@ int main(void)
 		T(test_shared_enable_routes_and_delivers, setup_shared),
 		T(test_shared_function_mask, setup_shared),
 		T(test_shared_live_reprogram, setup_shared),
-		T(test_shared_refused_entry_stays_masked, setup_shared),
+		T(test_shared_refused_entry_drops, setup_shared),
 		T(test_shared_disable, setup_shared),
 		T(test_shared_pba_and_bounds, setup_shared),
 		T(test_shared_stopped_domain, setup_shared),
@@ -601,7 +615,7 @@ int main(void)
 		T(test_big_enable_routes_and_delivers, setup_big),
 		T(test_big_function_mask, setup_big),
 		T(test_big_live_reprogram, setup_big),
-		T(test_big_refused_entry_stays_masked, setup_big),
+		T(test_big_refused_entry_drops, setup_big),
 		T(test_big_disable, setup_big),
 		T(test_big_pba_and_bounds, setup_big),
 		T(test_big_stopped_domain, setup_big),
