@@ -132,6 +132,8 @@ status_t vpci_msi_init(struct domain *d, struct vpci_fn *f, char *err, size_t er
 void vpci_msi_report(const struct domain *d, const struct vpci_fn *f);
 /* After the device was quiesced: no route, the IRTE and the host vector freed. */
 void vpci_msi_release(struct vpci_fn *f);
+/* Exit-based delivery of GVEC to the vCPUs in TARGETS (a bit per vCPU); false when dropped. */
+bool vpci_msi_deliver(struct domain *d, u32 targets, u8 gvec);
 /* The configuration lock (vpci_msix.c's table traps take it like config accesses do). */
 void vpci_lock(void);
 void vpci_unlock(void);

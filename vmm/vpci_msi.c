@@ -169,24 +169,28 @@ void vpci_msi_write(struct vpci_bus *bus, struct vpci_fn *f, u16 off, u32 v, u32
 
 /* ---- the host vector ---- */
 
-/* Exit-based delivery: pending in the virtual APIC, the vCPU kicked; its next entry injects it. */
+/* Exit-based delivery (MSI and MSI-X): GVEC pending in the virtual APIC of every vCPU in TARGETS,
+ * each kicked so its next entry injects it. False (the message is dropped) when there is no
+ * target or the domain does not run. */
+bool vpci_msi_deliver(struct domain *d, u32 targets, u8 gvec)
+{
+	if (!targets || !d || d->state != DOM_RUNNING)
+		return false;
+	for (u32 i = 0; i < d->nr_vcpus && i < VMSI_MAX_VCPUS; i++)
+		if (targets & (1u << i)) {
+			vlapic_set_irr(&d->vcpus[i]->apic, gvec);
+			vcpu_kick(d->vcpus[i]);
+		}
+	return true;
+}
+
 static void msi_irq(u8 vector, void *ctx)
 {
 	struct vpci_msi *m = ctx;
 	(void)vector;
 	u32 t = __atomic_load_n(&m->targets, __ATOMIC_ACQUIRE);
 	u8 gvec = __atomic_load_n(&m->gvec, __ATOMIC_ACQUIRE);
-	struct domain *d = m->d;
-	if (!t || !d || d->state != DOM_RUNNING) {
-		__atomic_add_fetch(&m->dropped, 1, __ATOMIC_RELAXED);
-		return;
-	}
-	for (u32 i = 0; i < d->nr_vcpus && i < VMSI_MAX_VCPUS; i++)
-		if (t & (1u << i)) {
-			vlapic_set_irr(&d->vcpus[i]->apic, gvec);
-			vcpu_kick(d->vcpus[i]);
-		}
-	__atomic_add_fetch(&m->delivered, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(vpci_msi_deliver(m->d, t, gvec) ? &m->delivered : &m->dropped, 1, __ATOMIC_RELAXED);
 }
 
 status_t vpci_msi_init(struct domain *d, struct vpci_fn *f, char *err, size_t errlen)

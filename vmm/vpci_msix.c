@@ -381,16 +381,7 @@ static void msix_irq(u8 vector, void *ctx)
 	(void)vector;
 	u32 t = __atomic_load_n(&v->targets, __ATOMIC_ACQUIRE);
 	u8 gvec = __atomic_load_n(&v->gvec, __ATOMIC_ACQUIRE);
-	if (!t || !d || d->state != DOM_RUNNING) {
-		__atomic_add_fetch(&x->dropped, 1, __ATOMIC_RELAXED);
-		return;
-	}
-	for (u32 i = 0; i < d->nr_vcpus && i < VMSI_MAX_VCPUS; i++)
-		if (t & (1u << i)) {
-			vlapic_set_irr(&d->vcpus[i]->apic, gvec);
-			vcpu_kick(d->vcpus[i]);
-		}
-	__atomic_add_fetch(&x->delivered, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(vpci_msi_deliver(d, t, gvec) ? &x->delivered : &x->dropped, 1, __ATOMIC_RELAXED);
 }
 
 /* A memory BAR that holds [off, off+len): the table's or the PBA's. */
