@@ -128,7 +128,10 @@ run_bochs() {
 # TCP socket; tests/emu/serial_client.py logs it and types KEYS once TRIGGER appears.
 run_bochs_console() {
     local name=$1 timeout=$2 image=$3 cpus=$4 trigger=$5 keys=$6 end=$7
-    local dir=/tmp/passage-$name-$$ port=$(( 20000 + $$ % 20000 ))
+    local dir=/tmp/passage-$name-$$ port
+    # A port nothing holds, not even a socket in TIME_WAIT from the previous console run (Bochs
+    # binds without SO_REUSEADDR and panics when bind() fails).
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     RUN_LOG=$LOGS/$name.log
     rm -rf "$BOCHS_CHROOT$dir" && mkdir -p "$BOCHS_CHROOT$dir"
     cp "$image" "$BOCHS_CHROOT$dir/image.iso"

@@ -136,7 +136,10 @@ check_snapshots() {
 # Console: whole-line commands typed while compute runs on CPU 1 and CPU 0 (its guest, escape,
 # stopped) serves the console: statistics (long and one-letter form) and two snapshots of
 # compute's vCPU, which only CPU 1 can read (VMREAD works on the CPU that owns the VMCS).
-run_bochs_console vmx-console-stats 240 "$T/vmx-two.iso" 2 'compute: round 1/8' \
+# compute runs 40 rounds so that it outlasts the typed lines (0.2 s of wall clock apart) on an
+# idle machine too; the session ends at help's answer.
+img console-stats "$C/console-stats.cfg" "$G/compute.elf" "$G/escape.elf"
+run_bochs_console vmx-console-stats 240 "$T/console-stats.iso" 2 'compute: round 1/40' \
     'stats;vcpu compute 0;s;vcpu compute;vcpu nosuch;help' 'console: +vcpu +DOMAIN \[N\] '
 [ "$RUN_STATUS" = 0 ] || fail "console session did not reach the end (status $RUN_STATUS)"
 expect '\[cpu0\] stats: domain compute: running' "no statistics printed on request while compute ran"
