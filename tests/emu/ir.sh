@@ -86,11 +86,7 @@ finish emu/ir-noqi
 
 
 # The project's Bochs VT-d platform (part 1: ECAP.IR = 0): the same clear refusal there.
-prefix=$(tests/platforms/bochs-vtd/prefix.sh)
-if [ ! -x "${BOCHS_CHROOT}${BOCHS_VTD_PREFIX:-$prefix}/bin/bochs" ]; then
-    echo "FAIL bochs-vtd/ir-absent: patched Bochs missing at $BOCHS_CHROOT$prefix (run tools/setup.sh)"
-    exit 0
-fi
+project_bochs || { echo "FAIL bochs-vtd/ir-absent: $BOCHS_WHY"; exit 0; }
 tests/platforms/bochs-vtd/mkdmar.sh "$T/dmar48.dat" 48 2 &&
     ACPI_TABLES="$T/dmar48.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" \
         "$T/bochs-ir.iso" "selftest=ir test_exit" >>"$LOGS/test-images.txt" 2>&1 ||

@@ -84,6 +84,16 @@ RC
     echo c > "$BOCHS_CHROOT$dir/cmds"
 }
 
+# project_bochs: sets BOCHS_PREFIX to the chroot-relative prefix of the project's Bochs for this
+# tree's patch series (tests/platforms/bochs-vtd; BOCHS_VTD_PREFIX overrides it for development).
+# Fails, with the reason in BOCHS_WHY, when that build is missing: a failure, never a skip.
+project_bochs() {
+    BOCHS_PREFIX=${BOCHS_VTD_PREFIX:-$(tests/platforms/bochs-vtd/prefix.sh)}
+    [ -x "$BOCHS_CHROOT$BOCHS_PREFIX/bin/bochs" ] && return 0
+    BOCHS_WHY="the project's Bochs is not built at $BOCHS_CHROOT$BOCHS_PREFIX (run tools/setup.sh)"
+    return 1
+}
+
 # bochs_cmd NAME DIR: the command line that boots DIR/bochsrc. The VMX suites run on the
 # project's Bochs (tests/platforms/bochs-vtd), whose CPU fixes they need: stock Bochs 3.0 with
 # more than one CPU lost the RIP an exception delivered to when a VM exit followed at once
@@ -91,31 +101,29 @@ RC
 # Bochs 3.0 (its boot test and the model's negative control). Returns 1 when the project's
 # Bochs is missing (then the log says so).
 bochs_cmd() {
-    local name=$1 dir=$2 prefix
+    local name=$1 dir=$2
     if [ "${BOCHS_STOCK:-0}" = 1 ]; then
         BOCHS_CMD=(chroot "$BOCHS_CHROOT" bochs -q -f "$dir/bochsrc" -rc "$dir/cmds")
         return 0
     fi
-    prefix=${BOCHS_VTD_PREFIX:-$(tests/platforms/bochs-vtd/prefix.sh)}
-    if [ ! -x "$BOCHS_CHROOT$prefix/bin/bochs" ]; then
-        echo "patched Bochs missing at $BOCHS_CHROOT$prefix (run tools/setup.sh)" > "$LOGS/$name.log"
-        return 1
-    fi
+    project_bochs || { echo "$BOCHS_WHY" > "$LOGS/$name.log"; return 1; }
     sed -i 's/^display_library:.*/display_library: nogui/' "$BOCHS_CHROOT$dir/bochsrc"
-    BOCHS_CMD=(chroot "$BOCHS_CHROOT" env LTDL_LIBRARY_PATH="$prefix/lib/bochs/plugins"
-               "$prefix/bin/bochs" -q -f "$dir/bochsrc")
+    BOCHS_CMD=(chroot "$BOCHS_CHROOT" env LTDL_LIBRARY_PATH="$BOCHS_PREFIX/lib/bochs/plugins"
+               "$BOCHS_PREFIX/bin/bochs" -q -f "$dir/bochsrc")
 }
 
-# run_bochs NAME TIMEOUT IMAGE CPUS: boots an ISO in Bochs 3.0 (trixie chroot).
+# run_bochs NAME TIMEOUT IMAGE CPUS [EXTRA-BOCHSRC]: boots an ISO in Bochs 3.0 (trixie chroot),
+# with the serial log in $LOGS/NAME.log; sets RUN_STATUS (wait_for's, or 127 without Bochs).
 run_bochs() {
-    local name=$1 timeout=$2 image=$3 cpus=$4
+    local name=$1 timeout=$2 image=$3 cpus=$4 extra=${5-}
     local dir=/tmp/passage-$name-$$
     RUN_LOG=$LOGS/$name.log
     rm -rf "$BOCHS_CHROOT$dir" && mkdir -p "$BOCHS_CHROOT$dir"
     cp "$image" "$BOCHS_CHROOT$dir/image.iso"
     : > "$BOCHS_CHROOT$dir/serial.log"
     bochsrc "$dir" "$cpus" "mode=file, dev=$dir/serial.log"
-    bochs_cmd "$name" "$dir" || { RUN_STATUS=127; return; }
+    [ -z "$extra" ] || printf '%s\n' "${extra//@DIR@/$dir}" >> "$BOCHS_CHROOT$dir/bochsrc"
+    bochs_cmd "$name" "$dir" || { RUN_STATUS=127; rm -rf "${BOCHS_CHROOT:?}$dir"; return; }
     "${BOCHS_CMD[@]}" >"$LOGS/$name.bochs.txt" 2>&1 &
     wait_for $! "$BOCHS_CHROOT$dir/serial.log" "$timeout"
     RUN_STATUS=$?
@@ -210,31 +218,9 @@ finish() {
 # BOCHS_VTD_EXTRA (more bochsrc lines), BOCHS_VTD_PREFIX (another install prefix, for
 # development). The DMAR for the image comes from tests/platforms/bochs-vtd/mkdmar.sh.
 run_bochs_vtd() {
-    local name=$1 timeout=$2 image=$3 cpus=$4
-    local dir=/tmp/passage-$name-$$ prefix
-    prefix=${BOCHS_VTD_PREFIX:-$(tests/platforms/bochs-vtd/prefix.sh)}
-    RUN_LOG=$LOGS/$name.log
-    if [ ! -x "$BOCHS_CHROOT$prefix/bin/bochs" ]; then
-        echo "patched Bochs missing at $BOCHS_CHROOT$prefix (run tools/setup.sh)" > "$RUN_LOG"
-        RUN_STATUS=127; return
-    fi
-    rm -rf "$BOCHS_CHROOT$dir" && mkdir -p "$BOCHS_CHROOT$dir"
-    cp "$image" "$BOCHS_CHROOT$dir/image.iso"
-    : > "$BOCHS_CHROOT$dir/serial.log"
-    bochsrc "$dir" "$cpus" "mode=file, dev=$dir/serial.log"
-    sed -i 's/^display_library:.*/display_library: nogui/' "$BOCHS_CHROOT$dir/bochsrc"
-    cat >> "$BOCHS_CHROOT$dir/bochsrc" <<RC
-pci: enabled=1, chipset=i440fx, ${BOCHS_VTD_SLOTS:-slot1=e1000, slot2=edu, slot3=edu}
-e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=vnet, ethdev=$dir
+    BOCHS_STOCK=0 run_bochs "$1" "$2" "$3" "$4" "pci: enabled=1, chipset=i440fx, ${BOCHS_VTD_SLOTS:-slot1=e1000, slot2=edu, slot3=edu}
+e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=vnet, ethdev=@DIR@
 edu: enabled=1${BOCHS_EDU_OPTS:+, $BOCHS_EDU_OPTS}
 vtd: enabled=1, aw=${BOCHS_VTD_AW:-48}${BOCHS_VTD_OPTS:+, $BOCHS_VTD_OPTS}
-${BOCHS_VTD_EXTRA-}
-RC
-    chroot "$BOCHS_CHROOT" env LTDL_LIBRARY_PATH="$prefix/lib/bochs/plugins" \
-        "$prefix/bin/bochs" -q -f "$dir/bochsrc" >"$LOGS/$name.bochs.txt" 2>&1 &
-    wait_for $! "$BOCHS_CHROOT$dir/serial.log" "$timeout"
-    RUN_STATUS=$?
-    cp "$BOCHS_CHROOT$dir/serial.log" "$RUN_LOG"
-    cp "$BOCHS_CHROOT$dir/bochs.log" "$LOGS/$name.bochs.log" 2>/dev/null || true
-    rm -rf "${BOCHS_CHROOT:?}$dir"
+${BOCHS_VTD_EXTRA-}"
 }

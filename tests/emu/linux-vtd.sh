@@ -99,9 +99,8 @@ CFG
 # a missing build is a failure, never a skip. Linux reboots at the end instead of powering off,
 # so the run ends when init reports its verdict.
 if declare -F run_bochs_vtd >/dev/null; then
-    prefix=${BOCHS_VTD_PREFIX:-$(tests/platforms/bochs-vtd/prefix.sh)}
-    if [ ! -x "$BOCHS_CHROOT$prefix/bin/bochs" ]; then
-        echo "FAIL emu/linux-vtd-bochs: the patched Bochs is not built ($BOCHS_CHROOT$prefix; run tools/setup.sh)"
+    if ! project_bochs; then
+        echo "FAIL emu/linux-vtd-bochs: $BOCHS_WHY"
     elif ! tests/platforms/bochs-vtd/mkdmar.sh "$T/dmar.dat" 48 1 >>"$LOGS/test-images.txt" 2>&1 ||
          ! linux_iso "$T/linux-bochs.iso" "$T/dmar.dat"; then
         echo "FAIL emu/linux-vtd-bochs: DMAR or ISO not built (see $LOGS/test-images.txt)"
@@ -111,7 +110,7 @@ if declare -F run_bochs_vtd >/dev/null; then
         linux_vtd_checks
         finish emu/linux-vtd-bochs
         # Interrupt remapping (issue 9): only a build whose vtd plugin knows the `eim=` option.
-        if strings "$BOCHS_CHROOT$prefix/lib/bochs/plugins/libbx_vtd.so" 2>/dev/null | grep -qx 'eim='; then
+        if strings "$BOCHS_CHROOT$BOCHS_PREFIX/lib/bochs/plugins/libbx_vtd.so" 2>/dev/null | grep -qx 'eim='; then
             # DMAR flags 1: INTR_REMAP (VT-d 8.1), without X2APIC_OPT_OUT so Linux may use x2APIC.
             APPEND=$APPEND_IR
             if ! tests/platforms/bochs-vtd/mkdmar.sh "$T/dmar-ir.dat" 48 1 0xfed90000 1 >>"$LOGS/test-images.txt" 2>&1 ||

@@ -10,9 +10,8 @@ C=tests/emu/configs
 SELF_EXIT=1
 mkdir -p "$T"
 kernel=$(ls "${PASSAGE_CACHE:-/var/cache/passage}"/linux/vmlinuz-* 2>/dev/null | head -n1)
-if [ -z "$kernel" ] || [ ! -x "$BOCHS_CHROOT/usr/bin/bochs" ]; then
-    echo "FAIL emu/linux: kernel or Bochs missing from the cache (run tools/setup.sh)"; exit 0
-fi
+[ -n "$kernel" ] || { echo "FAIL emu/linux: no guest kernel in the cache (run tools/setup.sh)"; exit 0; }
+project_bochs || { echo "FAIL emu/linux: $BOCHS_WHY"; exit 0; }
 cp "$kernel" "$T/vmlinuz"
 if ! tools/mkinitrd.sh "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1; then
     echo "FAIL emu/linux-initrd: initramfs not built"; exit 0

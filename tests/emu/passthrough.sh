@@ -14,11 +14,7 @@ G=$BUILD/guests
 C=tests/emu/configs
 SELF_EXIT=1
 mkdir -p "$T"
-prefix=$(tests/platforms/bochs-vtd/prefix.sh)
-if [ ! -x "${BOCHS_CHROOT}${BOCHS_VTD_PREFIX:-$prefix}/bin/bochs" ]; then
-    echo "FAIL emu/passthrough: patched Bochs missing at $BOCHS_CHROOT$prefix (run tools/setup.sh)"
-    exit 0
-fi
+project_bochs || { echo "FAIL emu/passthrough: $BOCHS_WHY"; exit 0; }
 # Host-physical DMA targets sit above 256 MiB in the 512 MiB machine: edu must drive 32 bits.
 export BOCHS_EDU_OPTS="dma_bits=32"
 # Interrupt remapping on the unit (ECAP.IR, DMAR INTR_REMAP flag): an MSI-capable device is

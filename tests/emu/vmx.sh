@@ -9,9 +9,7 @@ G=$BUILD/guests
 C=tests/emu/configs
 SELF_EXIT=1
 mkdir -p "$T"
-if [ ! -x "$BOCHS_CHROOT/usr/bin/bochs" ]; then
-    echo "FAIL emu/vmx: Bochs chroot missing at $BOCHS_CHROOT (run tools/setup.sh)"; exit 0
-fi
+project_bochs || { echo "FAIL emu/vmx: $BOCHS_WHY"; exit 0; }
 img() { # NAME CONFIG MODULES...
     local name=$1 cfg=$2; shift 2
     tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/$name.iso" "test_exit" "$cfg" "$@" \

@@ -120,9 +120,8 @@ cpu_log_quiet() { # RUN
     else echo "FAIL emu/$1/cpu/log-quiet: ${n:-no} evaluation lines in $LOGS/$1.bochs.log (or cpu/virq-needs-if did not pass)"; fi
 }
 if declare -F run_bochs_vtd >/dev/null; then
-    prefix=${BOCHS_VTD_PREFIX:-$(tests/platforms/bochs-vtd/prefix.sh)}
-    if [ ! -x "$BOCHS_CHROOT$prefix/bin/bochs" ]; then
-        echo "FAIL emu/vtd-model-bochs: the patched Bochs is not built ($BOCHS_CHROOT$prefix; run tools/setup.sh)"
+    if ! project_bochs; then
+        echo "FAIL emu/vtd-model-bochs: $BOCHS_WHY"
     else
         bochs_model vtd-model-bochs-aw48 48 4 0 "$NO_IR_SKIPS"
         finish emu/vtd-model-bochs-aw48
@@ -132,7 +131,7 @@ if declare -F run_bochs_vtd >/dev/null; then
         finish emu/vtd-model-bochs-caching-mode
         # Interrupt remapping and posted interrupts: only a build whose vtd plugin knows the `eim=`
         # option (issue 9) accepts `ir=1`; part 1's build would refuse the bochsrc line.
-        if strings "$BOCHS_CHROOT$prefix/lib/bochs/plugins/libbx_vtd.so" 2>/dev/null | grep -qx 'eim='; then
+        if strings "$BOCHS_CHROOT$BOCHS_PREFIX/lib/bochs/plugins/libbx_vtd.so" 2>/dev/null | grep -qx 'eim='; then
             bochs_model vtd-model-bochs-ir 48 4 0 '' 1 1 1 2
             finish emu/vtd-model-bochs-ir
             # without eim/pi: IM=1 is a reserved bit (fault 0x24), no x2APIC destinations, no posting

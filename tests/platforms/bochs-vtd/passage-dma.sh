@@ -14,11 +14,7 @@ SELF_EXIT=1
 # Two fault records: the overflow test makes four faults while fault handling is held.
 export BOCHS_VTD_SLOTS="slot1=e1000, slot2=edu, slot3=edu, slot4=edu, slot5=edu"
 
-prefix=$(tests/platforms/bochs-vtd/prefix.sh)
-if [ ! -x "${BOCHS_CHROOT}${BOCHS_VTD_PREFIX:-$prefix}/bin/bochs" ]; then
-    echo "FAIL bochs-vtd/platform: patched Bochs missing at $BOCHS_CHROOT$prefix (run tools/setup.sh)"
-    exit 0
-fi
+project_bochs || { echo "FAIL bochs-vtd/platform: $BOCHS_WHY"; exit 0; }
 
 mk() { # NAME AW CMDLINE
     tests/platforms/bochs-vtd/mkdmar.sh "$T/dmar$2.dat" "$2" 2 &&
