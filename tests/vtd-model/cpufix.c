@@ -1,6 +1,7 @@
 /* cpufix.c: tests of the CPU side of VMX interrupt virtualization and event delivery that the
  * project's Bochs fixes (tests/platforms/bochs-vtd/patches 0006-0010, 0012), run in the program's minimal VMM (vmm.c) without
- * any VT-d unit: each fails on stock Bochs 3.0 and passes on the patched one. The interrupts come
+ * any VT-d unit: each fails on stock Bochs 3.0 and passes on the patched one, except
+ * cpu/vmentry-evaluates-rvi, which checks a rule stock Bochs already keeps. The interrupts come
  * from the local APIC (self-IPIs, the timer in one-shot mode); a VMX-preemption-timer watchdog ends
  * a guest that the CPU never wakes. Intel SDM Vol. 3C (order no. 326019), section numbers of the
  * 2016-2022 editions, where chapter 29 is "APIC Virtualization and Virtual Interrupts" (later
