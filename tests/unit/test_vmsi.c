@@ -105,10 +105,10 @@ static void test_not_an_interrupt(void **state)
 }
 
 /*
- * The whole chain as vmm/vpci_msi.c drives it: the route's first vCPU runs on
- * the physical CPU with APIC ID 5; iommu_irq_remap writes a remapped entry with
- * the host vector, fixed delivery, physical destination 5 and the device's
- * requester ID validated (SVT=1, SQ=0), here for 00:03.0.
+ * The IRTE encoding of the values vmm/vpci_msi.c chooses (host vector, fixed
+ * delivery, physical destination 5, requester ID 00:03.0 validated with SVT=1,
+ * SQ=0). The test supplies those values itself: which SID, vector and CPU
+ * vpci_msi picks is tested in test_vpci.c and on Bochs (tests/emu/passthrough.sh).
  */
 static void test_route_to_irte(void **state)
 {
