@@ -233,11 +233,21 @@ static u32 pba_rd(const struct vpci_msix *x, u64 rel)
 	return x->nr - first >= 32 ? bits : bits & ((1u << (x->nr - first)) - 1);
 }
 
+/* Whether byte OFF of BAR BAR lies in the device's MSI-X table or PBA. */
+static bool in_table(const struct vpci_msix *x, u8 bar, u64 off)
+{
+	return bar == x->tbir && off - x->toff < (u64)x->nr_dev * MSIX_ENTRY;
+}
+
+static bool in_pba(const struct vpci_msix *x, u8 bar, u64 off)
+{
+	return bar == x->pbir && off - x->poff < ((u64)x->nr_dev + 63) / 64 * 8;
+}
+
 /* One dword at offset off of BAR bar: the table, the PBA, or (same page) a device register. */
 static bool dword_at(struct vpci_msix *x, u8 bar, u64 off, bool write, u32 *val, u32 m)
 {
-	u64 tlen = (u64)x->nr_dev * MSIX_ENTRY, plen = ((u64)x->nr_dev + 63) / 64 * 8;
-	if (bar == x->tbir && off - x->toff < tlen) {
+	if (in_table(x, bar, off)) {
 		u32 e = (u32)((off - x->toff) / MSIX_ENTRY), reg = (u32)((off - x->toff) / 4) & 3;
 		if (e >= x->nr) {                  /* beyond the offered entries: masked at the device */
 			if (write)
@@ -250,7 +260,7 @@ static bool dword_at(struct vpci_msix *x, u8 bar, u64 off, bool write, u32 *val,
 			*val = table_rd(x, e, reg);
 		return true;
 	}
-	if (bar == x->pbir && off - x->poff < plen) {
+	if (in_pba(x, bar, off)) {
 		if (write)
 			x->ignored++;              /* the PBA is read-only */
 		else
@@ -276,12 +286,15 @@ static bool access(struct vpci_msix *x, u8 bar, u64 off, u32 size, bool write, u
 {
 	u64 in = *val, out = 0;
 	u32 vals[2];
-	/* 6.8.2: software accesses the table and PBA with aligned dwords or qwords */
-	if (size == 8 && !(off & 7)) {
+	u64 last = off + size - 1;
+	bool first_in = in_table(x, bar, off) || in_pba(x, bar, off);
+	bool last_in = in_table(x, bar, last) || in_pba(x, bar, last);
+	/* 6.8.2: software accesses the table and PBA with aligned dwords or qwords; a qword is
+	 * emulated only when both its dwords are the table's or the PBA's */
+	if (size == 8 && !(off & 7) && first_in && last_in) {
 		vals[0] = (u32)in, vals[1] = (u32)(in >> 32);
 		for (u32 k = 0; k < 2; k++)
-			if (!dword_at(x, bar, off + 4 * k, write, &vals[k], ~0u))
-				goto device;
+			dword_at(x, bar, off + 4 * k, write, &vals[k], ~0u);
 		*val = write ? in : (u64)vals[1] << 32 | vals[0];
 		return true;
 	}
@@ -294,9 +307,10 @@ static bool access(struct vpci_msix *x, u8 bar, u64 off, u32 size, bool write, u
 			return true;
 		}
 	}
-device:
-	if (dword_at(x, bar, off & ~3ULL, false, &vals[0], ~0u)) {
-		x->ignored++;                      /* an unaligned access into the table or the PBA */
+	/* Any other access that touches the table or the PBA, at either end, never reaches the
+	 * device: the entries hold Passage's remappable messages and masks, not the guest's. */
+	if (first_in || last_in) {
+		x->ignored++;                      /* an unaligned or straddling access */
 		if (!write)
 			*val = size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
 		return true;

@@ -528,6 +528,24 @@ static void check_pba_and_bounds(void **state)
 	}
 }
 
+/* An access that starts before the table (or the PBA) and reaches into it never gets to the
+ * device: the entries hold Passage's remappable messages and masks (shared layout: the table is
+ * not at the start of its page). */
+static void check_straddling_access(void **state)
+{
+	(void)state;
+	u32 addr = dev_entry(0)[0], ctl = dev_entry(0)[3];
+	u64 p0 = *dev_pba();
+	gm(tbl(0, 0) - 2, 4, true, 0xdeadbeefu);            /* 2 bytes before, 2 of entry 0's address */
+	gm(tbl(0, 0) - 4, 8, true, 0x1122334455667788ull);  /* a dword before and entry 0's address */
+	gm(pba() - 2, 4, true, 0xffffffffu);
+	assert_int_equal(dev_entry(0)[0], addr);
+	assert_int_equal(dev_entry(0)[3], ctl);
+	assert_int_equal(*dev_pba(), p0);
+	assert_int_equal(fn->msix.ignored, 3);
+	assert_int_equal(gm(tbl(0, 0) - 2, 4, false, 0), 0xffffffffu);  /* reads float high */
+}
+
 /* The rest of a trapped page is the device's: a register beside the table passes through. */
 static void check_shared_page_passthrough(void **state)
 {
@@ -581,6 +599,7 @@ ALL(split)
 ALL(shared)
 ALL(big)
 W(shared, shared_page_passthrough)
+W(shared, straddling_access)
 #define T(name, setup) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -609,6 +628,7 @@ int main(void)
 		T(test_shared_stopped_domain, setup_shared),
 		T(test_shared_release, setup_shared),
 		T(test_shared_shared_page_passthrough, setup_shared),
+		T(test_shared_straddling_access, setup_shared),
 		T(test_big_build_programs_device_masked, setup_big),
 		T(test_big_capability_virtualized, setup_big),
 		T(test_big_bar_pages_trapped_and_moved, setup_big),
