@@ -32,8 +32,7 @@ struct vpci_msi {
 	u8 host_vector;           /* the IRTE's vector: its handler marks the guest vector pending */
 	u32 host_apic;            /* APIC ID the IRTE targets: the physical CPU of the target vCPU */
 	struct domain *d;
-	volatile u32 targets;     /* vCPUs the handler marks the vector pending in (0: route off) */
-	volatile u8 gvec;         /* the guest's vector */
+	volatile u64 route;       /* vpci_route(targets, guest vector), read by the handler (0: route off) */
 	u64 delivered;            /* interrupts marked pending in a vCPU's virtual APIC */
 	u64 dropped;              /* arrived with no route (disabled, refused, stopped) */
 	u64 refused;              /* programmings refused: foreign APIC, illegal vector, ... */
@@ -50,8 +49,7 @@ struct vpci_msix_vec {
 	bool have_irte;
 	u8 host_vector;              /* the IRTE's vector: its handler marks gvec pending */
 	u32 host_apic;
-	volatile u32 targets;        /* vCPUs the handler marks gvec pending in (0: no route) */
-	volatile u8 gvec;
+	volatile u64 route;          /* vpci_route(targets, guest vector), read by the handler (0: no route) */
 	struct vpci_msix *x;
 };
 
@@ -132,6 +130,12 @@ status_t vpci_msi_init(struct domain *d, struct vpci_fn *f, char *err, size_t er
 void vpci_msi_report(const struct domain *d, const struct vpci_fn *f);
 /* After the device was quiesced: no route, the IRTE and the host vector freed. */
 void vpci_msi_release(struct vpci_fn *f);
+/* A route as the host vector's handler reads it: the vCPUs to mark pending (a bit each) and the
+ * guest vector in one word, so one load never pairs a new vector with old targets. */
+static inline u64 vpci_route(u32 targets, u8 gvec) { return targets ? (u64)gvec << 32 | targets : 0; }
+static inline u32 vpci_route_targets(u64 route) { return (u32)route; }
+static inline u8 vpci_route_gvec(u64 route) { return (u8)(route >> 32); }
+
 /* Exit-based delivery of GVEC to the vCPUs in TARGETS (a bit per vCPU); false when dropped. */
 bool vpci_msi_deliver(struct domain *d, u32 targets, u8 gvec);
 /* The configuration lock (vpci_msix.c's table traps take it like config accesses do). */

@@ -58,7 +58,7 @@ u32 vpci_msi_read(const struct vpci_fn *f, u16 off, u32 raw)
 static void route_off(struct vpci_fn *f)
 {
 	struct vpci_msi *m = &f->msi;
-	__atomic_store_n(&m->targets, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->route, 0, __ATOMIC_RELEASE);
 	if (m->host_on && msi_disable(f->seg, f->bus, f->devfn >> 3, f->devfn & 7))
 		LOG("vpci", "%s: guest 00:%02x.0: the device's MSI could not be disabled", m->d->name, f->gdev);
 	m->host_on = false;
@@ -104,10 +104,9 @@ static void route(struct vpci_fn *f)
 	if (st)
 		return refuse(f, &r, status_str(st));
 	/* Logged when the destination changes; a vector change alone is counted (routes), not logged. */
-	bool changed = m->targets != r.targets || m->host_apic != host_apic;
+	bool changed = vpci_route_targets(m->route) != r.targets || m->host_apic != host_apic;
 	m->host_apic = host_apic;
-	__atomic_store_n(&m->gvec, r.vector, __ATOMIC_RELEASE);
-	__atomic_store_n(&m->targets, r.targets, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->route, vpci_route(r.targets, r.vector), __ATOMIC_RELEASE);
 	m->routes++;
 	if (!m->host_on) {
 		u64 ha;
@@ -188,9 +187,8 @@ static void msi_irq(u8 vector, void *ctx)
 {
 	struct vpci_msi *m = ctx;
 	(void)vector;
-	u32 t = __atomic_load_n(&m->targets, __ATOMIC_ACQUIRE);
-	u8 gvec = __atomic_load_n(&m->gvec, __ATOMIC_ACQUIRE);
-	__atomic_add_fetch(vpci_msi_deliver(m->d, t, gvec) ? &m->delivered : &m->dropped, 1, __ATOMIC_RELAXED);
+	u64 route = __atomic_load_n(&m->route, __ATOMIC_ACQUIRE);
+	__atomic_add_fetch(vpci_msi_deliver(m->d, vpci_route_targets(route), vpci_route_gvec(route)) ? &m->delivered : &m->dropped, 1, __ATOMIC_RELAXED);
 }
 
 status_t vpci_msi_init(struct domain *d, struct vpci_fn *f, char *err, size_t errlen)
@@ -228,7 +226,7 @@ void vpci_msi_report(const struct domain *d, const struct vpci_fn *f)
 void vpci_msi_release(struct vpci_fn *f)
 {
 	struct vpci_msi *m = &f->msi;
-	__atomic_store_n(&m->targets, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->route, 0, __ATOMIC_RELEASE);
 	m->host_on = false;
 	/* The device is quiesced (MSI off): the entry goes not-present, then the vector is free. */
 	if (m->have_irte && iommu_irq_free(&m->irte))

@@ -92,7 +92,7 @@ static void refuse(struct vpci_msix *x, u32 e, const struct vmsi_route *r, const
 {
 	struct vpci_msix_vec *v = &x->vec[e];
 	const struct vcpu *v0 = x->d->vcpus[0];
-	__atomic_store_n(&v->targets, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&v->route, 0, __ATOMIC_RELEASE);
 	bool drop = v0->cpu < MAX_CPUS && cpus[v0->cpu] &&
 		    iommu_irq_remap(&v->irte, v->host_vector, cpus[v0->cpu]->apic_id) == OK;
 	if (drop)
@@ -118,7 +118,7 @@ static void vec_update(struct vpci_msix *x, u32 e)
 	struct vpci_msix_vec *v = &x->vec[e];
 	struct domain *d = x->d;
 	if (!x->enabled)
-		__atomic_store_n(&v->targets, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&v->route, 0, __ATOMIC_RELEASE);
 	if (!x->enabled || (v->ctl & MSIX_VEC_MASK))
 		return dev_mask(x, e, true);
 	const struct vlapic *apic[VMSI_MAX_VCPUS];
@@ -136,10 +136,9 @@ static void vec_update(struct vpci_msix *x, u32 e)
 	status_t st = iommu_irq_remap(&v->irte, v->host_vector, host_apic);
 	if (st)
 		return refuse(x, e, &r, status_str(st));
-	bool changed = v->targets != r.targets || v->host_apic != host_apic;
+	bool changed = vpci_route_targets(v->route) != r.targets || v->host_apic != host_apic;
 	v->host_apic = host_apic;
-	__atomic_store_n(&v->gvec, r.vector, __ATOMIC_RELEASE);
-	__atomic_store_n(&v->targets, r.targets, __ATOMIC_RELEASE);
+	__atomic_store_n(&v->route, vpci_route(r.targets, r.vector), __ATOMIC_RELEASE);
 	x->routes++;
 	dev_mask(x, e, false);
 	if (changed)
@@ -393,9 +392,8 @@ static void msix_irq(u8 vector, void *ctx)
 	struct vpci_msix *x = v->x;
 	struct domain *d = x->d;
 	(void)vector;
-	u32 t = __atomic_load_n(&v->targets, __ATOMIC_ACQUIRE);
-	u8 gvec = __atomic_load_n(&v->gvec, __ATOMIC_ACQUIRE);
-	__atomic_add_fetch(vpci_msi_deliver(d, t, gvec) ? &x->delivered : &x->dropped, 1, __ATOMIC_RELAXED);
+	u64 route = __atomic_load_n(&v->route, __ATOMIC_ACQUIRE);
+	__atomic_add_fetch(vpci_msi_deliver(d, vpci_route_targets(route), vpci_route_gvec(route)) ? &x->delivered : &x->dropped, 1, __ATOMIC_RELAXED);
 }
 
 /* A memory BAR that holds [off, off+len): the table's or the PBA's. */
@@ -520,7 +518,7 @@ void vpci_msix_release(struct vpci_fn *f)
 	struct vpci_msix *x = &f->msix;
 	for (u32 e = 0; e < VPCI_MSIX_MAX; e++) {
 		struct vpci_msix_vec *v = &x->vec[e];
-		__atomic_store_n(&v->targets, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&v->route, 0, __ATOMIC_RELEASE);
 		/* The device is quiesced (MSI-X off, function masked): entry not present, then the vector free. */
 		if (v->have_irte && iommu_irq_free(&v->irte))
 			LOG("vpci", "%s: guest 00:%02x.0: the IRTE of MSI-X entry %u could not be freed",
