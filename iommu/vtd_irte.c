@@ -34,7 +34,7 @@ struct vtd_irte vtd_irte_posted(const struct vtd_irte_posted *p)
 /* SDM "Format of Posted-Interrupt Descriptor": NDST holds the APIC ID in bits 15:8 in xAPIC mode. */
 u64 vtd_pid_ctl(u8 nv, u32 apic_id, bool x2apic, bool sn)
 {
-	return PID_NV(nv) | PID_NDST(vtd_irte_dst(apic_id, x2apic)) | (sn ? PID_SN : 0);
+	return pi_ctl(nv, apic_id, x2apic, sn);
 }
 
 /* 5.1.2.2: address 31:20 0xFEE, 19:5 handle[14:0], 4 format = 1, 3 SHV, 2 handle[15]. */

@@ -14,6 +14,7 @@
 
 #include "vtd_regs.h"
 #include "lib/types.h"
+#include "arch/x86/pi_desc.h"
 
 /* 9.10 / 9.11: one 128-bit entry, two 64-bit halves (lo = bits 63:0, hi = bits 127:64). */
 struct vtd_irte {
@@ -83,20 +84,8 @@ u32 vtd_irte_dst(u32 apic_id, bool x2apic);
 struct vtd_irte vtd_irte_remapped(const struct vtd_irte_remapped *r);
 struct vtd_irte vtd_irte_posted(const struct vtd_irte_posted *p);
 
-/* 9.12 / SDM "Format of Posted-Interrupt Descriptor": 512 bits, 64-byte aligned. */
-struct vtd_pid {
-	u64 pir[4];               /* bits 255:0: Posted Interrupt Requests, one bit per vector */
-	u64 ctl;                  /* bits 319:256: ON 256, SN 257, NV 279:272, NDST 319:288 */
-	u64 rsvd[3];              /* bits 511:320 */
-} __attribute__((aligned(64)));
-_Static_assert(sizeof(struct vtd_pid) == 64, "posted-interrupt descriptor is 64 bytes");
-
-#define PID_ON BIT(0)                        /* Outstanding Notification (bit 256) */
-#define PID_SN BIT(1)                        /* Suppress Notification (bit 257) */
-#define PID_NV(v) ((u64)(u8)(v) << 16)       /* Notification Vector (bits 279:272) */
-#define PID_NDST(d) ((u64)(u32)(d) << 32)    /* Notification Destination (bits 319:288) */
-
-/* Descriptor control word: notification vector and destination (NDST = apic_id << 8 in xAPIC mode). */
+/* 9.12: the posted-interrupt descriptor is the CPU's (arch/x86/pi_desc.h: struct pi_desc, PID_*).
+ * Its control word for a notification vector and destination (NDST = apic_id << 8 in xAPIC mode). */
 u64 vtd_pid_ctl(u8 nv, u32 apic_id, bool x2apic, bool sn);
 
 /* 5.1.2.2: remappable-format MSI address and data. */

@@ -156,6 +156,16 @@ static void opt_flood(struct cmdline_ctx *c, const char *val)
 		c->o->flood = (u32)n;
 }
 
+static void opt_apicv(struct cmdline_ctx *c, const char *val)
+{
+	if (strcmp(val, "off") == 0)
+		c->o->apicv_off = true;
+	else if (strcmp(val, "on") == 0)
+		c->o->apicv_off = false;
+	else
+		report(c, "cmdline: apicv=%s: expected on or off", val);
+}
+
 /* Options that take a value. */
 struct value_opt {
 	const char *key;
@@ -171,6 +181,7 @@ static const struct value_opt value_opts[] = {
 	{ "selftest", opt_selftest },
 	{ "vtd", opt_vtd },
 	{ "flood", opt_flood },
+	{ "apicv", opt_apicv },
 };
 
 /* Returns the flag a bare word sets, NULL when it is not a flag. */

@@ -209,3 +209,18 @@ void cpu_policy_msr_bitmap(u8 *bitmap)
 		}
 	}
 }
+
+/*
+ * SDM Vol. 3C 30.5: with "virtualize x2APIC mode" and virtual-interrupt delivery, a WRMSR to
+ * TPR (808H), EOI (80BH) or SELF IPI (83FH) whose bitmap bit is clear is virtualized in the
+ * virtual-APIC page, and a RDMSR of TPR reads VTPR. Every other x2APIC MSR keeps exiting: with
+ * the bit clear it would reach the physical x2APIC (30.5: only these are virtualized when
+ * APIC-register virtualization is off, which Passage keeps off in x2APIC mode).
+ */
+void cpu_policy_msr_bitmap_x2apic(u8 *bitmap)
+{
+	clear_intercept(bitmap, 0x808, 0);
+	clear_intercept(bitmap, 0x808, 2048);
+	clear_intercept(bitmap, 0x80b, 2048);
+	clear_intercept(bitmap, 0x83f, 2048);
+}

@@ -61,5 +61,7 @@ u32 cpu_policy_mask(u32 leaf, u32 sub, u32 reg, bool *governed);
 /* Clears the read and write intercepts of every MSR_PASS rule in a 4 KiB MSR bitmap that
  * starts with every bit set (SDM Vol. 3C 25.6.9). */
 void cpu_policy_msr_bitmap(u8 *bitmap);
+/* The x2APIC MSRs the CPU virtualizes with posting (a copy of the bitmap above, for vCPUs in x2APIC mode). */
+void cpu_policy_msr_bitmap_x2apic(u8 *bitmap);
 
 #endif

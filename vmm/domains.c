@@ -84,6 +84,12 @@ static status_t make_bitmaps(struct domain *d)
 	cpu_policy_msr_bitmap(d->msr_bitmap);
 	for (u32 p = d->console_port; d->console_port && p < d->console_port + 8u; p++)
 		d->io_bitmap[p / 8] &= (u8)~(1u << (p % 8));
+	if (!vmx_caps.posting)
+		return OK;
+	if (!(d->msr_bitmap_x2v = (u8 *)(uintptr_t)pmm_alloc_pages(1, 0)))
+		return E_NOMEM;
+	memcpy(d->msr_bitmap_x2v, d->msr_bitmap, PAGE_SIZE);
+	cpu_policy_msr_bitmap_x2apic(d->msr_bitmap_x2v);
 	return OK;
 }
 
@@ -173,7 +179,11 @@ err_bitmaps:
 		pmm_free_pages((u64)(uintptr_t)d->io_bitmap, 2);
 	if (d->msr_bitmap)
 		pmm_free_pages((u64)(uintptr_t)d->msr_bitmap, 1);
+	if (d->msr_bitmap_x2v)
+		pmm_free_pages((u64)(uintptr_t)d->msr_bitmap_x2v, 1);
 err_ept:
+	if (d->apic_access)
+		pmm_free_pages(d->apic_access, 1);
 	if (d->eptp)
 		ept_free_tables(d->eptp & ~0xfffULL, 4);
 	pmm_free_pages(d->mem_hpa, d->mem_size / PAGE_SIZE);

@@ -3,24 +3,23 @@
 #include "vcpu.h"
 #include "lib/log.h"
 #include "lib/pmm.h"
+#include "lib/string.h"
 
 #define EPT_ADDR 0x000ffffffffff000ULL  /* 29.3.2: physical-address bits of an entry */
 #define EPT_PERM (EPT_R | EPT_W | EPT_X)
 #define LARGE (2 * MiB)
 
-static u64 apic_page;
+static bool apic_virt;
 
 status_t ept_global_init(void)
 {
-	if (!(vmx_caps.proc2 & SEC_VIRTUALIZE_APIC_ACCESSES) || apic_page)
-		return OK;
-	apic_page = pmm_alloc_pages(1, 0);
-	return apic_page ? OK : E_NOMEM;
+	apic_virt = vmx_caps.proc2 & SEC_VIRTUALIZE_APIC_ACCESSES;
+	return OK;
 }
 
-u64 apic_access_page(void)
+bool apic_access_virtualized(void)
 {
-	return apic_page;
+	return apic_virt;
 }
 
 static u64 *table_of(u64 entry)
@@ -188,10 +187,20 @@ status_t ept_build(struct domain *d)
 	status_t st = ept_map(d, 0, d->mem_hpa, d->mem_size, EPT_RWX | EPT_MT_WB); /* 29.3.7: RAM is WB */
 	if (st)
 		return st;
-	/* The xAPIC window: accesses that translate to the APIC-access page are virtualized (30.4). */
-	if (apic_page)
-		return ept_map(d, GUEST_APIC_GPA, apic_page, PAGE_SIZE, EPT_R | EPT_W | EPT_MT_UC);
-	return OK;
+	/*
+	 * The xAPIC window: accesses that translate to the APIC-access page are virtualized (30.4).
+	 * One page per domain: a vCPU in x2APIC mode with x2APIC virtualization has APIC-access
+	 * virtualization off (27.2.1.1 forbids both), so its accesses reach the page as memory; a
+	 * page of its own keeps that from being a channel to another domain. All ones, so reads
+	 * float high as from no device (SDM Vol. 3A 11.12.1.2: no MMIO interface in x2APIC mode);
+	 * a write there sticks, which no real machine does (README: known deviations).
+	 */
+	if (!apic_virt)
+		return OK;
+	if (!(d->apic_access = pmm_alloc_pages(1, 0)))
+		return E_NOMEM;
+	memset((void *)(uintptr_t)d->apic_access, 0xff, PAGE_SIZE);
+	return ept_map(d, GUEST_APIC_GPA, d->apic_access, PAGE_SIZE, EPT_R | EPT_W | EPT_MT_UC);
 }
 
 void *domain_gpa(struct domain *d, u64 gpa, u64 len)

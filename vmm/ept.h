@@ -9,10 +9,10 @@ struct vcpu;
 
 #define EPT_RWX (EPT_R | EPT_W | EPT_X)
 
-/* Once, on the boot CPU after vmx_global_init: the shared APIC-access page. */
+/* Once, on the boot CPU after vmx_global_init. */
 status_t ept_global_init(void) __attribute__((warn_unused_result));
-/* The one APIC-access page all guests' xAPIC windows map to (SDM 30.4), 0 when unused. */
-u64 apic_access_page(void);
+/* True when guests' xAPIC windows map to an APIC-access page (SDM 30.4), one per domain. */
+bool apic_access_virtualized(void);
 
 /* The domain's tables: guest RAM (write-back) and the APIC-access page. */
 status_t ept_build(struct domain *d) __attribute__((warn_unused_result));

@@ -1,7 +1,9 @@
 /* HLT (wait or park), INVD/WBINVD, NMI and external-interrupt exits. */
 #include "exits.h"
 #include "console.h"
+#include "vintr.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/nmi.h"
 #include "arch/x86/tsc.h"
@@ -22,7 +24,7 @@ static bool wait_for_interrupt(struct vcpu *v)
 	v->halted++;
 	for (;;) {
 		u64 next = vlapic_poll_timer(&v->apic, rdtsc());
-		if (vlapic_pending(&v->apic) >= 0 || __atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) ||
+		if (vintr_interrupt_pending(v) || __atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) ||
 		    v->dom->state != DOM_RUNNING)
 			return v->dom->state == DOM_RUNNING;
 		/* Idle until the virtual timer's deadline or a kick (another vCPU's IPI, a stop),
@@ -123,9 +125,21 @@ bool exit_exception_nmi(struct vcpu *v)
 }
 
 /* The host's own interrupt (a VT-d fault event, a kick): open a window to take it. */
+/*
+ * With "acknowledge interrupt on exit" (CPU posting, vmx.c) the exit has taken the interrupt
+ * from the local APIC and VM_EXIT_INTR_INFO names its vector (SDM Vol. 3C 28.2.2): its handler
+ * runs here as the IDT would have run it, interrupts still off, and sends the EOI. Without it
+ * the interrupt is still pending and a one-instruction window lets the IDT take it.
+ */
 bool exit_external_interrupt(struct vcpu *v)
 {
 	(void)v;
+	if (vmx_caps.exit & EXIT_ACK_INTR_ON_EXIT) {
+		u32 info = (u32)vmread(VM_EXIT_INTR_INFO);
+		if (info & INTR_INFO_VALID)
+			irq_dispatch((u8)info);
+		return true;
+	}
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 	return true;
 }

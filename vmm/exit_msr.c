@@ -1,5 +1,6 @@
 /* RDMSR/WRMSR exits: the emulations behind the MSR_EMUL rules of cpu_policy.c, one read and one write function each. */
 #include "exits.h"
+#include "vintr.h"
 #include "cpu_policy.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
@@ -108,7 +109,7 @@ static bool wr_apic_base(struct vcpu *v, u32 msr, u64 val)
 	/* 11.12.5.1: no APIC register state survives a change of mode, except the ID: leaving or
 	 * entering the disabled state puts the vLAPIC back in its power-up state. */
 	if ((old ^ v->apic_base) & APIC_BASE_EN)
-		vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
+		vintr_apic_reset(v);
 	vcpu_apic_mode_changed(v);
 	return true;
 }

@@ -109,7 +109,7 @@ static bool apic_window(struct vcpu *v, u64 gpa, u32 size, bool write, u64 *val,
 
 status_t mmio_register_apic(void)
 {
-	if (!apic_access_page())
+	if (!apic_access_virtualized())
 		return OK;
 	return mmio_register(NULL, "xAPIC window", GUEST_APIC_GPA, PAGE_SIZE, apic_window, NULL);
 }

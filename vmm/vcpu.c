@@ -167,15 +167,26 @@ static void setup_guest_state(struct vcpu *v)
  * The xAPIC page is an APIC only in xAPIC mode (SDM Vol. 3A 11.4.3: a disabled APIC is as if
  * there were none; 11.12.1.2: x2APIC mode has no MMIO interface). Outside xAPIC mode, APIC-
  * register virtualization goes off, so every access to the page exits (SDM Vol. 3C 30.4) and
- * mmio.c answers it as an empty bus; TPR accesses stay virtualized by the TPR shadow.
+ * mmio.c answers it as an empty bus; TPR accesses stay virtualized by the TPR shadow. With CPU
+ * posting, x2APIC mode uses x2APIC virtualization instead (30.5: TPR, EOI and SELF IPI writes
+ * need no exit) and its MSR bitmap; APIC-access virtualization must then be off (27.2.1.1), and
+ * the window is the domain's own APIC-access page read as memory (ept.c).
  */
 void vcpu_apic_mode_changed(struct vcpu *v)
 {
 	u32 proc2 = (u32)vmread(SECONDARY_VM_EXEC_CONTROL);
-	bool xapic = (v->apic_base & (APIC_BASE_EN | APIC_BASE_EXTD)) == APIC_BASE_EN;
-	u32 want = xapic ? (proc2 | (vmx_caps.proc2 & SEC_APIC_REGISTER_VIRT)) : (proc2 & ~SEC_APIC_REGISTER_VIRT);
+	u64 mode = v->apic_base & (APIC_BASE_EN | APIC_BASE_EXTD);
+	bool x2v = vmx_caps.posting && mode == (APIC_BASE_EN | APIC_BASE_EXTD);
+	u32 want = proc2 & ~(SEC_APIC_REGISTER_VIRT | SEC_VIRTUALIZE_X2APIC | SEC_VIRTUALIZE_APIC_ACCESSES);
+	if (x2v)
+		want |= SEC_VIRTUALIZE_X2APIC;
+	else
+		want |= vmx_caps.proc2 & (SEC_VIRTUALIZE_APIC_ACCESSES |
+					  (mode == APIC_BASE_EN ? SEC_APIC_REGISTER_VIRT : 0));
 	if (want != proc2)
 		vmwrite(SECONDARY_VM_EXEC_CONTROL, want);
+	if (vmx_caps.posting)
+		vmwrite(MSR_BITMAP, (u64)(uintptr_t)(x2v ? v->dom->msr_bitmap_x2v : v->dom->msr_bitmap));
 }
 
 /*
@@ -199,8 +210,8 @@ static void setup_controls(struct vcpu *v)
 	u32 proc2 = vmx_caps.proc2;
 	if (!v->vpid)
 		proc2 &= ~SEC_ENABLE_VPID;
+	proc2 &= ~SEC_VIRTUALIZE_X2APIC; /* vcpu_apic_mode_changed picks it or APIC accesses */
 	vmwrite(SECONDARY_VM_EXEC_CONTROL, proc2);
-	vcpu_apic_mode_changed(v);
 	vmwrite(VM_EXIT_CONTROLS, vmx_caps.exit);
 	vmwrite(VM_ENTRY_CONTROLS, vmx_caps.entry & ~ENTRY_IA32E_MODE);
 	vmwrite(EXCEPTION_BITMAP, 0);
@@ -223,7 +234,20 @@ static void setup_controls(struct vcpu *v)
 		vmwrite(TPR_THRESHOLD, 0);
 	}
 	if (proc2 & SEC_VIRTUALIZE_APIC_ACCESSES)
-		vmwrite(APIC_ACCESS_ADDR, apic_access_page());
+		vmwrite(APIC_ACCESS_ADDR, d->apic_access);
+	if (vmx_caps.posting) {
+		/* 30.6: the descriptor and its notification vector; NDST is this CPU (vCPUs are pinned).
+		 * No vector needs an EOI exit: Passage models no level-triggered source (30.1.4). */
+		u8 nv = vcpu_notify_vector();
+		v->pid = (struct pi_desc){ .ctl = pi_ctl(nv, lapic_id(), lapic_x2apic(), false) };
+		vmwrite(POSTED_INTR_NV, nv);
+		vmwrite(POSTED_INTR_DESC_ADDR, (u64)(uintptr_t)&v->pid);
+		for (u32 i = 0; i < 4; i++)
+			vmwrite(EOI_EXIT_BITMAP0 + 2 * i, 0);
+		vmwrite(GUEST_INTR_STATUS, 0);
+		__atomic_store_n(&v->apic.pid, &v->pid, __ATOMIC_RELEASE);
+	}
+	vcpu_apic_mode_changed(v); /* last: it picks the secondary controls and MSR bitmap */
 	v->proc_ctl = vmx_caps.proc;
 	v->tpr_threshold = 0;
 	v->preempt_ticks = ~0ULL;
@@ -250,7 +274,7 @@ status_t vcpu_setup(struct vcpu *v)
 	setup_controls(v);
 	setup_host_state();
 	setup_guest_state(v);
-	vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
+	vintr_apic_reset(v);
 	/* Power-up values of the emulated MSRs (SDM Vol. 3A 9.1 table 9-1; Vol. 4 table 2-2): the
 	 * TSC starts at the host's (offset 0, adjust 0), no BTS/PEBS, no MTRRs enabled. */
 	v->msr.tsc_adjust = 0;
@@ -279,7 +303,7 @@ void vcpu_reset_to_sipi(struct vcpu *v)
 	v->regs = (struct guest_regs){ .launched = v->regs.launched, .host_rsp = v->regs.host_rsp,
 				       .tsc_guest = v->regs.tsc_guest, .tsc_exit = v->regs.tsc_exit };
 	/* INIT resets the local APIC too (SDM Vol. 3A 11.4.7.3): its register file is rewritten. */
-	vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
+	vintr_apic_reset(v);
 	/* 11.12.5.1: INIT keeps the APIC's mode (disabled, xAPIC or x2APIC) and IA32_APIC_BASE. */
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 }

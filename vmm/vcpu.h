@@ -21,6 +21,9 @@ struct domain {
 	u64 ept_pages;
 	u8 *io_bitmap;            /* two pages: ports 0-0x7fff, 0x8000-0xffff */
 	u8 *msr_bitmap;
+	u8 *msr_bitmap_x2v;       /* with CPU posting: for vCPUs in x2APIC mode (TPR, EOI, SELF IPI
+				   * virtualized, SDM Vol. 3C 30.5); NULL without */
+	u64 apic_access;          /* the domain's APIC-access page (0: none; see ept_build) */
 	volatile enum domain_state state;
 	int exit_code;            /* from port 0xf4 or VMCALL exit */
 	char stop_reason[160];
@@ -48,6 +51,8 @@ struct vcpu_snapshot {
 };
 
 struct vcpu {
+	struct pi_desc pid;       /* posted-interrupt descriptor (SDM Vol. 3C 30.6): 64-byte aligned,
+				   * used with CPU posting (vintr.c) */
 	struct domain *dom;
 	u32 id;
 	u32 cpu;                  /* physical CPU it is pinned to */
@@ -117,6 +122,11 @@ status_t exits_init(void) __attribute__((warn_unused_result));
 extern bool exits_test_aids;
 /* Routes an ICR write (x2APIC layout: destination in bits 63:32) within the domain. */
 void vcpu_send_ipi(struct vcpu *v, u64 icr);
+/* Requests vector on t's vLAPIC from any CPU: posted and notified with CPU posting (t takes no
+ * exit), else set in IRR and t kicked. */
+void vcpu_post(struct vcpu *t, u8 vector);
+/* The notification vector of every vCPU's descriptor (0 without CPU posting). */
+u8 vcpu_notify_vector(void);
 /* Makes the CPU running v leave the guest so it notices new work. */
 void vcpu_kick(struct vcpu *v);
 /* Reserves the kick vector; once at start-up, before any guest runs. */

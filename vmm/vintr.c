@@ -2,6 +2,7 @@
 #include "vintr.h"
 #include "vcpu.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
 
 /* SDM 26.3.1.5: an external interrupt can be delivered only with IF=1 and no STI/MOV-SS blocking. */
 static bool guest_open(void)
@@ -91,4 +92,49 @@ void vintr_prepare_entry_slow(struct vcpu *v)
 	vintr_update_ppr(v);
 	update_tpr_threshold(v);
 	arm_preemption(v, now, next);
+}
+
+/*
+ * With CPU posting the vCPU's interrupts reach the guest by virtual-interrupt delivery (SDM
+ * Vol. 3C 30.2): requests are posted into its descriptor (vlapic_set_irr, the VT-d unit), and a
+ * notification that finds the guest running is processed by the CPU without an exit (30.6).
+ * Whatever was posted while the vCPU was out of the guest, or with SN set, is moved here into
+ * VIRR, and RVI raised to the highest request (30.1.1), so that the evaluation of pending
+ * virtual interrupts at VM entry (27.3.2.5, 30.2.1) delivers it. PIR is read, not only ON.
+ */
+static void sync_posted(struct vcpu *v)
+{
+	u64 pir[4];
+	if (!pi_drain(&v->pid, pir))
+		return;
+	vlapic_merge_irr(&v->apic, pir);
+	int top = vlapic_highest_irr(&v->apic);
+	u64 st = vmread(GUEST_INTR_STATUS);
+	if (top > (int)(st & 0xff))
+		vmwrite(GUEST_INTR_STATUS, (st & 0xff00) | (u32)top);
+}
+
+void vintr_prepare_entry_posted(struct vcpu *v)
+{
+	u64 now = rdtsc();
+	u64 next = vlapic_poll_timer(&v->apic, now); /* an expired timer posts to v itself */
+	sync_posted(v);
+	u32 proc = inject_nmi(v, v->proc_ctl & ~CPU_NMI_WINDOW_EXITING);
+	if (proc != v->proc_ctl)
+		vmwrite(CPU_BASED_VM_EXEC_CONTROL, v->proc_ctl = proc);
+	arm_preemption(v, now, next);
+}
+
+bool vintr_interrupt_pending(struct vcpu *v)
+{
+	if (v->apic.pid)
+		sync_posted(v);
+	return vlapic_pending(&v->apic) >= 0;
+}
+
+void vintr_apic_reset(struct vcpu *v)
+{
+	vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
+	if (v->apic.pid)
+		vmwrite(GUEST_INTR_STATUS, 0); /* RVI and SVI of the cleared IRR and ISR */
 }

@@ -37,6 +37,12 @@ static inline void vintr_update_ppr(struct vcpu *v)
 /* The full vintr_prepare_entry: expire the virtual timer, inject or ask for a window, keep the
  * TPR threshold and the VMX-preemption timer right. */
 void vintr_prepare_entry_slow(struct vcpu *v);
+/* The same with CPU posting: posted requests into VIRR and RVI, NMIs, the preemption timer. */
+void vintr_prepare_entry_posted(struct vcpu *v);
+/* On v's own CPU, out of the guest: is an interrupt pending that the guest can take once IF=1? */
+bool vintr_interrupt_pending(struct vcpu *v);
+/* Resets v's vLAPIC (power-up, INIT, APIC enable or disable) and, with posting, RVI and SVI. */
+void vintr_apic_reset(struct vcpu *v);
 
 /*
  * Before each entry of v on its own CPU. On almost every entry nothing is pending: no virtual
@@ -45,6 +51,12 @@ void vintr_prepare_entry_slow(struct vcpu *v);
  */
 static inline void vintr_prepare_entry(struct vcpu *v)
 {
+	if (v->apic.pid) { /* posting: the CPU delivers; only what it cannot see needs work */
+		if (v->apic.deadline || __atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) ||
+		    (v->proc_ctl & CPU_NMI_WINDOW_EXITING) || !v->preempt_quiet || pi_pending(&v->pid))
+			vintr_prepare_entry_posted(v);
+		return;
+	}
 	if (v->apic.deadline || __atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) ||
 	    __atomic_load_n(&v->apic.irr_posted, __ATOMIC_ACQUIRE) || v->tpr_threshold ||
 	    (v->proc_ctl & (CPU_INTR_WINDOW_EXITING | CPU_NMI_WINDOW_EXITING)) || !v->preempt_quiet)

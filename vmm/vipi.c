@@ -7,14 +7,24 @@
 #include "lib/status.h"
 
 static u8 kick_vector;             /* set once by vcpu_kick_init, before any CPU runs a guest */
+static u8 notify_vector;           /* CPU posting's notification vector (SDM Vol. 3C 30.6) */
 
 static void kick_handler(u8 vector, void *ctx)
 {
 	(void)vector, (void)ctx; /* the VM exit it caused was the point */
 }
 
+/* A notification taken by the host (its vCPU was out of the guest, or halted): waking the CPU
+ * was the point; the run loop moves the posted requests in before the next entry (vintr.c). */
+static void notify_handler(u8 vector, void *ctx)
+{
+	(void)vector, (void)ctx;
+}
+
 status_t vcpu_kick_init(void)
 {
+	if (vmx_caps.posting && !notify_vector && !(notify_vector = irq_alloc(notify_handler, NULL)))
+		vmx_posting_off("no host vector left for its notifications");
 	if (!kick_vector)
 		kick_vector = irq_alloc(kick_handler, NULL);
 	if (!kick_vector) {
@@ -22,6 +32,33 @@ status_t vcpu_kick_init(void)
 		return E_NOSPC;
 	}
 	return OK;
+}
+
+u8 vcpu_notify_vector(void)
+{
+	return notify_vector;
+}
+
+/* The notification of SDM 30.6 to the CPU running t: processed there without a VM exit when
+ * t is in the guest, taken by notify_handler otherwise. Its own CPU needs none: the run loop
+ * looks at the descriptor before every entry. */
+static void notify(struct vcpu *t)
+{
+	struct percpu *p = cpus[t->cpu];
+	if (!p || p == this_cpu())
+		return;
+	if (lapic_send_ipi(p->apic_id, notify_vector))
+		LOG("vmx", "posted-interrupt notification to CPU %u not delivered", t->cpu);
+}
+
+void vcpu_post(struct vcpu *t, u8 vector)
+{
+	if (!vlapic_set_irr(&t->apic, vector))
+		return;
+	if (t->apic.pid)
+		notify(t);
+	else
+		vcpu_kick(t);
 }
 
 void vcpu_kick(struct vcpu *t)
@@ -44,8 +81,7 @@ static void deliver(struct vcpu *from, struct vcpu *t, u64 icr)
 	switch (ICR_MODE(icr)) {
 	case 0:
 	case 1:
-		vlapic_set_irr(&t->apic, ICR_VECTOR(icr));
-		vcpu_kick(t);
+		vcpu_post(t, ICR_VECTOR(icr));
 		break;
 	case 4:
 		/* NMI: injected as an NMI at t's next entry that NMI blocking allows (vintr.c). */

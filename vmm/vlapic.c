@@ -60,6 +60,10 @@ void vlapic_init(struct vlapic *a, u8 *page, u32 id, u64 tsc_khz)
 	a->interrupts = 0;
 	a->irr_posted = 0;
 	a->isr_top = -1;
+	if (a->pid) {
+		u64 gone[4];
+		pi_drain(a->pid, gone);
+	}
 	/* The virtual APIC timer runs at 1 GHz / divider, expressed in TSC cycles. */
 	a->tsc_per_tick = tsc_khz / 1000000 ? tsc_khz / 1000000 : 1;
 	__atomic_store_n(&a->regs, page, __ATOMIC_RELEASE);
@@ -77,17 +81,32 @@ static void arm_count(struct vlapic *a, u64 now)
 	a->deadline = icr ? now + (u64)icr * divider(vlapic_get(a, APIC_TDCR)) * a->tsc_per_tick : 0;
 }
 
-void vlapic_set_irr(struct vlapic *a, u8 vector)
+bool vlapic_set_irr(struct vlapic *a, u8 vector)
 {
 	if (vector < 16 || !__atomic_load_n(&a->regs, __ATOMIC_ACQUIRE))
-		return; /* vectors 0-15 are illegal (SDM 11.5.2); a vCPU not yet set up has no APIC */
+		return false; /* vectors 0-15 are illegal (SDM 11.5.2); a vCPU not yet set up has no APIC */
+	struct pi_desc *pid = __atomic_load_n(&a->pid, __ATOMIC_ACQUIRE);
+	if (pid) {
+		__atomic_add_fetch(&a->interrupts, 1, __ATOMIC_RELAXED); /* posted; the CPU delivers */
+		return pi_post(pid, vector);
+	}
 	set_vec(a, APIC_IRR, vector);
 	__atomic_store_n(&a->irr_posted, 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+void vlapic_merge_irr(struct vlapic *a, const u64 pir[4])
+{
+	for (u32 i = 0; i < 8; i++) {
+		u32 w = (u32)(pir[i / 2] >> (32 * (i % 2)));
+		if (w)
+			__atomic_fetch_or((u32 *)(a->regs + APIC_IRR + 0x10 * i), w, __ATOMIC_SEQ_CST);
+	}
 }
 
 int vlapic_pending(const struct vlapic *a)
 {
-	if (!__atomic_load_n(&a->irr_posted, __ATOMIC_ACQUIRE))
+	if (!a->pid && !__atomic_load_n(&a->irr_posted, __ATOMIC_ACQUIRE))
 		return -1;
 	int irr = highest(a, APIC_IRR);
 	if (irr < 0 || !(vlapic_get(a, APIC_SVR) & SVR_ENABLE))

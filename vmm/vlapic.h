@@ -3,6 +3,7 @@
 #define PASSAGE_VMM_VLAPIC_H
 
 #include "lib/types.h"
+#include "arch/x86/pi_desc.h"
 
 /* Register offsets in the virtual-APIC page, xAPIC layout (SDM 11.4.1 table 11-1). The x2APIC MSR
  * of a register is 0x800 + offset / 16 (SDM 11.12.1.2). Edition cited: SDM Vol. 3, 2023. */
@@ -45,13 +46,16 @@ struct vlapic {
 	u64 deadline;             /* TSC value when the timer fires, 0 = not armed */
 	u32 timer_mode;           /* LVT timer mode the timer was armed in (0 one-shot, 1 periodic, 2 TSC-deadline) */
 	u64 tsc_per_tick;         /* TSC cycles per APIC timer tick before the divider */
-	u64 interrupts;           /* delivered */
+	u64 interrupts;           /* injected (without posting) or posted (with) */
 	volatile u32 irr_posted;  /* IRR may be non-empty: the exit path skips the scan when 0 */
 	int isr_top;              /* highest in-service vector, -1 = none: ISR changes only in
 				   * vlapic.c (accept, EOI, init), so PPR needs no ISR scan */
+	struct pi_desc *pid;      /* with CPU posting (vintr.c): requests go here, never straight into
+				   * IRR, which the CPU owns while the guest runs; NULL without */
 };
 
-/* Resets the registers in page (SDM 11.4.7.1 power-up state) and publishes it as a's register file. */
+/* Resets the registers in page (SDM 11.4.7.1 power-up state) and publishes it as a's register file;
+ * with posting, requests still in the descriptor are dropped too (INIT clears IRR). */
 void vlapic_init(struct vlapic *a, u8 *page, u32 id, u64 tsc_khz);
 /* Raw register access by offset (no side effects). */
 static inline u32 vlapic_get(const struct vlapic *a, u32 off)
@@ -68,6 +72,8 @@ static inline void vlapic_set(struct vlapic *a, u32 off, u32 val)
  * class. Without virtual-interrupt delivery the CPU keeps no PPR in the page (SDM 29.1.1). */
 static inline u32 vlapic_ppr(const struct vlapic *a)
 {
+	if (a->pid) /* SDM Vol. 3C 30.1.3: with virtual-interrupt delivery the CPU keeps VPPR */
+		return vlapic_get(a, APIC_PPR);
 	u32 isrv = a->isr_top >= 0 ? (u32)a->isr_top & 0xf0 : 0, tpr = vlapic_get(a, APIC_TPR) & 0xff;
 	return (tpr & 0xf0) >= isrv ? tpr : isrv;
 }
@@ -85,7 +91,11 @@ bool vlapic_wrmsr(struct vlapic *a, u32 msr, u64 val);
 bool vlapic_mmio_write(struct vlapic *a, u32 off, u32 val, u32 icr_hi);
 /* Moves an expired timer into IRR; returns the TSC of the next deadline (0 = none). */
 u64 vlapic_poll_timer(struct vlapic *a, u64 now);
-void vlapic_set_irr(struct vlapic *a, u8 vector);
+/* Requests vector (into IRR, or with posting into the descriptor's PIR). True when whoever runs
+ * the vCPU must be told: a kick without posting, a notification when this post set ON. */
+bool vlapic_set_irr(struct vlapic *a, u8 vector);
+/* ORs posted requests (a PIR image, bit v = vector v) into IRR. */
+void vlapic_merge_irr(struct vlapic *a, const u64 pir[4]);
 /* Highest pending vector deliverable above the processor priority, or -1. */
 int vlapic_pending(const struct vlapic *a);
 int vlapic_highest_irr(const struct vlapic *a);

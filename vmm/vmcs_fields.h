@@ -25,6 +25,7 @@
 #define GUEST_GS_SELECTOR 0x080a
 #define GUEST_LDTR_SELECTOR 0x080c
 #define GUEST_TR_SELECTOR 0x080e
+#define GUEST_INTR_STATUS 0x0810             /* RVI in bits 7:0, SVI in bits 15:8 (25.4.2) */
 #define HOST_ES_SELECTOR 0x0c00
 #define HOST_CS_SELECTOR 0x0c02
 #define HOST_SS_SELECTOR 0x0c04
@@ -45,6 +46,7 @@
 #define APIC_ACCESS_ADDR 0x2014
 #define POSTED_INTR_DESC_ADDR 0x2016
 #define EPT_POINTER 0x201a
+#define EOI_EXIT_BITMAP0 0x201c              /* vectors 0-63; 1-3 follow 2 encodings apart */
 #define GUEST_PHYSICAL_ADDRESS 0x2400
 #define VMCS_LINK_POINTER 0x2800
 #define GUEST_IA32_DEBUGCTL 0x2802

@@ -44,7 +44,43 @@ static status_t feature_control(void)
 	return (fc & FEATURE_CONTROL_VMXON_OUTSIDE_SMX) ? OK : E_PERM;
 }
 
-status_t vmx_global_init(void)
+/*
+ * Posted-interrupt processing (SDM Vol. 3C 30.6) and what it rests on, used together or not at
+ * all: 27.2.1.1 makes it need virtual-interrupt delivery and "acknowledge interrupt on exit",
+ * and virtual-interrupt delivery needs external-interrupt exiting and the TPR shadow; Passage
+ * adds x2APIC virtualization (30.5) so an x2APIC guest's EOIs need no exit either. Without any
+ * one of them the vLAPIC injects through VM-entry event injection (vintr.c), and the bits are
+ * dropped from the negotiated controls.
+ */
+void vmx_posting_off(const char *why)
+{
+	vmx_caps.posting = false;
+	vmx_caps.pin &= ~PIN_POSTED_INTERRUPTS;
+	vmx_caps.proc2 &= ~(SEC_VIRTUAL_INTR_DELIVERY | SEC_VIRTUALIZE_X2APIC);
+	vmx_caps.exit &= ~EXIT_ACK_INTR_ON_EXIT;
+	LOG("vmx", "CPU posted interrupts off (%s): virtual interrupts are injected at VM entry", why);
+}
+
+static void decide_posting(bool allowed)
+{
+	const struct { bool have; const char *name; } need[] = {
+		{ allowed, "apicv=off on the command line" },
+		{ vmx_caps.proc & CPU_USE_TPR_SHADOW, "no TPR shadow" },
+		{ vmx_caps.proc2 & SEC_VIRTUALIZE_APIC_ACCESSES, "no APIC-access virtualization" },
+		{ vmx_caps.proc2 & SEC_VIRTUAL_INTR_DELIVERY, "no virtual-interrupt delivery" },
+		{ vmx_caps.proc2 & SEC_VIRTUALIZE_X2APIC, "no x2APIC virtualization" },
+		{ vmx_caps.pin & PIN_POSTED_INTERRUPTS, "no posted-interrupt processing" },
+		{ vmx_caps.exit & EXIT_ACK_INTR_ON_EXIT, "no acknowledge-interrupt-on-exit" },
+	};
+	for (u32 i = 0; i < ARRAY_SIZE(need); i++)
+		if (!need[i].have)
+			return vmx_posting_off(need[i].name);
+	vmx_caps.posting = true;
+	LOG("vmx", "CPU posted interrupts on: virtual-interrupt delivery, x2APIC virtualization, "
+		   "posted-interrupt processing");
+}
+
+status_t vmx_global_init(bool posting_allowed)
 {
 	if (!cpu_has_vmx()) {
 		LOG("vmx", "CPUID reports no VMX: guests cannot run on this machine");
@@ -60,7 +96,7 @@ status_t vmx_global_init(void)
 	bool tr = basic & VMX_BASIC_TRUE_CTLS;
 	bool ok = negotiate("pin-based", tr ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
 			    PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING,
-			    PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER,
+			    PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER | PIN_POSTED_INTERRUPTS,
 			    &vmx_caps.pin);
 	ok &= negotiate("processor-based", tr ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
 			CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_ACTIVATE_SECONDARY |
@@ -69,11 +105,12 @@ status_t vmx_global_init(void)
 	ok &= negotiate("secondary", MSR_IA32_VMX_PROCBASED_CTLS2,
 			SEC_ENABLE_EPT | SEC_UNRESTRICTED_GUEST,
 			SEC_ENABLE_VPID | SEC_WBINVD_EXITING | SEC_ENABLE_RDTSCP | SEC_ENABLE_INVPCID |
-			SEC_VIRTUALIZE_APIC_ACCESSES | SEC_APIC_REGISTER_VIRT,
+			SEC_VIRTUALIZE_APIC_ACCESSES | SEC_APIC_REGISTER_VIRT | SEC_VIRTUAL_INTR_DELIVERY |
+			SEC_VIRTUALIZE_X2APIC,
 			&vmx_caps.proc2);
 	ok &= negotiate("VM-exit", tr ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
 			EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER,
-			EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT | EXIT_SAVE_DEBUG_CONTROLS,
+			EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT | EXIT_SAVE_DEBUG_CONTROLS | EXIT_ACK_INTR_ON_EXIT,
 			&vmx_caps.exit);
 	ok &= negotiate("VM-entry", tr ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
 			ENTRY_LOAD_IA32_EFER,
@@ -89,6 +126,7 @@ status_t vmx_global_init(void)
 		LOG("vmx", "a required VMX control is missing: continuing without guests");
 		return E_NOTSUP;
 	}
+	decide_posting(posting_allowed);
 	vmx_caps.usable = true;
 	LOG("vmx", "VMCS revision 0x%x; pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x; "
 		   "EPT/VPID cap 0x%lx", vmx_caps.revision, vmx_caps.pin, vmx_caps.proc,

@@ -15,6 +15,7 @@ struct vmx_caps {
 	u64 ept_vpid;             /* IA32_VMX_EPT_VPID_CAP */
 	u32 preempt_shift;        /* preemption timer counts TSC >> this */
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	bool posting;             /* CPU posted interrupts with virtual-interrupt delivery (vmx.c) */
 };
 
 extern struct vmx_caps vmx_caps;
@@ -27,7 +28,9 @@ struct vmx_cpu {
 };
 
 /* On the boot CPU: checks CPUID and IA32_FEATURE_CONTROL, negotiates controls, logs. */
-status_t vmx_global_init(void) VMX_MUST_CHECK;
+status_t vmx_global_init(bool posting_allowed) VMX_MUST_CHECK;
+/* Turns CPU posting off before any vCPU is set up (why: for the log). */
+void vmx_posting_off(const char *why);
 /* On every CPU: fixed CR0/CR4 bits, VMXON. */
 status_t vmx_cpu_init(void) VMX_MUST_CHECK;
 struct vmx_cpu *vmx_this_cpu(void);

@@ -177,8 +177,7 @@ bool vpci_msi_deliver(struct domain *d, u32 targets, u8 gvec)
 		return false;
 	for (u32 i = 0; i < d->nr_vcpus && i < VMSI_MAX_VCPUS; i++)
 		if (targets & (1u << i)) {
-			vlapic_set_irr(&d->vcpus[i]->apic, gvec);
-			vcpu_kick(d->vcpus[i]);
+			vcpu_post(d->vcpus[i], gvec);
 		}
 	return true;
 }

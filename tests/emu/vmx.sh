@@ -23,6 +23,11 @@ tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/vmx-hostfault.iso
     "$C/host-fault.cfg" "$G/chatter.elf" "$G/hostfault.elf" >>"$LOGS/test-images.txt" 2>&1 ||
     echo "FAIL emu/vmx-images: vmx-hostfault.iso not built"
 img irq-ipi "$C/irq-ipi.cfg" "$G/ipi.elf"
+# The same vLAPIC guests without CPU posting: event injection at VM entry (vintr.c's other half).
+for g in timer ipi; do
+    tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/irq-$g-noapicv.iso" "test_exit apicv=off" \
+        "$C/irq-$g.cfg" "$G/$g.elf" >>"$LOGS/test-images.txt" 2>&1 || echo "FAIL emu/vmx-images: irq-$g-noapicv.iso not built"
+done
 
 # guest_results DOMAIN PREFIX: each PASS/FAIL/SKIP line a guest printed becomes a result, so a
 # guest's SKIP reaches run-all.sh's SKIP count instead of vanishing.
@@ -93,19 +98,29 @@ expect 'domain: 1 of 8 configured domains built' "not exactly the valid domain b
 expect 'domain: summary: good exit code 0' "the valid domain did not run to completion"
 finish emu/vmx-config-mistakes
 
-# Virtual local APIC: timer modes, self-IPIs, TPR/PPR/ISR/EOI, STI window, HLT, xAPIC MMIO.
-run_bochs vmx-irq-timer 240 "$T/irq-timer.iso" 2
-guest_results timer emu/vmx-irq-timer
-expect_guest_summary timer 32
-expect 'domain: timer stopped: guest wrote 0 to port 0xf4' "timer guest did not finish"
-finish emu/vmx-irq-timer
+# Virtual local APIC: timer modes, self-IPIs, TPR/PPR/ISR/EOI, STI window, HLT, xAPIC MMIO; with
+# CPU posting (the project's Bochs has it) and without (apicv=off: injection at VM entry).
+for variant in "" -noapicv; do
+    run_bochs vmx-irq-timer$variant 240 "$T/irq-timer$variant.iso" 2
+    guest_results timer emu/vmx-irq-timer$variant
+    expect_guest_summary timer 32
+    expect 'domain: timer stopped: guest wrote 0 to port 0xf4' "timer guest did not finish"
+    if [ -z "$variant" ]; then
+        expect 'vmx: CPU posted interrupts on: virtual-interrupt delivery' "CPU posting not chosen on a CPU that has it"
+    else
+        expect 'vmx: CPU posted interrupts off \(apicv=off on the command line\)' "apicv=off not honoured"
+    fi
+    finish emu/vmx-irq-timer$variant
+done
 
 # Guest SMP: INIT/SIPI start-up of vCPU 1, fixed IPIs both ways, destinations within the domain.
-run_bochs vmx-irq-ipi 240 "$T/irq-ipi.iso" 2
-guest_results ipi emu/vmx-irq-ipi
-expect_guest_summary ipi 14
-expect '\[cpu1\] domain: ipi vCPU 1 starting at 0x8000 on CPU 1' "vCPU 1 not started by SIPI"
-finish emu/vmx-irq-ipi
+for variant in "" -noapicv; do
+    run_bochs vmx-irq-ipi$variant 240 "$T/irq-ipi$variant.iso" 2
+    guest_results ipi emu/vmx-irq-ipi$variant
+    expect_guest_summary ipi 14
+    expect '\[cpu1\] domain: ipi vCPU 1 starting at 0x8000 on CPU 1' "vCPU 1 not started by SIPI"
+    finish emu/vmx-irq-ipi$variant
+done
 
 # text_range ELF: "START END" of the guest's code (.text), guest-physical = linear (paging off).
 text_range() {

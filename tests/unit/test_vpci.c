@@ -141,7 +141,7 @@ status_t msi_disable(u16 seg, u8 bus, u8 dev, u8 fn_)
 }
 u8 irq_alloc(irq_handler_fn handler, void *ctx) { vec_fn = handler, vec_ctx = ctx; return 0x40; }
 void irq_free(u8 vector) { (void)vector; vec_fn = NULL; }
-void vcpu_kick(struct vcpu *v) { (void)v; kicks++; }
+void vcpu_post(struct vcpu *t, u8 vector) { if (vlapic_set_irr(&t->apic, vector)) kicks++; }
 const char *status_str(status_t st) { (void)st; return "error"; }
 struct percpu *cpus[MAX_CPUS];
 static struct percpu pc0 = { .apic_id = 9 };

@@ -76,7 +76,7 @@ status_t pio_register(const char *name, u16 first, u16 count, pio_fn fn, void *c
 status_t paging_map(u64 base, u64 len, int type) { (void)base, (void)len, (void)type; return OK; }
 const char *status_str(status_t st) { (void)st; return "error"; }
 static u32 kicks;
-void vcpu_kick(struct vcpu *v) { (void)v; kicks++; }
+void vcpu_post(struct vcpu *t, u8 vector) { if (vlapic_set_irr(&t->apic, vector)) kicks++; }
 
 /* EPT: which guest pages are mapped directly. */
 static u32 ept_maps;

@@ -46,9 +46,9 @@ static void test_sizes(void **state)
 	(void)state;
 	assert_int_equal(sizeof(struct vtd_irte), 16);
 	assert_int_equal(alignof(struct vtd_irte), 16);
-	assert_int_equal(sizeof(struct vtd_pid), 64);
-	assert_int_equal(alignof(struct vtd_pid), 64);
-	assert_int_equal(offsetof(struct vtd_pid, ctl), 32); /* bit 256 starts the control word */
+	assert_int_equal(sizeof(struct pi_desc), 64);
+	assert_int_equal(alignof(struct pi_desc), 64);
+	assert_int_equal(offsetof(struct pi_desc, ctl), 32); /* bit 256 starts the control word */
 }
 
 /* 9.10: P 0, FPD 1, DM 2, RH 3, TM 4, DLM 7:5, AVAIL 11:8, IM 15 = 0, V 23:16, DST 63:32. */
@@ -161,7 +161,7 @@ static void test_pid_layout(void **state)
 		assert_int_equal(vtd_pid_ctl(0, 1u << b, false, false), 1ULL << (288 - 256 + 8 + b));
 	assert_int_equal(vtd_pid_ctl(0, 0, false, true), 1ULL << 1);
 	assert_int_equal(vtd_pid_ctl(0xf2, 0x3, false, false), 0x0000030000f20000ULL);
-	struct vtd_pid pid;
+	struct pi_desc pid;
 	memset(&pid, 0, sizeof pid);
 	pid.pir[3] = 1ULL << 63;  /* vector 255 is PIR bit 255 */
 	assert_int_equal(((const u8 *)&pid)[31], 0x80);
