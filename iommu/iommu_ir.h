@@ -29,6 +29,13 @@ bool iommu_ir_enabled(void);
 status_t iommu_irq_alloc(u16 seg, u16 sid, struct iommu_irq *h);
 /* Programs (or live-updates) the entry: fixed delivery, physical destination apic_id, edge. */
 status_t iommu_irq_remap(const struct iommu_irq *h, u8 vector, u32 apic_id);
+/* Programs (or live-updates) the entry in posted format (IM=1): the guest's vector into the
+ * 64-byte-aligned descriptor at pid_pa. E_INVAL when the unit lacks CAP.PI. */
+status_t iommu_irq_post(const struct iommu_irq *h, u8 vector, u64 pid_pa);
+/* True when every unit with interrupt remapping runs it with EIME (x2APIC destinations). */
+bool iommu_ir_eime(void);
+/* True when interrupt remapping is on and every unit with it reports CAP.PI (VT-d posting). */
+bool iommu_ir_posting(void);
 /* The remappable-format message the device must send for this entry (5.1.2.2, SHV = 0). */
 void iommu_irq_msi(const struct iommu_irq *h, u64 *addr, u32 *data);
 status_t iommu_irq_free(struct iommu_irq *h);

@@ -236,6 +236,19 @@ static bool parse_devices(struct cfg_parser *p, char *val)
 	return true;
 }
 
+/* interrupts = auto | vtd-post | sw-post | exit */
+static bool parse_interrupts(struct cfg_parser *p, char *val)
+{
+	static const char *const names[] = { "auto", "vtd-post", "sw-post", "exit" };
+	for (u32 i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcmp(val, names[i]) == 0) {
+			p->dom->irq_mode = (enum cfg_irq_mode)i;
+			return true;
+		}
+	return cfg_dom_error(p->out, p->dom, p->line,
+			     "interrupts: '%s' is not auto, vtd-post, sw-post or exit", CLIP(val));
+}
+
 #define KEY(n, req, empty) { #n, offsetof(struct cfg_key_lines, n), req, empty, parse_##n }
 
 const struct cfg_key cfg_keys[] = {
@@ -246,6 +259,7 @@ const struct cfg_key cfg_keys[] = {
 	KEY(cmdline, false, true),
 	KEY(console, false, false),
 	KEY(devices, false, false),
+	KEY(interrupts, false, false),
 };
 
 const size_t cfg_nr_keys = ARRAY_SIZE(cfg_keys);

@@ -31,6 +31,13 @@
 #define CFG_ERROR_LEN 160
 
 enum cfg_console { CFG_CONSOLE_SHARED = 0, CFG_CONSOLE_PASSTHROUGH = 1 };
+/* interrupts = how passthrough interrupts reach the guest (README "Exitless interrupts"). */
+enum cfg_irq_mode {
+	CFG_IRQ_AUTO = 0,           /* the best the platform offers: vtd-post, else sw-post, else exit */
+	CFG_IRQ_VTD_POST,           /* VT-d posting: posted IRTE straight into the vCPU's descriptor */
+	CFG_IRQ_SW_POST,            /* a CPU with no guest takes the interrupt and posts it */
+	CFG_IRQ_EXIT,               /* the vCPU's own CPU takes it with a VM exit and injects it */
+};
 
 struct cfg_device {
 	u16 seg;
@@ -39,7 +46,7 @@ struct cfg_device {
 
 /* Line of each setting in its section (0: absent), so later checks name the right line. */
 struct cfg_key_lines {
-	u32 cpus, memory, kernel, initrd, cmdline, console, devices;
+	u32 cpus, memory, kernel, initrd, cmdline, console, devices, interrupts;
 };
 
 struct cfg_domain {
@@ -56,6 +63,7 @@ struct cfg_domain {
 	u16 console_port;           /* passthrough UART base port */
 	u32 nr_devices;
 	struct cfg_device devices[CFG_MAX_DEVICES];
+	enum cfg_irq_mode irq_mode;
 	struct cfg_key_lines lines;
 };
 

@@ -135,6 +135,7 @@ static struct domain *build(const struct cfg_domain *c, u32 index)
 	d->index = index;
 	d->mem_size = c->memory;
 	d->console_port = c->console == CFG_CONSOLE_PASSTHROUGH ? c->console_port : 0;
+	d->irq_mode = c->irq_mode;
 	for (i = 0; i < n; i++)
 		if (!(d->vcpus[i] = (void *)(uintptr_t)pmm_alloc_pages(1, 0)))
 			goto err_vcpus;
@@ -150,6 +151,13 @@ static struct domain *build(const struct cfg_domain *c, u32 index)
 					      .entry_mode = i ? GUEST_MODE_WAIT_SIPI : 0 };
 		if (vmx_caps.proc2 & SEC_ENABLE_VPID)
 			d->vcpus[i]->vpid = next_vpid++;
+		/* The posted-interrupt descriptor names the vCPU's CPU from the start (vmsi_route.c
+		 * may point a posted IRTE at it before the vCPU runs); cfg_check made the CPU online.
+		 * Only the VT-d unit reads NV and NDST, in the form its IRTA.EIME selects (VT-d 9.12:
+		 * the xAPIC ID in NDST[15:8] when EIME=0), whatever mode the CPUs' APICs are in. */
+		if (vmx_caps.posting && cpus[c->cpus[i]])
+			d->vcpus[i]->pid.ctl = pi_ctl(vcpu_notify_vector(), cpus[c->cpus[i]]->apic_id,
+						      iommu_ir_eime(), false);
 	}
 	d->nr_vcpus = n;
 	/* passthrough: before the loader, which builds the guest's ACPI tables with its PCI window */
@@ -267,6 +275,19 @@ void domains_print_stats(void)
 	}
 }
 
+int domains_idle_cpu(void)
+{
+	if (!__atomic_load_n(&placement_done, __ATOMIC_ACQUIRE))
+		return -1;
+	for (u32 c = 0; c < MAX_CPUS; c++) {
+		struct percpu *p = cpus[c];
+		struct vmx_cpu *vc = p && (p->online || c == 0) ? p->vmm : NULL; /* the boot CPU: always */
+		if (vc && !vc->vcpu)
+			return (int)c;
+	}
+	return -1;
+}
+
 struct domain *domains_find(const char *name)
 {
 	for (u32 i = 0; i < nr_domains; i++)
@@ -284,10 +305,16 @@ void domains_cpu_loop(void)
 		cpu_relax();
 	if (vc && vc->vcpu)
 		vcpu_run(vc->vcpu);
+	/* Another CPU with no vCPU idles with interrupts open while guests run: software posting
+	 * may aim passthrough interrupts at it (domains_idle_cpu). */
+	if (this_cpu()->cpu != 0) {
+		if (vc && !vc->vcpu)
+			while (__atomic_load_n(&running, __ATOMIC_ACQUIRE))
+				__asm__ volatile("sti; hlt; cli" ::: "memory");
+		return;
+	}
 	/* The boot CPU without a (running) vCPU serves the console while guests run, halting
 	 * between polls (a periodic timer wakes it) so it does not spin. */
-	if (this_cpu()->cpu != 0)
-		return;
 	u8 tick = irq_alloc(console_tick, NULL);
 	if (tick)
 		lapic_timer_periodic(tick, 200000);

@@ -10,6 +10,9 @@ u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online, u16 console_po
 /* Every CPU: waits for placement, then runs the vCPU pinned to it (if any). */
 void domains_cpu_loop(void);
 
+/* The lowest online CPU that runs no vCPU (it idles with interrupts open), or -1 (also before
+ * the vCPUs are placed). */
+int domains_idle_cpu(void);
 /* The built domain with this name, or NULL. */
 struct domain *domains_find(const char *name);
 /* Prints the statistics of every vCPU of every domain. */

@@ -77,6 +77,20 @@ static bool park(struct vcpu *v)
 	return true;
 }
 
+/*
+ * With CPU posting the guest's HLT does not exit (vcpu.c): the CPU halts in the guest and a
+ * posted interrupt wakes it there (SDM Vol. 3C 30.2.2: a delivered virtual interrupt ends HLT),
+ * with no exit. A vCPU halted with interrupts disabled is then found at its next exit (the
+ * VMX-preemption timer brings it out for host work): its activity state is HLT (25.4.2) and
+ * RFLAGS.IF is 0, and it is parked as a HLT exit would have parked it.
+ */
+bool exit_preemption_timer(struct vcpu *v)
+{
+	if (vmread(GUEST_ACTIVITY_STATE) == ACTIVITY_HLT && !(vmread(GUEST_RFLAGS) & RFLAGS_IF))
+		return park(v);
+	return true;
+}
+
 bool exit_hlt(struct vcpu *v)
 {
 	if (!(vmread(GUEST_RFLAGS) & RFLAGS_IF))

@@ -31,6 +31,7 @@ bool exit_cr(struct vcpu *v);
 bool exit_xsetbv(struct vcpu *v);
 /* exit_misc.c: HLT, INVD/WBINVD, NMI and external-interrupt exits */
 bool exit_hlt(struct vcpu *v);
+bool exit_preemption_timer(struct vcpu *v);
 bool exit_wbinvd(struct vcpu *v);
 bool exit_exception_nmi(struct vcpu *v);
 bool exit_external_interrupt(struct vcpu *v);

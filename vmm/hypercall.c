@@ -9,6 +9,11 @@
 /* Test aids, only with crash=vmexit (exits_test_aids): */
 #define HC_TEST_HOST_FAULT 0xc0de /* the handler itself faults: recovery must contain it */
 #define HC_TEST_NMI 0xc0df        /* an NMI IPI to every other CPU -> EAX NMIs they handled so far */
+#define HC_TEST_EXITS 0xc0e0      /* EBX=reason (~0: all) -> EAX this vCPU's exits so far, this one included */
+#define HC_TEST_QUIET 0xc0e1      /* EBX=1: leave the guest only when needed (no host-work polling
+				   * exits), EBX=0: back to normal -> EAX 0 */
+#define HC_TEST_SN 0xc0e2         /* EBX=1/0: set/clear SN in this vCPU's posted-interrupt descriptor
+				   * -> EAX 0, -1 without CPU posting */
 
 /* Out of line: the common hypercall path stays free of the copy loop. */
 static __attribute__((noinline)) u64 console_write(struct domain *d, u64 gpa, u64 len)
@@ -54,6 +59,22 @@ bool exit_vmcall(struct vcpu *v)
 		break;
 	case HC_TEST_NMI:
 		v->regs.rax = exits_test_aids ? test_nmi() : (u64)-1;
+		break;
+	case HC_TEST_EXITS:
+		v->regs.rax = !exits_test_aids ? (u64)-1 : (u32)v->regs.rbx < EXIT_REASON_MAX ?
+			      v->exits[(u32)v->regs.rbx] : vcpu_exits_total(v);
+		break;
+	case HC_TEST_QUIET:
+		v->regs.rax = exits_test_aids ? vcpu_set_quiet(v, v->regs.rbx & 1), 0 : (u64)-1;
+		break;
+	case HC_TEST_SN:
+		/* Clearing SN needs nothing more: the entry after this exit looks at PIR (vintr.c). */
+		if (!exits_test_aids || !v->apic.pid)
+			v->regs.rax = (u64)-1;
+		else if (v->regs.rbx & 1)
+			__atomic_fetch_or(&v->pid.ctl, PID_SN, __ATOMIC_SEQ_CST), v->regs.rax = 0;
+		else
+			__atomic_fetch_and(&v->pid.ctl, ~PID_SN, __ATOMIC_SEQ_CST), v->regs.rax = 0;
 		break;
 	default:
 		v->regs.rax = (u64)-1; /* unknown hypercall */

@@ -1,5 +1,6 @@
 /* Device passthrough: ownership checks, quiescing, the VT-d domain over the guest's RAM, stop-time containment. */
 #include "passthrough.h"
+#include "vmsi_route.h"
 #include "vpci.h"
 #include "iommu/iommu.h"
 #include "drivers/edu.h"
@@ -323,8 +324,10 @@ void passthrough_stop(struct domain *d)
 		    f->bar_refused);
 		if (f->msi.at)
 			LOG("passthrough", "%s: guest 00:%02x.0: MSI: %lu delivered, %lu dropped (no route), "
-			    "%lu routes programmed, %lu programmings refused", d->name, f->gdev,
-			    f->msi.delivered, f->msi.dropped, f->msi.routes, f->msi.refused);
+			    "%lu routes programmed, %lu programmings refused; last mode %s%s", d->name, f->gdev,
+			    f->msi.delivered, f->msi.dropped, f->msi.routes, f->msi.refused,
+			    vmsi_mode_str(f->msi.mode), f->msi.mode == VMSI_MODE_VTD_POST ?
+			    " (the unit posts: Passage sees none of them)" : "");
 		if (f->msix.d)
 			LOG("passthrough", "%s: guest 00:%02x.0: MSI-X: %lu delivered, %lu dropped (no route), "
 			    "%lu routes programmed, %lu entries refused, %lu table/PBA writes ignored", d->name,

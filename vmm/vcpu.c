@@ -202,11 +202,21 @@ static u64 power_up_apic_base(struct vcpu *v)
 	return GUEST_APIC_GPA | APIC_BASE_EN | (linux_domain ? APIC_BASE_EXTD : 0) | (v->id ? 0 : APIC_BASE_BSP);
 }
 
+/*
+ * With CPU posting a vCPU's HLT does not exit: its CPU is its own (vCPUs are pinned, one per
+ * CPU), every interrupt for it is posted, and a posted interrupt wakes the halted guest
+ * without an exit. Without posting, HLT exits and the host waits for the injection.
+ */
+static u32 proc_controls(void)
+{
+	return vmx_caps.posting ? vmx_caps.proc & ~CPU_HLT_EXITING : vmx_caps.proc;
+}
+
 static void setup_controls(struct vcpu *v)
 {
 	struct domain *d = v->dom;
 	vmwrite(PIN_BASED_VM_EXEC_CONTROL, vmx_caps.pin);
-	vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmx_caps.proc);
+	vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc_controls());
 	u32 proc2 = vmx_caps.proc2;
 	if (!v->vpid)
 		proc2 &= ~SEC_ENABLE_VPID;
@@ -236,11 +246,10 @@ static void setup_controls(struct vcpu *v)
 	if (proc2 & SEC_VIRTUALIZE_APIC_ACCESSES)
 		vmwrite(APIC_ACCESS_ADDR, d->apic_access);
 	if (vmx_caps.posting) {
-		/* 30.6: the descriptor and its notification vector; NDST is this CPU (vCPUs are pinned).
-		 * No vector needs an EOI exit: Passage models no level-triggered source (30.1.4). */
-		u8 nv = vcpu_notify_vector();
-		v->pid = (struct pi_desc){ .ctl = pi_ctl(nv, lapic_id(), lapic_x2apic(), false) };
-		vmwrite(POSTED_INTR_NV, nv);
+		/* 30.6: the descriptor (its NV and NDST, this CPU, set when the domain was built: a
+		 * posted IRTE may name it before the vCPU runs) and its notification vector. No vector
+		 * needs an EOI exit: Passage models no level-triggered source (30.1.4). */
+		vmwrite(POSTED_INTR_NV, vcpu_notify_vector());
 		vmwrite(POSTED_INTR_DESC_ADDR, (u64)(uintptr_t)&v->pid);
 		for (u32 i = 0; i < 4; i++)
 			vmwrite(EOI_EXIT_BITMAP0 + 2 * i, 0);
@@ -248,7 +257,7 @@ static void setup_controls(struct vcpu *v)
 		__atomic_store_n(&v->apic.pid, &v->pid, __ATOMIC_RELEASE);
 	}
 	vcpu_apic_mode_changed(v); /* last: it picks the secondary controls and MSR bitmap */
-	v->proc_ctl = vmx_caps.proc;
+	v->proc_ctl = proc_controls();
 	v->tpr_threshold = 0;
 	v->preempt_ticks = ~0ULL;
 	v->preempt_quiet = false;
@@ -378,7 +387,7 @@ static const char *exit_name(u32 r)
 }
 
 /* Not counted on the exit path: the sum of the per-reason counts. */
-static u64 exits_total(const struct vcpu *v)
+u64 vcpu_exits_total(const struct vcpu *v)
 {
 	u64 n = 0;
 	for (u32 r = 0; r < EXIT_REASON_MAX; r++)
@@ -389,7 +398,7 @@ static u64 exits_total(const struct vcpu *v)
 void vcpu_stats(struct vcpu *v)
 {
 	LOG("stats", "%s vCPU %u on CPU %u: %lu exits, %lu Mcycles in guest", v->dom->name, v->id,
-	    v->cpu, exits_total(v), v->regs.tsc_guest / 1000000);
+	    v->cpu, vcpu_exits_total(v), v->regs.tsc_guest / 1000000);
 	for (u32 r = 0; r < EXIT_REASON_MAX; r++)
 		if (v->exits[r])
 			LOG("stats", "%s vCPU %u:   %-20s (%2u) %lu", v->dom->name, v->id, exit_name(r), r,
@@ -415,7 +424,7 @@ static void fill_snapshot(struct vcpu *v, struct vcpu_snapshot *s)
 	s->efer = vmread(GUEST_IA32_EFER), s->cs = vmread(GUEST_CS_SELECTOR);
 	s->activity = vmread(GUEST_ACTIVITY_STATE);
 	s->interruptibility = vmread(GUEST_INTERRUPTIBILITY_INFO);
-	s->exits_total = exits_total(v), s->halted = v->halted, s->interrupts = v->apic.interrupts;
+	s->exits_total = vcpu_exits_total(v), s->halted = v->halted, s->interrupts = v->apic.interrupts;
 	s->tsc_in_guest = v->regs.tsc_guest;
 	s->tpr = vlapic_get(&v->apic, APIC_TPR), s->ppr = vlapic_ppr(&v->apic);
 	s->irr = vlapic_highest_irr(&v->apic), s->isr = vlapic_highest_isr(&v->apic);
@@ -533,6 +542,17 @@ static __attribute__((noinline)) void run_loop(struct vcpu *v)
 	}
 }
 
+static u64 max_run_tsc(void)
+{
+	return tsc_khz() * (serves_console() ? CONSOLE_POLL_MS : REQUEST_POLL_MS);
+}
+
+void vcpu_set_quiet(struct vcpu *v, bool quiet)
+{
+	v->max_run_tsc = quiet ? 0 : max_run_tsc();
+	v->preempt_quiet = false; /* the VMX-preemption timer is re-armed at the next entry (vintr.c) */
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct domain *d = v->dom;
@@ -556,7 +576,7 @@ void vcpu_run(struct vcpu *v)
 	exceptions_set_recovery(&recovery);
 	/* A guest that never exits must still leave the CPU every few milliseconds (the
 	 * VMX-preemption timer, see vintr.c): the boot CPU serves the console, every CPU requests. */
-	v->max_run_tsc = tsc_khz() * (serves_console() ? CONSOLE_POLL_MS : REQUEST_POLL_MS);
+	v->max_run_tsc = max_run_tsc();
 	__atomic_store_n(&v->on_cpu, true, __ATOMIC_RELEASE);
 	run_loop(v);
 out:

@@ -8,6 +8,7 @@
 #include "ept.h"
 #include "guest_regs.h"
 #include "lib/spinlock.h"
+#include "lib/config.h"
 
 
 enum domain_state { DOM_CREATED, DOM_RUNNING, DOM_STOPPED };
@@ -28,6 +29,7 @@ struct domain {
 	int exit_code;            /* from port 0xf4 or VMCALL exit */
 	char stop_reason[160];
 	u16 console_port;         /* passthrough UART, 0 = shared console */
+	enum cfg_irq_mode irq_mode; /* the config's interrupts = (vmsi_route.c) */
 	struct vuart uart;        /* the shared console's virtual COM1 */
 	char con[200];            /* guest console line being assembled */
 	u32 con_len;
@@ -108,6 +110,11 @@ void vcpu_run(struct vcpu *v);
 void domain_stop(struct domain *d, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void vcpu_dump(struct vcpu *v);
 void vcpu_stats(struct vcpu *v);
+/* Its VM exits so far, all reasons. */
+u64 vcpu_exits_total(const struct vcpu *v);
+/* Test aid: quiet, v leaves the guest only for its own events, not to poll for host work
+ * (console, snapshots), so a measurement window sees only the exits the guest causes. */
+void vcpu_set_quiet(struct vcpu *v, bool quiet);
 /* A snapshot of v, taken by the CPU that runs it: asked through a request flag and a kick,
  * answered at its next exit or idle wake-up; waits at most timeout_ms. E_NOENT: not running. */
 status_t vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *out, u32 timeout_ms);

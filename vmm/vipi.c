@@ -89,8 +89,10 @@ static void deliver(struct vcpu *from, struct vcpu *t, u64 icr)
 		vcpu_kick(t);
 		break;
 	case 5:
-		if (icr & ICR_LEVEL)
+		if (icr & ICR_LEVEL) {
 			t->init_pending = true;
+			vcpu_kick(t); /* a vCPU halted in the guest (CPU posting) is parked at its next exit */
+		}
 		break;
 	case 6:
 		/* Only a vCPU that has not started takes a SIPI (SDM 9.4.4: later SIPIs are ignored). */

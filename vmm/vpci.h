@@ -30,7 +30,9 @@ struct vpci_msi {
 	bool have_irte;
 	struct iommu_irq irte;    /* one remapped entry, source-validated with the device's requester ID */
 	u8 host_vector;           /* the IRTE's vector: its handler marks the guest vector pending */
-	u32 host_apic;            /* APIC ID the IRTE targets: the physical CPU of the target vCPU */
+	u32 host_apic;            /* APIC ID the IRTE targets (~0: posted to the vCPU's descriptor) */
+	u8 mode;                  /* enum vmsi_mode of the route (vmsi_route.h) */
+	const char *mode_why;
 	struct domain *d;
 	volatile u64 route;       /* vpci_route(targets, guest vector), read by the handler (0: route off) */
 	u64 delivered;            /* interrupts marked pending in a vCPU's virtual APIC */
@@ -49,6 +51,8 @@ struct vpci_msix_vec {
 	bool have_irte;
 	u8 host_vector;              /* the IRTE's vector: its handler marks gvec pending */
 	u32 host_apic;
+	u8 mode;                     /* enum vmsi_mode of the route (vmsi_route.h) */
+	const char *mode_why;
 	volatile u64 route;          /* vpci_route(targets, guest vector), read by the handler (0: no route) */
 	struct vpci_msix *x;
 };

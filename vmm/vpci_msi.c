@@ -1,6 +1,7 @@
 /* A passthrough function's MSI capability as the guest sees it, remapped through one IRTE to a host vector that marks the guest's vector pending (PCI 3.0 6.8.1). */
 #include "vpci.h"
 #include "vmsi.h"
+#include "vmsi_route.h"
 #include "drivers/msi.h"
 #include "drivers/pci.h"
 #include "arch/x86/irq.h"
@@ -96,16 +97,15 @@ static void route(struct vpci_fn *f)
 	enum vmsi_verdict why = vmsi_translate(addr, m->data, apic, ids, n, &r);
 	if (why != VMSI_OK)
 		return refuse(f, &r, vmsi_verdict_str(why));
-	const struct vcpu *first = d->vcpus[r.first];
-	if (first->cpu >= MAX_CPUS || !cpus[first->cpu])
-		return refuse(f, &r, "the target vCPU's physical CPU is not online");
-	u32 host_apic = cpus[first->cpu]->apic_id;
-	status_t st = iommu_irq_remap(&m->irte, m->host_vector, host_apic);
+	struct vmsi_target t;
+	status_t st = vmsi_program(d, &m->irte, m->host_vector, &r, &t);
 	if (st)
-		return refuse(f, &r, status_str(st));
-	/* Logged when the destination changes; a vector change alone is counted (routes), not logged. */
-	bool changed = vpci_route_targets(m->route) != r.targets || m->host_apic != host_apic;
-	m->host_apic = host_apic;
+		return refuse(f, &r, st == E_NOENT ? "the target vCPU's physical CPU is not online" : status_str(st));
+	/* Logged when the destination or mode changes; a vector change alone is counted (routes). */
+	bool changed = vpci_route_targets(m->route) != r.targets || m->host_apic != t.host_apic || m->mode != t.mode;
+	m->host_apic = t.host_apic;
+	m->mode = t.mode;
+	m->mode_why = t.why;
 	__atomic_store_n(&m->route, vpci_route(r.targets, r.vector), __ATOMIC_RELEASE);
 	m->routes++;
 	if (!m->host_on) {
@@ -119,9 +119,9 @@ static void route(struct vpci_fn *f)
 	}
 	if (changed)
 		LOG("vpci", "%s: guest 00:%02x.0 MSI vector 0x%x -> vCPU mask 0x%x (APIC 0x%x %s): IRTE %u "
-		    "(unit %u) host vector 0x%x on CPU %u (APIC 0x%x)", d->name, f->gdev, r.vector, r.targets,
+		    "(unit %u) host vector 0x%x on CPU %u; mode %s (%s)", d->name, f->gdev, r.vector, r.targets,
 		    r.dest, r.logical ? "logical" : "physical", m->irte.index, iommu_irq_unit(&m->irte),
-		    m->host_vector, first->cpu, host_apic);
+		    m->host_vector, t.cpu, vmsi_mode_str(t.mode), t.why);
 }
 
 void vpci_msi_write(struct vpci_bus *bus, struct vpci_fn *f, u16 off, u32 v, u32 mask)

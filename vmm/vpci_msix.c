@@ -1,6 +1,7 @@
 /* A passthrough function's MSI-X as the guest sees it: capability, table and PBA trapped, one IRTE per vector (PCI 3.0 6.8.2). */
 #include "vpci.h"
 #include "vmsi.h"
+#include "vmsi_route.h"
 #include "ept.h"
 #include "mmio.h"
 #include "drivers/pci.h"
@@ -129,23 +130,22 @@ static void vec_update(struct vpci_msix *x, u32 e)
 	enum vmsi_verdict why = vmsi_translate((u64)v->addr_hi << 32 | v->addr_lo, v->data, apic, ids, n, &r);
 	if (why != VMSI_OK)
 		return refuse(x, e, &r, vmsi_verdict_str(why));
-	const struct vcpu *first = d->vcpus[r.first];
-	if (first->cpu >= MAX_CPUS || !cpus[first->cpu])
-		return refuse(x, e, &r, "the target vCPU's physical CPU is not online");
-	u32 host_apic = cpus[first->cpu]->apic_id;
-	status_t st = iommu_irq_remap(&v->irte, v->host_vector, host_apic);
+	struct vmsi_target t;
+	status_t st = vmsi_program(d, &v->irte, v->host_vector, &r, &t);
 	if (st)
-		return refuse(x, e, &r, status_str(st));
-	bool changed = vpci_route_targets(v->route) != r.targets || v->host_apic != host_apic;
-	v->host_apic = host_apic;
+		return refuse(x, e, &r, st == E_NOENT ? "the target vCPU's physical CPU is not online" : status_str(st));
+	bool changed = vpci_route_targets(v->route) != r.targets || v->host_apic != t.host_apic || v->mode != t.mode;
+	v->host_apic = t.host_apic;
+	v->mode = t.mode;
+	v->mode_why = t.why;
 	__atomic_store_n(&v->route, vpci_route(r.targets, r.vector), __ATOMIC_RELEASE);
 	x->routes++;
 	dev_mask(x, e, false);
 	if (changed)
 		LOG("vpci", "%s: guest 00:%02x.0 MSI-X entry %u vector 0x%x -> vCPU mask 0x%x (APIC 0x%x %s): "
-		    "IRTE %u host vector 0x%x on CPU %u (APIC 0x%x)", d->name, x->f->gdev, e, r.vector,
+		    "IRTE %u host vector 0x%x on CPU %u; mode %s (%s)", d->name, x->f->gdev, e, r.vector,
 		    r.targets, r.dest, r.logical ? "logical" : "physical", v->irte.index, v->host_vector,
-		    first->cpu, host_apic);
+		    t.cpu, vmsi_mode_str(t.mode), t.why);
 }
 
 /* ---- the capability ---- */

@@ -159,6 +159,32 @@ done
 log_has 'vtd: fault: .*\(domain pt-[xy]\)' && fail "an MSI-X domain's device faulted: $(log_get 'vtd: fault: .*\(domain pt-[xy]\).*')"
 finish emu/passthrough-msix
 
+# Exitless interrupts (README "Exitless interrupts"): one domain on CPU 1 owns an edu and counts a
+# stream of its MSIs together with its own VM exits (devpass mode=stream, test-aid hypercalls),
+# waiting running, halted and busy in the hypervisor; CPU 0 runs no guest. Per run: the unit's
+# options, the config, the mode Passage must choose and why, the guest's pass count, and what
+# Passage itself delivered (0 when the unit posts: those interrupts never reach the hypervisor;
+# software posting counts the 5 raises made while SN was set, which post one PIR bit; the 60 of
+# the live vector changes come last). The guest's own count: 4 streams of 1000, the SN bit, 60.
+stream_run() { # NAME UNIT-OPTIONS CONFIG MODE WHY PASSES DELIVERED CPU TAKEN
+    local name=$1 mode=$4 why=$5 passes=$6 delivered=$7 cpu=$8 taken=$9
+    img "$name" "$C/$3" 2
+    BOCHS_VTD_OPTS="$2" run_bochs_vtd "passthrough-$name" 300 "$T/$name.iso" 2
+    guest_results stream "emu/passthrough-$name"
+    expect "\\] stream: $passes passed, 0 failed" "the guest did not pass exactly its $passes checks"
+    expect "\\] stream: INFO MSI: $taken interrupts taken" "the guest did not take exactly $taken interrupts"
+    expect "vpci: stream: guest 00:01.0 MSI vector 0x51 -> vCPU mask 0x1 \\(APIC 0x0 physical\\): IRTE [0-9]+ \\(unit 0\\) host vector 0x[0-9a-f]+ on CPU $cpu; mode $mode \\($why\\)" \
+        "the MSI's route did not get mode $mode ($why)"
+    expect "passthrough: stream: guest 00:01.0: MSI: $delivered delivered, 0 dropped \\(no route\\), [0-9]+ routes programmed, 0 programmings refused; last mode $mode" \
+        "Passage did not deliver exactly $delivered of the MSIs itself in mode $mode"
+    log_has 'vtd: fault: .*\(domain stream\)' && fail "the stream domain's device faulted: $(log_get 'vtd: fault: .*\(domain stream\).*')"
+    finish "emu/passthrough-$name"
+}
+stream_run stream-vtd-post "ir=1, pi=1" stream-vtd-post.cfg vtd-post "interrupts = vtd-post in the config" 19 0 1 4061
+stream_run stream-sw-post "ir=1, pi=1" stream-sw-post.cfg sw-post "interrupts = sw-post in the config" 19 4065 0 4061
+stream_run stream-exit "ir=1, pi=1" stream-exit.cfg exit "interrupts = exit in the config" 17 3060 1 3060
+stream_run stream-auto-nopi "ir=1" stream-auto.cfg sw-post "the VT-d units cannot post \\(CAP.PI=0\\)" 19 4065 0 4061
+
 # The Debian cloud kernel owning an edu: it enumerates the virtual bus, reads the MCFG and
 # places BAR0, which Passage maps; the project's edu test module (tests/linux-edu) drives it: a
 # DMA round trip through the DMA API (device addresses are guest-physical: the guest has no

@@ -190,6 +190,27 @@ static void expect_error(const char *bad, u32 rel_line, const char *what)
 #define BAD "[domain bad]\n"
 #define BAD_BODY "cpus = 1\nmemory = 2M\nkernel = bad.elf\n"   /* lines 2..4 */
 
+/* interrupts = auto | vtd-post | sw-post | exit; absent means auto; anything else refuses the domain. */
+static void test_interrupts_key(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "auto", "vtd-post", "sw-post", "exit" };
+	static const enum cfg_irq_mode modes[] = { CFG_IRQ_AUTO, CFG_IRQ_VTD_POST, CFG_IRQ_SW_POST, CFG_IRQ_EXIT };
+	char text[256];
+	for (u32 i = 0; i < 4; i++) {
+		snprintf(text, sizeof text, BAD BAD_BODY "interrupts = %s\n", names[i]);
+		parse(text);
+		assert_errors(0);
+		assert_true(c.domains[0].valid);
+		assert_int_equal(c.domains[0].irq_mode, modes[i]);
+		assert_int_equal(c.domains[0].lines.interrupts, 5);
+	}
+	parse(BAD BAD_BODY);
+	assert_int_equal(c.domains[0].irq_mode, CFG_IRQ_AUTO);
+	expect_error(BAD BAD_BODY "interrupts = posted\n", 5,
+		     "interrupts: 'posted' is not auto, vtd-post, sw-post or exit");
+}
+
 static void test_unknown_key(void **state)
 {
 	(void)state;
@@ -813,6 +834,7 @@ int main(void)
 		cmocka_unit_test(test_check_missing_image),
 		cmocka_unit_test(test_check_devices_and_console),
 		cmocka_unit_test(test_check_skips_refused),
+		cmocka_unit_test(test_interrupts_key),
 	};
 
 	setvbuf(stdout, NULL, _IONBF, 0);   /* a crash must not lose buffered results */

@@ -1,5 +1,5 @@
 /* Unit tests of the virtual PCI configuration space (vmm/vpci.c, vmm/vpci_msi.c) against a fake device: BARs, capabilities, command, MSI, CF8/CFC, ECAM. */
-/* host-srcs: vmm/vpci.c vmm/vpci_msi.c vmm/vpci_msix.c vmm/vmsi_xlate.c vmm/vlapic.c */
+/* host-srcs: vmm/vpci.c vmm/vpci_msi.c vmm/vpci_msix.c vmm/vmsi_xlate.c vmm/vmsi_route.c vmm/vlapic.c */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "vmm/vpci.h"
+#include "vmm/vmsi_route.h"
 #include "vmm/exit_io.h"
 #include "vmm/mmio.h"
 #include "drivers/pci.h"
@@ -124,6 +125,22 @@ void iommu_irq_msi(const struct iommu_irq *h, u64 *addr, u32 *data)
 	*addr = 0xfee00010u | (u64)h->index << 5, *data = 0;   /* remappable format, handle 7 */
 }
 status_t iommu_irq_free(struct iommu_irq *h) { (void)h; return OK; }
+/* The posting side (vmm/vmsi_route.c's inputs): CPU posting, the units' CAP.PI, an idle CPU. */
+struct vmx_caps vmx_caps;
+static bool unit_posts;
+static int idle_cpu = -1;
+static u32 posts;
+static u8 post_vector;
+static u64 post_pda;
+bool iommu_ir_posting(void) { return unit_posts; }
+bool iommu_ir_eime(void) { return false; }
+int domains_idle_cpu(void) { return idle_cpu; }
+status_t iommu_irq_post(const struct iommu_irq *h, u8 vector, u64 pid_pa)
+{
+	assert_int_equal(h->index, 7);
+	posts++, post_vector = vector, post_pda = pid_pa;
+	return OK;
+}
 u32 iommu_irq_unit(const struct iommu_irq *h) { (void)h; return 0; }
 status_t msi_set(u16 seg, u8 bus, u8 dev, u8 fn_, u64 addr, u32 data)
 {
@@ -144,7 +161,7 @@ void irq_free(u8 vector) { (void)vector; vec_fn = NULL; }
 void vcpu_post(struct vcpu *t, u8 vector) { if (vlapic_set_irr(&t->apic, vector)) kicks++; }
 const char *status_str(status_t st) { (void)st; return "error"; }
 struct percpu *cpus[MAX_CPUS];
-static struct percpu pc0 = { .apic_id = 9 };
+static struct percpu pc0 = { .apic_id = 9 }, pc1 = { .apic_id = 0x21 };
 static u8 apic_page[4096] __attribute__((aligned(4096)));
 
 static struct domain dom;
@@ -195,8 +212,9 @@ static int setup(void **state)
 	vlapic_init(&vc.apic, apic_page, 0, 1000000);
 	vlapic_set(&vc.apic, APIC_SVR, 0x1ff);                /* software-enabled */
 	dom.vcpus[0] = &vc, dom.nr_vcpus = 1;
-	cpus[0] = &pc0;
-	remaps = msi_sets = msi_offs = kicks = 0;
+	cpus[0] = &pc0, cpus[1] = &pc1;
+	remaps = msi_sets = msi_offs = kicks = posts = 0;
+	vmx_caps.posting = unit_posts = false, idle_cpu = -1;
 	struct vpci_bus *b = vpci_bus_get(&dom, true);
 	fn = &b->fn[0];
 	*fn = (struct vpci_fn){ .seg = 0, .bus = 0, .devfn = 3 << 3, .gdev = 1 };
@@ -275,6 +293,63 @@ static void test_msi_routed(void **state)
 	vec_fn(0x40, vec_ctx);                                /* one in flight: dropped */
 	assert_int_equal(fn->msi.dropped, 1);
 	assert_int_equal(fn->msi.delivered, 2);
+}
+
+/*
+ * The delivery mode of a route (vmm/vmsi_route.c): VT-d posting writes a posted entry naming the
+ * vCPU's descriptor and the guest's vector; software posting aims the remapped entry at the CPU
+ * without a guest; exit-based at the vCPU's own CPU. The config asks, the platform decides.
+ */
+static void test_msi_modes(void **state)
+{
+	(void)state;
+	vmx_caps.posting = unit_posts = true, idle_cpu = 1;
+	wr(0x54, 0xfee00000u);
+	wr(0x5c, 0x41);
+	wr(0x50, rd(0x50) | 1u << 16);
+	assert_int_equal(posts, 1);                           /* auto: every unit posts */
+	assert_int_equal(remaps, 0);
+	assert_int_equal(post_vector, 0x41);                  /* the guest's vector, not a host one */
+	assert_int_equal(post_pda, (u64)(uintptr_t)&vc.pid);  /* vCPU 0's descriptor */
+	assert_int_equal(fn->msi.mode, VMSI_MODE_VTD_POST);
+	unit_posts = false;
+	wr(0x5c, 0x42);                                       /* units without CAP.PI: software posting */
+	assert_int_equal(remaps, 1);
+	assert_int_equal(remap_apic, 0x21);                   /* the CPU with no guest */
+	assert_int_equal(remap_vector, 0x40);
+	assert_int_equal(fn->msi.mode, VMSI_MODE_SW_POST);
+	vec_fn(0x40, vec_ctx);                                /* its handler posts to vCPU 0 */
+	assert_int_equal(vlapic_highest_irr(&vc.apic), 0x42);
+	assert_int_equal(fn->msi.delivered, 1);
+	idle_cpu = -1;
+	wr(0x5c, 0x43);                                       /* no idle CPU: exit-based, the vCPU's CPU */
+	assert_int_equal(remap_apic, 9);
+	assert_int_equal(fn->msi.mode, VMSI_MODE_EXIT);
+	unit_posts = true, idle_cpu = 1, dom.irq_mode = CFG_IRQ_EXIT;
+	wr(0x5c, 0x44);                                       /* the config asks for exits */
+	assert_int_equal(remap_apic, 9);
+	assert_int_equal(fn->msi.mode, VMSI_MODE_EXIT);
+	dom.irq_mode = CFG_IRQ_SW_POST;
+	wr(0x5c, 0x45);
+	assert_int_equal(remap_apic, 0x21);
+	assert_int_equal(fn->msi.mode, VMSI_MODE_SW_POST);
+	dom.irq_mode = CFG_IRQ_VTD_POST, unit_posts = false;
+	wr(0x5c, 0x46);                                       /* asked, not possible: the next mode down */
+	assert_int_equal(fn->msi.mode, VMSI_MODE_SW_POST);
+	assert_non_null(strstr(fn->msi.mode_why, "asked vtd-post"));
+	dom.irq_mode = CFG_IRQ_AUTO, unit_posts = true;
+	wr(0x5c, 0x147);                                      /* lowest priority: never posted */
+	assert_int_equal(fn->msi.mode, VMSI_MODE_EXIT);
+	pc0.apic_id = 0x100;
+	wr(0x5c, 0x49);                                       /* APIC ID > 255, NDST in xAPIC form (EIME=0) */
+	assert_int_equal(fn->msi.mode, VMSI_MODE_SW_POST);
+	assert_int_equal(posts, 1);
+	pc0.apic_id = 9;
+	vmx_caps.posting = false;
+	wr(0x5c, 0x48);                                       /* no CPU posting: exits whatever the units do */
+	assert_int_equal(fn->msi.mode, VMSI_MODE_EXIT);
+	assert_int_equal(posts, 1);
+	dom.irq_mode = CFG_IRQ_AUTO;
 }
 
 /* A foreign APIC or an illegal vector: refused and counted, the device left unable to interrupt. */
@@ -429,6 +504,7 @@ int main(void)
 		cmocka_unit_test_setup(test_identity_and_header, setup),
 		cmocka_unit_test_setup(test_capabilities_filtered, setup),
 		cmocka_unit_test_setup(test_msi_routed, setup),
+		cmocka_unit_test_setup(test_msi_modes, setup),
 		cmocka_unit_test_setup(test_msi_refused, setup),
 		cmocka_unit_test_setup(test_msix_enable_refused, setup),
 		cmocka_unit_test_setup(test_command_filtered, setup),

@@ -1,5 +1,5 @@
 /* Unit tests of passthrough MSI-X (vmm/vpci_msix.c) against a fake device: config space, table and PBA in host memory, a fake IR unit. */
-/* host-srcs: vmm/vpci.c vmm/vpci_msi.c vmm/vpci_msix.c vmm/vmsi_xlate.c vmm/vlapic.c vmm/mmio_range.c */
+/* host-srcs: vmm/vpci.c vmm/vpci_msi.c vmm/vpci_msix.c vmm/vmsi_xlate.c vmm/vmsi_route.c vmm/vlapic.c vmm/mmio_range.c */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -76,6 +76,11 @@ status_t pio_register(const char *name, u16 first, u16 count, pio_fn fn, void *c
 status_t paging_map(u64 base, u64 len, int type) { (void)base, (void)len, (void)type; return OK; }
 const char *status_str(status_t st) { (void)st; return "error"; }
 static u32 kicks;
+struct vmx_caps vmx_caps;                 /* no CPU posting: every route is exit-based here */
+bool iommu_ir_posting(void) { return false; }
+bool iommu_ir_eime(void) { return false; }
+int domains_idle_cpu(void) { return -1; }
+status_t iommu_irq_post(const struct iommu_irq *h, u8 vector, u64 pid_pa) { (void)h, (void)vector, (void)pid_pa; return E_INVAL; }
 void vcpu_post(struct vcpu *t, u8 vector) { if (vlapic_set_irr(&t->apic, vector)) kicks++; }
 
 /* EPT: which guest pages are mapped directly. */
