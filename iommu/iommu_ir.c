@@ -4,6 +4,7 @@
 #include "vtd_irt.h"
 #include "drivers/pci.h"
 #include "lib/log.h"
+#include "lib/string.h"
 
 bool iommu_ir_enabled(void)
 {
@@ -90,15 +91,23 @@ bool iommu_ir_eime(void)
 	return any;
 }
 
+const char *iommu_ir_posting_gap(void)
+{
+	static char why[64];
+	struct vtd_irt *t = vtd_irt_first();
+	if (!t)
+		return "no unit remaps interrupts";
+	for (; t; t = t->next)
+		if (!(t->u->cap & CAP_PI)) {
+			snprintf(why, sizeof why, "unit %u reports CAP.PI=0", t->u->index);
+			return why;
+		}
+	return NULL;
+}
+
 bool iommu_ir_posting(void)
 {
-	bool any = false;
-	for (struct vtd_irt *t = vtd_irt_first(); t; t = t->next) {
-		if (!(t->u->cap & CAP_PI))
-			return false;
-		any = true;
-	}
-	return any;
+	return !iommu_ir_posting_gap();
 }
 
 void iommu_irq_msi(const struct iommu_irq *h, u64 *addr, u32 *data)

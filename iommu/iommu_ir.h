@@ -36,6 +36,8 @@ status_t iommu_irq_post(const struct iommu_irq *h, u8 vector, u64 pid_pa);
 bool iommu_ir_eime(void);
 /* True when interrupt remapping is on and every unit with it reports CAP.PI (VT-d posting). */
 bool iommu_ir_posting(void);
+/* Why VT-d posting is unavailable ("no unit remaps interrupts", "unit N reports CAP.PI=0"), NULL when it is. */
+const char *iommu_ir_posting_gap(void);
 /* The remappable-format message the device must send for this entry (5.1.2.2, SHV = 0). */
 void iommu_irq_msi(const struct iommu_irq *h, u64 *addr, u32 *data);
 status_t iommu_irq_free(struct iommu_irq *h);

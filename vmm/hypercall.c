@@ -5,11 +5,12 @@
 
 #define HC_CONSOLE_WRITE 1        /* EAX=1: EBX guest-physical string, ECX length -> EAX 0 or -1 */
 #define HC_EXIT 2                 /* EAX=2: exit with code EBX */
+#define HC_EXITS 0xc0e0           /* EBX=reason (~0: all) -> EAX this vCPU's exits so far, this one
+				   * included (a guest may know its own; it is how tests count them) */
 #define HC_MAX_WRITE 4096
 /* Test aids, only with crash=vmexit (exits_test_aids): */
 #define HC_TEST_HOST_FAULT 0xc0de /* the handler itself faults: recovery must contain it */
 #define HC_TEST_NMI 0xc0df        /* an NMI IPI to every other CPU -> EAX NMIs they handled so far */
-#define HC_TEST_EXITS 0xc0e0      /* EBX=reason (~0: all) -> EAX this vCPU's exits so far, this one included */
 #define HC_TEST_QUIET 0xc0e1      /* EBX=1: leave the guest only when needed (no host-work polling
 				   * exits), EBX=0: back to normal -> EAX 0 */
 #define HC_TEST_SN 0xc0e2         /* EBX=1/0: set/clear SN in this vCPU's posted-interrupt descriptor
@@ -60,9 +61,8 @@ bool exit_vmcall(struct vcpu *v)
 	case HC_TEST_NMI:
 		v->regs.rax = exits_test_aids ? test_nmi() : (u64)-1;
 		break;
-	case HC_TEST_EXITS:
-		v->regs.rax = !exits_test_aids ? (u64)-1 : (u32)v->regs.rbx < EXIT_REASON_MAX ?
-			      v->exits[(u32)v->regs.rbx] : vcpu_exits_total(v);
+	case HC_EXITS:
+		v->regs.rax = (u32)v->regs.rbx < EXIT_REASON_MAX ? v->exits[(u32)v->regs.rbx] : vcpu_exits_total(v);
 		break;
 	case HC_TEST_QUIET:
 		v->regs.rax = exits_test_aids ? vcpu_set_quiet(v, v->regs.rbx & 1), 0 : (u64)-1;

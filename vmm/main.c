@@ -23,6 +23,7 @@
 #include "selftest/selftest_ir.h"
 #include "domains.h"
 #include "vmx.h"
+#include "vmsi_route.h"
 #include "vcpu.h"
 
 static struct hv_options opts;
@@ -257,6 +258,7 @@ void hv_main(struct boot_info *bi)
 	if (vmx_st != OK)
 		LOG("domain", "no domains started: VMX not usable (%s)", status_str(vmx_st));
 	u32 doms = vmx_caps.usable ? domains_start(bi, online, opts.uart_port) : 0;
+	vmsi_report_platform(); /* after placement: software posting needs a CPU without a guest */
 	domains_set_done_hook(all_domains_stopped);
 	LOG("passage", "ready");
 	if (opts.test_exit && !doms)

@@ -3,6 +3,7 @@
 #include "domains.h"
 #include "iommu/iommu.h"
 #include "arch/x86/percpu.h"
+#include "lib/log.h"
 
 const char *vmsi_mode_str(enum vmsi_mode m)
 {
@@ -62,4 +63,15 @@ status_t vmsi_program(struct domain *d, struct iommu_irq *irte, u8 host_vector, 
 		return E_NOENT;
 	out->host_apic = cpus[out->cpu]->apic_id;
 	return iommu_irq_remap(irte, host_vector, out->host_apic);
+}
+
+void vmsi_report_platform(void)
+{
+	const char *gap = iommu_ir_posting_gap();
+	int idle = domains_idle_cpu();
+	const char *dflt = !vmx_caps.posting ? "exit" : !gap ? "vtd-post" : idle >= 0 ? "sw-post" : "exit";
+	LOG("interrupts", "CPU posting %s; VT-d posting %s%s%s; passthrough MSIs default to %s (interrupts = "
+	    "auto)%s", vmx_caps.posting ? "on" : vmx_caps.usable ? "off (see the vmx line above)" : "off (VMX not usable)",
+	    gap ? "off (" : "on", gap ? gap : "", gap ? ")" : "", dflt,
+	    vmx_caps.posting && gap && idle < 0 ? " until a CPU runs no guest" : "");
 }

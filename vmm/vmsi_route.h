@@ -26,5 +26,7 @@ struct vmsi_target {
 status_t vmsi_program(struct domain *d, struct iommu_irq *irte, u8 host_vector, const struct vmsi_route *r,
 		      struct vmsi_target *out);
 const char *vmsi_mode_str(enum vmsi_mode m);
+/* The boot report's line: CPU and VT-d posting, each with what is missing, and the default mode. */
+void vmsi_report_platform(void);
 
 #endif

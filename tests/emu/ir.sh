@@ -54,6 +54,9 @@ selftest() {
 
 selftest ir-xapic -device intel-iommu,intremap=on
 expect 'cpu: .* xAPIC mode' "not in xAPIC mode"
+# QEMU: VT-d with interrupt remapping but no posting, and no VMX (README "Exitless interrupts").
+expect 'interrupts: CPU posting off \(VMX not usable\); VT-d posting off \(unit 0 reports CAP.PI=0\); passthrough MSIs default to exit' \
+    "missing CPU and VT-d posting not detected as such"
 expect 'vtd: unit 0: interrupt remapping on: 512 entries \(8 KiB\) for [0-9]+ device vectors, xAPIC destinations, compatibility format blocked' \
     "table not set up as expected"
 finish emu/ir-xapic

@@ -3,7 +3,10 @@
  * IPI into a real-mode trampoline at 0x8000, then the two exchange fixed IPIs
  * through the x2APIC ICR: ping-pong with spinning and with halted receivers,
  * destination shorthands, logical and broadcast destinations, and an IPI to an
- * APIC ID nobody has. Only vCPU 0 prints (the console is shared).
+ * APIC ID nobody has; under Passage with its test aids (crash=vmexit), a stream
+ * of IPIs to a vCPU that counts its own VM exits meanwhile (expect=posted: none,
+ * the IPIs are posted; expect=exits: at least one each). Only vCPU 0 prints
+ * (the console is shared).
  *
  * Bare: qemu-system-x86_64 -smp 2 -cpu max,+x2apic -kernel ipi.elf
  *       -device isa-debug-exit,iobase=0xf4,iosize=4. Command line: rounds=N (default 100).
@@ -20,6 +23,10 @@
 #define VEC_LOGICAL    0x46
 #define VEC_BROADCAST  0x47
 #define VEC_CLUSTER    0x48   /* logical, the AP's bit but another cluster */
+#define VEC_STREAM     0x49   /* BSP -> AP while the AP counts its exits */
+#define STREAM_IPIS    200u
+#define HC_TEST_EXITS  0xc0e0u /* vmm/hypercall.c: this vCPU's VM exits so far (EBX=~0: all reasons) */
+#define HC_TEST_QUIET  0xc0e1u /* EBX=1: no exits for the hypervisor's own polling; 0: back */
 
 #define AP_ID          1u
 #define NO_SUCH_ID     7u
@@ -37,8 +44,10 @@ static uint8_t ap_stack[AP_STACK_SIZE] __attribute__((aligned(16)));
 static volatile uint32_t ap_started, ap_done, ap_id, ap_cpuid_id, ap_ldr, ap_x2apic_ok;
 static volatile uint64_t ap_apic_base;
 static volatile uint32_t pongs_sent;
+/* The AP's exit count across the stream (~0: no test-aid hypercalls), and its phases. */
+static volatile uint32_t ap_stream_exits, ap_stream_ready, ap_stream_done;
 /* Written by the BSP. */
-static volatile uint32_t bsp_id, ap_stop;
+static volatile uint32_t bsp_id, ap_stop, ap_stream;
 static volatile bool ap_halt_wait;
 
 /* Interrupts seen per CPU (0 = BSP, 1 = AP), told apart by the stack the frame is on. */
@@ -114,6 +123,21 @@ void ap_main(void)
 	__atomic_store_n(&ap_started, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
 		cli();
+		if (ap_stream && !ap_stream_done) {
+			/* Counts its own exits while STREAM_IPIS arrive, spinning on memory only. */
+			sti();
+			uint32_t aids = vmcall(HC_TEST_QUIET, 1, 0);
+			uint32_t e0 = vmcall(HC_TEST_EXITS, ~0u, 0), base = seen[1][VEC_STREAM];
+			__atomic_store_n(&ap_stream_ready, 1, __ATOMIC_SEQ_CST);
+			uint64_t t0 = rdtsc();
+			while (seen[1][VEC_STREAM] - base < STREAM_IPIS && rdtsc() - t0 < ROUND_TSC)
+				pause();
+			uint32_t e1 = vmcall(HC_TEST_EXITS, ~0u, 0);
+			vmcall(HC_TEST_QUIET, 0, 0);
+			ap_stream_exits = aids == 0xffffffffu ? aids : e1 - e0 - 1;
+			__atomic_store_n(&ap_stream_done, 1, __ATOMIC_SEQ_CST);
+			continue;
+		}
 		if (seen[1][VEC_PING] > pongs_sent) {
 			pongs_sent++;
 			send_ipi(bsp_id, ICR_FIXED | VEC_PONG);
@@ -236,6 +260,46 @@ static void expect_ipi(const char *name, uint8_t vec, uint32_t dest, uint32_t fl
 }
 
 /*
+ * IPIs between the vCPUs of a domain with CPU posting (README "Exitless interrupts"): the
+ * sender exits for its ICR write, the target only gets the notification, processed by its
+ * CPU in the guest. The BSP sends one IPI at a time (each waited for, so none merges in IRR).
+ */
+static bool expect_posted, expect_exits;   /* from the command line, read before the trampoline */
+
+static void ipi_stream(void)
+{
+	bool posted = expect_posted;
+	if (!under_passage() || (!posted && !expect_exits)) {
+		skip("ipi-stream-target-exits", "not under Passage with expect=posted|exits");
+		return;
+	}
+	ap_stream = 1;
+	if (!wait_for(&ap_stream_ready, 1, false, ROUND_TSC)) {
+		fail("ipi-stream-target-exits", "the AP did not start counting");
+		return;
+	}
+	uint32_t i;
+	for (i = 1; i <= STREAM_IPIS; i++) {
+		send_ipi(AP_ID, ICR_FIXED | VEC_STREAM);
+		if (!wait_for(&seen[1][VEC_STREAM], i, false, ROUND_TSC))
+			break;
+	}
+	if (!wait_for(&ap_stream_done, 1, false, ROUND_TSC) || ap_stream_exits == 0xffffffffu) {
+		fail("ipi-stream-target-exits", "no exit count from the AP (boot Passage with crash=vmexit)");
+		return;
+	}
+	ap_stream = 0;
+	gprintf("INFO ipi-stream: %u IPIs, the target took %u VM exits\n", seen[1][VEC_STREAM], ap_stream_exits);
+	if (seen[1][VEC_STREAM] != STREAM_IPIS)
+		fail("ipi-stream-target-exits", "the AP took %u of %u IPIs", seen[1][VEC_STREAM], STREAM_IPIS);
+	else if (posted ? ap_stream_exits != 0 : ap_stream_exits < STREAM_IPIS)
+		fail("ipi-stream-target-exits", "the target took %u VM exits for %u IPIs (want %s)", ap_stream_exits,
+		     STREAM_IPIS, posted ? "0: posted" : "at least one each");
+	else
+		pass("ipi-stream-target-exits");
+}
+
+/*
  * The AP returned from ap_main and parked itself (cli; hlt), as Linux parks
  * a CPU it takes offline. INIT and a start-up IPI must bring it back through
  * the trampoline (SDM Vol. 3A 9.4.4), the way Linux onlines it again.
@@ -257,12 +321,13 @@ static void restart_parked_ap(void)
 int guest_main(void)
 {
 	uint32_t rounds = cmdline_uint("rounds", DEFAULT_ROUNDS); /* before the trampoline covers 0x8000 */
+	expect_posted = cmdline_has("expect=posted"), expect_exits = cmdline_has("expect=exits");
 	uint64_t base;
 
 	gprintf("ipi: inter-processor interrupt guest (2 vCPUs), cmdline \"%s\"\n", cmdline());
 	gprintf("INFO under-passage %s\n", under_passage() ? "yes" : "no");
 	irq_init();
-	for (unsigned v = VEC_PONG; v <= VEC_CLUSTER; v++)
+	for (unsigned v = VEC_PONG; v <= VEC_STREAM; v++)
 		irq_set_handler((uint8_t)v, h_count, false);
 	if (!x2apic_enable()) {
 		fail("x2apic-mode", "cannot enter x2APIC mode (APIC_BASE 0x%llx)", rdmsr(MSR_APIC_BASE));
@@ -299,6 +364,7 @@ int guest_main(void)
 	expect_ipi("ipi-logical-other-cluster", VEC_CLUSTER, (1u << 16) | (ap_ldr & 0xffff),
 		   ICR_LOGICAL | ICR_FIXED, 0, 0);
 	expect_ipi("ipi-broadcast-ffffffff", VEC_BROADCAST, 0xffffffffu, ICR_FIXED, 1, 1);
+	ipi_stream();
 
 	ap_stop = 1;
 	send_ipi(AP_ID, ICR_FIXED | VEC_PING);     /* wakes it if it halts */

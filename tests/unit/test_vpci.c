@@ -134,6 +134,7 @@ static u8 post_vector;
 static u64 post_pda;
 bool iommu_ir_posting(void) { return unit_posts; }
 bool iommu_ir_eime(void) { return false; }
+const char *iommu_ir_posting_gap(void) { return unit_posts ? NULL : "unit 0 reports CAP.PI=0"; }
 int domains_idle_cpu(void) { return idle_cpu; }
 status_t iommu_irq_post(const struct iommu_irq *h, u8 vector, u64 pid_pa)
 {

@@ -79,6 +79,7 @@ static u32 kicks;
 struct vmx_caps vmx_caps;                 /* no CPU posting: every route is exit-based here */
 bool iommu_ir_posting(void) { return false; }
 bool iommu_ir_eime(void) { return false; }
+const char *iommu_ir_posting_gap(void) { return "unit 0 reports CAP.PI=0"; }
 int domains_idle_cpu(void) { return -1; }
 status_t iommu_irq_post(const struct iommu_irq *h, u8 vector, u64 pid_pa) { (void)h, (void)vector, (void)pid_pa; return E_INVAL; }
 void vcpu_post(struct vcpu *t, u8 vector) { if (vlapic_set_irr(&t->apic, vector)) kicks++; }
