@@ -1,6 +1,8 @@
 /* Serial console on the boot CPU: whole-line commands from a table (help, stats, vcpu snapshots of any CPU's vCPU). */
 #include "console.h"
 #include "domains.h"
+#include "passthrough.h"
+#include "vmsi_route.h"
 #include "drivers/uart16550.h"
 #include "lib/log.h"
 #include "lib/string.h"
@@ -23,6 +25,13 @@ static void cmd_stats(int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	domains_print_stats();
+}
+
+static void cmd_irqs(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	vmsi_report_platform();
+	passthrough_print_irqs();
 }
 
 static bool parse_u32(const char *s, u32 *out)
@@ -80,6 +89,7 @@ static const struct command commands[] = {
 	{ "help", "?", "", "this list", cmd_help },
 	{ "stats", "s", "", "exit statistics of every vCPU", cmd_stats },
 	{ "vcpu", "v", "DOMAIN [N]", "guest state of vCPU N of DOMAIN, read on its own CPU", cmd_vcpu },
+	{ "irqs", "i", "", "passthrough interrupt sources: route, delivery mode and why", cmd_irqs },
 };
 
 static void cmd_help(int argc, char **argv)

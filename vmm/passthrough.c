@@ -339,3 +339,45 @@ void passthrough_stop(struct domain *d)
 	if (exits_test_aids)
 		sentinel_check();
 }
+
+static void print_route(const struct domain *d, const struct vpci_fn *f, const char *what, u64 route, u8 mode,
+			const char *why)
+{
+	if (!vpci_route_targets(route)) {
+		LOG("irqs", "%s: guest 00:%02x.0 %s: no route (disabled, masked or refused)", d->name, f->gdev, what);
+		return;
+	}
+	LOG("irqs", "%s: guest 00:%02x.0 %s: vector 0x%x -> vCPU mask 0x%x: mode %s (%s)", d->name, f->gdev, what,
+	    vpci_route_gvec(route), vpci_route_targets(route), vmsi_mode_str(mode), why ? why : "-");
+}
+
+/* The console's irqs: every passthrough interrupt source, its route, delivery mode and why, and
+ * what Passage delivered itself (none in mode vtd-post: the unit posts those). */
+void passthrough_print_irqs(void)
+{
+	u32 n = 0;
+	for (u32 i = 0; i < CFG_MAX_DOMAINS; i++) {
+		const struct pt_domain *pt = &pts[i];
+		const struct vpci_bus *bus = pt->d ? vpci_bus_get(pt->d, false) : NULL;
+		for (u32 k = 0; bus && k < bus->nr; k++) {
+			const struct vpci_fn *f = &bus->fn[k];
+			if (f->msi.at) {
+				print_route(pt->d, f, "MSI", __atomic_load_n(&f->msi.route, __ATOMIC_ACQUIRE),
+					    f->msi.mode, f->msi.mode_why);
+				LOG("irqs", "%s: guest 00:%02x.0 MSI: %lu delivered by Passage, %lu dropped", pt->d->name,
+				    f->gdev, f->msi.delivered, f->msi.dropped);
+				n++;
+			}
+			for (u32 e = 0; f->msix.d && e < f->msix.nr; e++, n++) {
+				char what[24];
+				snprintf(what, sizeof what, "MSI-X entry %u", e);
+				print_route(pt->d, f, what, __atomic_load_n(&f->msix.vec[e].route, __ATOMIC_ACQUIRE),
+					    f->msix.vec[e].mode, f->msix.vec[e].mode_why);
+			}
+			if (f->msix.d)
+				LOG("irqs", "%s: guest 00:%02x.0 MSI-X: %lu delivered by Passage, %lu dropped", pt->d->name,
+				    f->gdev, f->msix.delivered, f->msix.dropped);
+		}
+	}
+	LOG("irqs", "%u passthrough interrupt sources", n);
+}

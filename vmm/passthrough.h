@@ -18,5 +18,7 @@ status_t passthrough_build(struct domain *d, const struct cfg_device *devs, u32 
 void passthrough_release(struct domain *d);
 /* The domain stopped: its devices are quiesced and detached (they can never DMA again). */
 void passthrough_stop(struct domain *d);
+/* The console's irqs command: each passthrough interrupt source, its route and delivery mode. */
+void passthrough_print_irqs(void);
 
 #endif

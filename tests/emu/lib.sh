@@ -132,10 +132,10 @@ run_bochs() {
     rm -rf "${BOCHS_CHROOT:?}$dir"
 }
 
-# run_bochs_console NAME TIMEOUT IMAGE CPUS TRIGGER KEYS END: like run_bochs, with COM1 on a
-# TCP socket; tests/emu/serial_client.py logs it and types KEYS once TRIGGER appears.
+# run_bochs_console NAME TIMEOUT IMAGE CPUS TRIGGER KEYS END [EXTRA-BOCHSRC]: like run_bochs, with
+# COM1 on a TCP socket; tests/emu/serial_client.py logs it and types KEYS once TRIGGER appears.
 run_bochs_console() {
-    local name=$1 timeout=$2 image=$3 cpus=$4 trigger=$5 keys=$6 end=$7
+    local name=$1 timeout=$2 image=$3 cpus=$4 trigger=$5 keys=$6 end=$7 extra=${8-}
     local dir=/tmp/passage-$name-$$ port
     # A port nothing holds, not even a socket in TIME_WAIT from the previous console run (Bochs
     # binds without SO_REUSEADDR and panics when bind() fails).
@@ -144,6 +144,7 @@ run_bochs_console() {
     rm -rf "$BOCHS_CHROOT$dir" && mkdir -p "$BOCHS_CHROOT$dir"
     cp "$image" "$BOCHS_CHROOT$dir/image.iso"
     bochsrc "$dir" "$cpus" "mode=socket-server, dev=127.0.0.1:$port"
+    [ -z "$extra" ] || printf '%s\n' "${extra//@DIR@/$dir}" >> "$BOCHS_CHROOT$dir/bochsrc"
     bochs_cmd "$name" "$dir" || { RUN_STATUS=127; return; }
     timeout "$timeout" "${BOCHS_CMD[@]}" >"$LOGS/$name.bochs.txt" 2>&1 &
     local pid=$!
@@ -217,10 +218,14 @@ finish() {
 # pi=1"), BOCHS_EDU_OPTS (more edu: options, e.g. "dma_bits=64"), BOCHS_VTD_SLOTS (the pci: slots, default e1000 and two edu),
 # BOCHS_VTD_EXTRA (more bochsrc lines), BOCHS_VTD_PREFIX (another install prefix, for
 # development). The DMAR for the image comes from tests/platforms/bochs-vtd/mkdmar.sh.
-run_bochs_vtd() {
-    BOCHS_STOCK=0 run_bochs "$1" "$2" "$3" "$4" "pci: enabled=1, chipset=i440fx, ${BOCHS_VTD_SLOTS:-slot1=e1000, slot2=edu, slot3=edu}
+# vtd_bochsrc: those bochsrc lines (run_bochs_console takes them as its EXTRA for a console run).
+vtd_bochsrc() {
+    echo "pci: enabled=1, chipset=i440fx, ${BOCHS_VTD_SLOTS:-slot1=e1000, slot2=edu, slot3=edu}
 e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=vnet, ethdev=@DIR@
 edu: enabled=1${BOCHS_EDU_OPTS:+, $BOCHS_EDU_OPTS}
 vtd: enabled=1, aw=${BOCHS_VTD_AW:-48}${BOCHS_VTD_OPTS:+, $BOCHS_VTD_OPTS}
 ${BOCHS_VTD_EXTRA-}"
+}
+run_bochs_vtd() {
+    BOCHS_STOCK=0 run_bochs "$1" "$2" "$3" "$4" "$(vtd_bochsrc)"
 }

@@ -166,10 +166,19 @@ finish emu/passthrough-msix
 # Passage itself delivered (0 when the unit posts: those interrupts never reach the hypervisor;
 # software posting counts the 5 raises made while SN was set, which post one PIR bit; the 60 of
 # the live vector changes come last). The guest's own count: 4 streams of 1000, the SN bit, 60.
-stream_run() { # NAME UNIT-OPTIONS CONFIG MODE WHY PASSES DELIVERED CPU TAKEN
-    local name=$1 mode=$4 why=$5 passes=$6 delivered=$7 cpu=$8 taken=$9
+stream_run() { # NAME UNIT-OPTIONS CONFIG MODE WHY PASSES DELIVERED CPU TAKEN [CONSOLE]
+    local name=$1 mode=$4 why=$5 passes=$6 delivered=$7 cpu=$8 taken=$9 console=${10-}
     img "$name" "$C/$3" 2
-    BOCHS_VTD_OPTS="$2" run_bochs_vtd "passthrough-$name" 300 "$T/$name.iso" 2
+    if [ -z "$console" ]; then
+        BOCHS_VTD_OPTS="$2" run_bochs_vtd "passthrough-$name" 300 "$T/$name.iso" 2
+    else # the console's irqs command during the stream names the source's route and mode
+        BOCHS_VTD_OPTS="$2" run_bochs_console "passthrough-$name" 300 "$T/$name.iso" 2 'INFO stream stream-running' \
+            irqs 'domain: summary: stream exit code' "$(BOCHS_VTD_OPTS="$2" vtd_bochsrc)"
+        [ "$RUN_STATUS" = 0 ] || fail "console session did not reach the end (status $RUN_STATUS)"
+        expect "irqs: stream: guest 00:01.0 MSI: vector 0x51 -> vCPU mask 0x1: mode $mode \\($why\\)" \
+            "the console's irqs did not name the MSI's route and mode"
+        expect 'irqs: 1 passthrough interrupt sources' "the console's irqs did not count one source"
+    fi
     guest_results stream "emu/passthrough-$name"
     expect "\\] stream: $passes passed, 0 failed" "the guest did not pass exactly its $passes checks"
     expect "\\] stream: INFO MSI: $taken interrupts taken" "the guest did not take exactly $taken interrupts"
@@ -185,7 +194,7 @@ stream_run() { # NAME UNIT-OPTIONS CONFIG MODE WHY PASSES DELIVERED CPU TAKEN
     log_has 'vtd: fault: .*\(domain stream\)' && fail "the stream domain's device faulted: $(log_get 'vtd: fault: .*\(domain stream\).*')"
     finish "emu/passthrough-$name"
 }
-stream_run stream-vtd-post "ir=1, pi=1" stream-vtd-post.cfg vtd-post "interrupts = vtd-post in the config" 19 0 1 4061
+stream_run stream-vtd-post "ir=1, pi=1" stream-vtd-post.cfg vtd-post "interrupts = vtd-post in the config" 19 0 1 4061 console
 stream_run stream-sw-post "ir=1, pi=1" stream-sw-post.cfg sw-post "interrupts = sw-post in the config" 19 4065 0 4061
 stream_run stream-exit "ir=1, pi=1" stream-exit.cfg exit "interrupts = exit in the config" 17 3060 1 3060
 stream_run stream-auto-nopi "ir=1" stream-auto.cfg sw-post "the VT-d units cannot post \\(CAP.PI=0\\)" 19 4065 0 4061

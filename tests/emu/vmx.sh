@@ -126,6 +126,14 @@ for variant in "" -noapicv; do
     expect '\[cpu1\] domain: ipi vCPU 1 starting at 0x8000 on CPU 1' "vCPU 1 not started by SIPI"
     finish emu/vmx-irq-ipi$variant
 done
+# Stock Bochs 3.0 posts on the CPU and has no VT-d unit: Passage says so, and the domain's IPIs
+# are posted there too (the target takes no exit).
+BOCHS_STOCK=1 run_bochs vmx-irq-ipi-stock 240 "$T/irq-ipi.iso" 2
+guest_results ipi emu/vmx-irq-ipi-stock
+expect_guest_summary ipi 15
+expect 'interrupts: CPU posting on; VT-d posting off \(no unit remaps interrupts\)' "stock Bochs's posting not reported"
+expect 'ipi: INFO ipi-stream: 200 IPIs, the target took 0 VM exits' "IPIs not posted on stock Bochs"
+finish emu/vmx-irq-ipi-stock
 
 # text_range ELF: "START END" of the guest's code (.text), guest-physical = linear (paging off).
 text_range() {

@@ -51,6 +51,8 @@ static void check_domain(const struct cfg_domain *d)
 	for (u32 i = 0; i < d->nr_devices; i++)
 		if (d->devices[i].dev > 0x1f || d->devices[i].fn > 7)
 			abort();
+	if ((u32)d->irq_mode > CFG_IRQ_EXIT || (d->irq_mode != CFG_IRQ_AUTO && d->lines.interrupts <= d->line))
+		abort();
 }
 
 /* Every message is terminated and starts "config line N: "; a refused domain means an error. */
@@ -158,9 +160,9 @@ int main(int argc, char **argv)
 		SEED("# Linux beside a test guest\n[domain linux]\ncpus = 1, 2\nmemory = 512M\nkernel = vmlinuz\n"
 		"initrd = initrd.cpio\ncmdline = console=ttyS0 quiet # comment\nconsole = shared\n"
 		"devices = 0000:00:03.0, 00:04.1\n\n[domain test]\ncpus = 3\nmemory = 64M\n"
-		"kernel = testguest.elf\nconsole = passthrough:0x2f8\n"),
+		"kernel = testguest.elf\nconsole = passthrough:0x2f8\ninterrupts = sw-post\n"),
 		SEED("[domain a]\r\n\tcpus=0,1\r\nmemory=2G\r\nkernel=k\r\n[domain b]\r\ncpus=1\r\nmemory=4096K\r\n"
-		"kernel=kk\r\ndevices=00:03.0\r\n[domain c]\r\ncpus=2\r\nmemory=2M\r\nkernel=k\r\ndevices=0:00:03.0"),
+		"kernel=kk\r\ndevices=00:03.0\r\ninterrupts=posted\r\n[domain c]\r\ncpus=2\r\nmemory=2M\r\nkernel=k\r\ndevices=0:00:03.0"),
 		SEED("cpus = 1\n[domain x y]\ncolour = red\nmemory = 12Q\nmemory = 3M\ncpus = 1,,1\n"
 		"devices = 00:20.0\nconsole = serial\n[domain good]\ncpus = 9\nmemory = 64G\nkernel = missing\n"
 		"[domain good]\n[domain]\n[domain d\0e]\nkernel = a\033b\n"),
