@@ -199,6 +199,19 @@ stream_run stream-sw-post "ir=1, pi=1" stream-sw-post.cfg sw-post "interrupts = 
 stream_run stream-exit "ir=1, pi=1" stream-exit.cfg exit "interrupts = exit in the config" 17 3060 1 3060
 stream_run stream-auto-nopi "ir=1" stream-auto.cfg sw-post "the VT-d units cannot post \\(CAP.PI=0\\)" 19 4065 0 4061
 
+# The posted entry moved between the two vCPUs of a domain while the edu raises (devpass
+# mode=target): 200 destination changes, each interrupt on the vCPU named last, none on the one
+# before; every change is a posted entry rewritten (no idle CPU here: two vCPUs on two CPUs).
+img stream-target "$C/stream-target.cfg" 2
+BOCHS_VTD_OPTS="ir=1, pi=1" run_bochs_vtd passthrough-stream-target 300 "$T/stream-target.iso" 2
+guest_results stream emu/passthrough-stream-target
+expect '\] stream: 15 passed, 0 failed' "the guest did not pass exactly its 15 checks"
+n=$(clean_log "$RUN_LOG" | grep -cE 'vpci: stream: guest 00:01.0 MSI vector 0x51 -> vCPU mask 0x[12] \(APIC 0x[01] physical\): .*; mode vtd-post')
+(( n >= 200 )) || fail "only $n posted routes logged for 200 destination changes"
+expect 'passthrough: stream: guest 00:01.0: MSI: 0 delivered, 0 dropped \(no route\), [0-9]+ routes programmed, 0 programmings refused; last mode vtd-post' \
+    "Passage delivered some of the posted MSIs itself"
+finish emu/passthrough-stream-target
+
 # The Debian cloud kernel owning an edu: it enumerates the virtual bus, reads the MCFG and
 # places BAR0, which Passage maps; the project's edu test module (tests/linux-edu) drives it: a
 # DMA round trip through the DMA API (device addresses are guest-physical: the guest has no

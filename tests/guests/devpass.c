@@ -14,7 +14,9 @@
  * stream of raises waited for running, halted and busy in the hypervisor,
  * counting its own VM exits across each; expect=vtd-post or sw-post asks for
  * zero exits, expect=exit for at least one per interrupt; then the posted
- * modes' Suppress Notification (SN) handling.
+ * modes' Suppress Notification (SN) handling. With mode=target (a domain of two
+ * vCPUs) the MSI's destination alternates between them while the edu raises:
+ * each interrupt must arrive on the vCPU named last, none on the one before.
  */
 #include "guest.h"
 #include "x86.h"
@@ -838,6 +840,70 @@ static void stream_mode(uint32_t dev)
 		VEC_B, irq_count[VEC_B]);
 }
 
+/* ---- mode=target: the entry moved between the domain's two vCPUs under a live stream ---- */
+
+#define AP_APIC 1u
+#define TARGET_ROUNDS 200u
+#define AP_STACK_SIZE 16384u
+
+static uint8_t ap_stack[AP_STACK_SIZE] __attribute__((aligned(16)));
+static volatile uint32_t ap_up;
+static volatile uint32_t on_vcpu[2];    /* VEC_A interrupts taken by vCPU 0 and by vCPU 1 */
+
+/* vCPU 1: interrupts open, spinning. */
+void ap_main(void)
+{
+	irq_load();
+	x2apic_enable();
+	wrmsr(X2APIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
+	wrmsr(X2APIC_TPR, 0);
+	__atomic_store_n(&ap_up, 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		__asm__ volatile("sti; pause" ::: "memory");
+}
+
+/* Which vCPU took it: the frame is on the AP's stack or on vCPU 0's. */
+static void on_target_msi(struct irq_frame *f)
+{
+	uint32_t cpu = (uint8_t *)f >= ap_stack && (uint8_t *)f < ap_stack + AP_STACK_SIZE;
+	__atomic_fetch_add(&on_vcpu[cpu], 1, __ATOMIC_SEQ_CST);
+	on_msi(f);
+}
+
+/*
+ * Each round names the other vCPU in the MSI address (the guest's write makes Passage rewrite
+ * the live entry: in mode vtd-post a posted entry whose descriptor changes, VT-d 9.11), then
+ * raises once: the interrupt must reach the vCPU just named, and never the previous one.
+ */
+static void target_mode(uint32_t dev)
+{
+	msi_setup();
+	irq_set_handler(VEC_A, on_target_msi, false);
+	if (!ap_boot(AP_APIC, (uint32_t)(uintptr_t)(ap_stack + AP_STACK_SIZE), &ap_up, 400000000ull)) {
+		fail("target-ap-started", "vCPU 1 did not start");
+		return;
+	}
+	pass("target-ap-started");
+	uint32_t lost = 0, stale = 0, r;
+	msi_program(dev, 0, VEC_A);
+	msi_enable(dev, true);
+	for (r = 0; r < TARGET_ROUNDS; r++) {
+		uint32_t to = (r + 1) & 1, mine = on_vcpu[to], other = on_vcpu[to ^ 1];
+		cf8_write(dev, msi_cap + 4, 0xfee00000u | to << 12);     /* only the destination changes */
+		*reg(EDU_IRQ_RAISE) = 1u;
+		uint32_t i;
+		for (i = 0; i < 20000000u && on_vcpu[to] == mine; i++)
+			__asm__ volatile("pause");
+		lost += on_vcpu[to] != mine + 1;
+		stale += on_vcpu[to ^ 1] != other;
+	}
+	settle();
+	gprintf("INFO target: %u rounds, vCPU 0 took %u, vCPU 1 took %u\n", r, on_vcpu[0], on_vcpu[1]);
+	check("target-change-live", !lost && !stale && on_vcpu[0] == TARGET_ROUNDS / 2 && on_vcpu[1] == TARGET_ROUNDS / 2,
+	      "%u lost, %u on the previous vCPU; vCPU 0 %u, vCPU 1 %u (want %u each)", lost, stale, on_vcpu[0],
+	      on_vcpu[1], TARGET_ROUNDS / 2);
+}
+
 static void triple_fault(void)
 {
 	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) none = { 0, 0 };
@@ -861,6 +927,10 @@ int guest_main(void)
 	enumerate(dev);
 	capabilities(dev);
 	bar(dev);
+	if (cmdline_has("mode=target")) {
+		target_mode(dev);
+		return report_summary();
+	}
 	if (cmdline_has("mode=stream")) {
 		stream_mode(dev);
 		return report_summary();

@@ -142,3 +142,29 @@ __attribute__((weak)) void ap_main(void)
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }
+
+/*
+ * SDM Vol. 3A 9.4.4.1 "Typical BSP Initialization Sequence" for one AP, in x2APIC mode: the
+ * trampoline copied to AP_TRAMPOLINE, INIT, a pause, a start-up IPI (a second one if the first
+ * gets no answer within half the budget), then *started is waited for.
+ */
+bool ap_boot(uint32_t apic_id, uint32_t stack_top, volatile uint32_t *started, uint64_t budget)
+{
+	memcpy((void *)AP_TRAMPOLINE, ap_tramp_start, (size_t)(ap_tramp_end - ap_tramp_start));
+	ap_stack_top = stack_top;
+	wrmsr(X2APIC_ICR, (uint64_t)apic_id << 32 | ICR_INIT | ICR_ASSERT);
+	for (uint64_t t0 = rdtsc(); rdtsc() - t0 < 1000000ull; )
+		__asm__ volatile("pause");
+	wrmsr(X2APIC_ICR, (uint64_t)apic_id << 32 | ICR_STARTUP | (AP_TRAMPOLINE >> 12));
+	uint64_t t0 = rdtsc();
+	for (bool again = true; !*started; ) {
+		if (again && rdtsc() - t0 > budget / 2) {
+			wrmsr(X2APIC_ICR, (uint64_t)apic_id << 32 | ICR_STARTUP | (AP_TRAMPOLINE >> 12));
+			again = false;
+		}
+		if (rdtsc() - t0 > budget)
+			return false;
+		__asm__ volatile("pause");
+	}
+	return true;
+}

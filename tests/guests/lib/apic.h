@@ -108,5 +108,7 @@ extern volatile uint64_t irq_last_tsc[256];
 extern char ap_tramp_start[], ap_tramp_end[];
 extern volatile uint32_t ap_stack_top;     /* the AP's initial ESP */
 void ap_main(void);                        /* the guest defines it; the AP calls it in 32-bit mode */
+/* Starts the x2APIC AP apic_id on stack_top (INIT, SIPI; x2APIC mode); true once *started is set. */
+bool ap_boot(uint32_t apic_id, uint32_t stack_top, volatile uint32_t *started, uint64_t budget);
 
 #endif
