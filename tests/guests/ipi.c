@@ -158,32 +158,13 @@ void ap_main(void)
 
 static bool start_ap(const char *name)
 {
-	uint64_t t0;
+	uint64_t t0 = rdtsc();
 
-	/* The trampoline must sit at vector << 12 in real-mode-addressable memory (SDM 9.4.4). */
-	memcpy((void *)AP_TRAMPOLINE, ap_tramp_start, (size_t)(ap_tramp_end - ap_tramp_start));
-	ap_stack_top = (uint32_t)(uintptr_t)(ap_stack + AP_STACK_SIZE);
-	/* SDM 9.4.4.1 "Typical BSP Initialization Sequence": INIT, wait, SIPI, (SIPI). */
-	send_ipi(AP_ID, ICR_INIT | ICR_ASSERT);
-	for (t0 = rdtsc(); rdtsc() - t0 < INIT_DELAY_TSC; )
-		pause();
-	t0 = rdtsc();
-	send_ipi(AP_ID, ICR_STARTUP | SIPI_VECTOR);
-	for (int sipi = 1; !ap_started; ) {
-		if (rdtsc() - t0 > START_TSC / 2 && sipi == 1) {
-			gprintf("INFO no answer to the first SIPI, sending a second\n");
-			send_ipi(AP_ID, ICR_STARTUP | SIPI_VECTOR);
-			sipi++;
-		}
-		if (rdtsc() - t0 > START_TSC)
-			break;
-		pause();
-	}
-	if (!ap_started) {
-		fail(name, "vCPU 1 did not come up within %llu TSC cycles of the SIPI", START_TSC);
+	if (!ap_boot(AP_ID, (uint32_t)(uintptr_t)(ap_stack + AP_STACK_SIZE), &ap_started, START_TSC)) {
+		fail(name, "vCPU 1 did not come up within %llu TSC cycles of its INIT", START_TSC);
 		return false;
 	}
-	gprintf("INFO AP up %llu TSC cycles after the SIPI\n", rdtsc() - t0);
+	gprintf("INFO AP up %llu TSC cycles after its INIT\n", rdtsc() - t0);
 	pass(name);
 	return true;
 }

@@ -5,9 +5,8 @@
 
 #define AP_ID 1u
 #define AP_STACK_SIZE 4096
-#define SIPI_VECTOR (AP_TRAMPOLINE >> 12)
-#define INIT_DELAY_TSC 1000000ull      /* INIT -> SIPI (emulators need less than SDM 9.4.4.1's 10 ms) */
 #define WAIT_TSC 400000000ull          /* timeouts only */
+#define SETTLE_TSC 1000000ull          /* long enough for the AP to reach HLT */
 #define ICR_NMI ((4u << 8) | ICR_ASSERT) /* delivery mode NMI (SDM 11.6.1), physical destination */
 
 static uint8_t ap_stack[AP_STACK_SIZE] __attribute__((aligned(16)));
@@ -49,13 +48,7 @@ static void send_ipi(uint32_t dest, uint32_t flags) { wrmsr(X2APIC_ICR, ((uint64
 
 static bool start_ap(void)
 {
-	memcpy((void *)AP_TRAMPOLINE, ap_tramp_start, (size_t)(ap_tramp_end - ap_tramp_start));
-	ap_stack_top = (uint32_t)(uintptr_t)(ap_stack + AP_STACK_SIZE);
-	send_ipi(AP_ID, ICR_INIT | ICR_ASSERT);
-	for (uint64_t t0 = rdtsc(); rdtsc() - t0 < INIT_DELAY_TSC; )
-		__asm__ volatile("pause");
-	send_ipi(AP_ID, ICR_STARTUP | SIPI_VECTOR);
-	return wait_until(&ap_started, 1);
+	return ap_boot(AP_ID, (uint32_t)(uintptr_t)(ap_stack + AP_STACK_SIZE), &ap_started, WAIT_TSC);
 }
 
 int guest_main(void)
@@ -66,7 +59,7 @@ int guest_main(void)
 		fail("nmi-cross-vcpu", "could not start vCPU 1 in x2APIC mode");
 		return report_summary();
 	}
-	for (uint64_t t0 = rdtsc(); rdtsc() - t0 < INIT_DELAY_TSC; ) /* let the AP reach HLT */
+	for (uint64_t t0 = rdtsc(); rdtsc() - t0 < SETTLE_TSC; ) /* let the AP reach HLT */
 		__asm__ volatile("pause");
 	send_ipi(AP_ID, ICR_NMI);
 	if (!wait_until(&nmi_on[1], 1))
