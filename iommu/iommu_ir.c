@@ -97,11 +97,16 @@ const char *iommu_ir_posting_gap(void)
 	struct vtd_irt *t = vtd_irt_first();
 	if (!t)
 		return "no unit remaps interrupts";
-	for (; t; t = t->next)
+	bool eime = t->eime;
+	for (; t; t = t->next) {
 		if (!(t->u->cap & CAP_PI)) {
 			snprintf(why, sizeof why, "unit %u reports CAP.PI=0", t->u->index);
 			return why;
 		}
+		/* 9.12: each unit reads NDST in the form its own EIME selects; one descriptor serves all. */
+		if (t->eime != eime)
+			return "the units differ in EIME, so no NDST form suits every unit";
+	}
 	return NULL;
 }
 

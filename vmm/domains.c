@@ -275,11 +275,13 @@ void domains_print_stats(void)
 	}
 }
 
+/* An AP first: the boot CPU also serves the console, which a device's interrupts would slow. */
 int domains_idle_cpu(void)
 {
 	if (!__atomic_load_n(&placement_done, __ATOMIC_ACQUIRE))
 		return -1;
-	for (u32 c = 0; c < MAX_CPUS; c++) {
+	for (u32 k = 1; k <= MAX_CPUS; k++) {
+		u32 c = k % MAX_CPUS;
 		struct percpu *p = cpus[c];
 		struct vmx_cpu *vc = p && (p->online || c == 0) ? p->vmm : NULL; /* the boot CPU: always */
 		if (vc && !vc->vcpu)
@@ -323,8 +325,8 @@ void domains_cpu_loop(void)
 		iommu_fault_log_flush(); /* VT-d fault lines queued by the fault interrupt (review D10) */
 		if (tick)
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
-		else
-			cpu_relax();
+		else /* no timer to wake it: poll, with a window for device interrupts (software posting) */
+			__asm__ volatile("sti; pause; cli" ::: "memory");
 	}
 	if (tick)
 		lapic_timer_periodic(0, 0);

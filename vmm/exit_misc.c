@@ -61,8 +61,8 @@ static bool park(struct vcpu *v)
 	}
 	while (d->state == DOM_RUNNING && !__atomic_load_n(&v->init_pending, __ATOMIC_ACQUIRE))
 		idle_a_while(v);
-	if (d->state == DOM_RUNNING) { /* INIT: wait for the start-up IPI, still counted as parked */
-		__atomic_store_n(&v->sipi_vector, 0, __ATOMIC_RELEASE);
+	if (d->state == DOM_RUNNING) { /* INIT: wait for the start-up IPI, still counted as parked
+					* (the INIT cleared any earlier SIPI; one sent since is kept, vipi.c) */
 		v->entry_mode = GUEST_MODE_WAIT_SIPI;
 		__atomic_store_n(&v->init_pending, false, __ATOMIC_RELEASE);
 		while (d->state == DOM_RUNNING && !(__atomic_load_n(&v->sipi_vector, __ATOMIC_ACQUIRE) & BIT(31)))
@@ -84,11 +84,14 @@ static bool park(struct vcpu *v)
  * VMX-preemption timer brings it out for host work): its activity state is HLT (25.4.2) and
  * RFLAGS.IF is 0, and it is parked as a HLT exit would have parked it.
  */
+static bool halted_with_if_clear(void)
+{
+	return vmread(GUEST_ACTIVITY_STATE) == ACTIVITY_HLT && !(vmread(GUEST_RFLAGS) & RFLAGS_IF);
+}
+
 bool exit_preemption_timer(struct vcpu *v)
 {
-	if (vmread(GUEST_ACTIVITY_STATE) == ACTIVITY_HLT && !(vmread(GUEST_RFLAGS) & RFLAGS_IF))
-		return park(v);
-	return true;
+	return halted_with_if_clear() ? park(v) : true;
 }
 
 bool exit_hlt(struct vcpu *v)
@@ -147,12 +150,13 @@ bool exit_exception_nmi(struct vcpu *v)
  */
 bool exit_external_interrupt(struct vcpu *v)
 {
-	(void)v;
 	if (vmx_caps.exit & EXIT_ACK_INTR_ON_EXIT) {
 		u32 info = (u32)vmread(VM_EXIT_INTR_INFO);
 		if (info & INTR_INFO_VALID)
 			irq_dispatch((u8)info);
-		return true;
+		/* A vCPU halted in the guest with IF=0 (CPU posting: HLT does not exit) parks at the
+		 * kick an INIT sends it, not only at its next preemption-timer exit. */
+		return halted_with_if_clear() ? park(v) : true;
 	}
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 	return true;

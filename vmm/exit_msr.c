@@ -111,6 +111,7 @@ static bool wr_apic_base(struct vcpu *v, u32 msr, u64 val)
 	if ((old ^ v->apic_base) & APIC_BASE_EN)
 		vintr_apic_reset(v);
 	vcpu_apic_mode_changed(v);
+	vintr_apic_hold_update(v);
 	return true;
 }
 
@@ -138,6 +139,7 @@ static bool wr_x2apic(struct vcpu *v, u32 msr, u64 val)
 		return false;
 	if (msr == MSR_IA32_X2APIC_ICR)
 		vcpu_send_ipi(v, val);
+	vintr_apic_hold_update(v); /* SVR */
 	return true;
 }
 

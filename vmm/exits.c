@@ -1,5 +1,6 @@
 /* VM-exit dispatch: the basic exit reason -> handler table and the common prologue/epilogue (SDM Vol. 3C 28, appendix C). */
 #include "exits.h"
+#include "vintr.h"
 #include "exit_io.h"
 #include "mmio.h"
 #include "arch/x86/cpu.h"
@@ -65,6 +66,10 @@ void exit_write_gpr(struct vcpu *v, u32 n, u64 val)
 /* 30.4.3.3: APIC-write exits are trap-like; the value is already in the virtual-APIC page. */
 static bool exit_apic_write(struct vcpu *v)
 {
+	/* With virtual-interrupt delivery a disabled APIC's page still traps some writes (30.4.3.1):
+	 * there is no APIC to write to (SDM Vol. 3A 11.4.3), so nothing happens. */
+	if ((v->apic_base & (APIC_BASE_EN | APIC_BASE_EXTD)) != APIC_BASE_EN)
+		return true;
 	u32 off = (u32)vmread(EXIT_QUALIFICATION) & 0xff0;
 	u32 val = *(volatile u32 *)(v->vapic_page + off);
 	u32 hi = *(volatile u32 *)(v->vapic_page + LAPIC_ICR_HI);
@@ -72,6 +77,7 @@ static bool exit_apic_write(struct vcpu *v)
 		LOG(v->dom->name, "xAPIC write to unknown register 0x%x ignored", off);
 	if (off == LAPIC_ICR_LO)
 		vcpu_send_ipi(v, ((u64)(hi >> 24) << 32) | val);
+	vintr_apic_hold_update(v); /* SVR */
 	return true;
 }
 

@@ -61,8 +61,9 @@ bool exit_vmcall(struct vcpu *v)
 	case HC_TEST_NMI:
 		v->regs.rax = exits_test_aids ? test_nmi() : (u64)-1;
 		break;
-	case HC_EXITS:
-		v->regs.rax = (u32)v->regs.rbx < EXIT_REASON_MAX ? v->exits[(u32)v->regs.rbx] : vcpu_exits_total(v);
+	case HC_EXITS: /* the guest kernel's only (CPL 0: SS.DPL, SDM Vol. 3A 5.5): user code gets -1 */
+		v->regs.rax = (vmread(GUEST_SS_AR_BYTES) >> 5) & 3 ? (u64)-1 : (u32)v->regs.rbx < EXIT_REASON_MAX ?
+			      v->exits[(u32)v->regs.rbx] : vcpu_exits_total(v);
 		break;
 	case HC_TEST_QUIET:
 		v->regs.rax = exits_test_aids ? vcpu_set_quiet(v, v->regs.rbx & 1), 0 : (u64)-1;

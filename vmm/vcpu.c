@@ -166,8 +166,10 @@ static void setup_guest_state(struct vcpu *v)
 /*
  * The xAPIC page is an APIC only in xAPIC mode (SDM Vol. 3A 11.4.3: a disabled APIC is as if
  * there were none; 11.12.1.2: x2APIC mode has no MMIO interface). Outside xAPIC mode, APIC-
- * register virtualization goes off, so every access to the page exits (SDM Vol. 3C 30.4) and
- * mmio.c answers it as an empty bus; TPR accesses stay virtualized by the TPR shadow. With CPU
+ * register virtualization goes off, so accesses to the page exit (SDM Vol. 3C 30.4) and mmio.c
+ * answers them as an empty bus; TPR accesses stay virtualized by the TPR shadow, and with
+ * virtual-interrupt delivery EOI and ICR writes too (30.4.3.1: exits.c ignores the APIC-write
+ * exit such an ICR write causes, vintr.c holds the interrupts of a disabled APIC). With CPU
  * posting, x2APIC mode uses x2APIC virtualization instead (30.5: TPR, EOI and SELF IPI writes
  * need no exit) and its MSR bitmap; APIC-access virtualization must then be off (27.2.1.1), and
  * the window is the domain's own APIC-access page read as memory (ept.c).
@@ -498,6 +500,7 @@ static bool wait_for_sipi(struct vcpu *v)
 		else
 			cpu_relax();
 	v->entry_mode = GUEST_MODE_REAL16;
+	__atomic_store_n(&v->init_pending, false, __ATOMIC_RELEASE); /* the INIT before this SIPI is spent */
 	return true;
 }
 

@@ -78,6 +78,8 @@ struct vcpu {
 	volatile u32 sipi_vector; /* set by the SIPI that starts this vCPU (bit 31 = received) */
 	volatile bool init_pending;
 	volatile bool nmi_pending;   /* an NMI IPI from a vCPU of the domain, not yet injected */
+	bool apic_hold;           /* CPU posting: the APIC is disabled or software-disabled, posted
+				   * requests stay in PIR (vintr_apic_hold_update) */
 	u32 proc_ctl;             /* primary processor-based controls as last written */
 	u32 tpr_threshold;        /* as last written */
 	u64 preempt_ticks;        /* VMX-preemption timer value as last written (~0 = not yet) */

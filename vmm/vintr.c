@@ -2,6 +2,7 @@
 #include "vintr.h"
 #include "vcpu.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86/tsc.h"
 
 /* SDM 26.3.1.5: an external interrupt can be delivered only with IF=1 and no STI/MOV-SS blocking. */
@@ -105,7 +106,7 @@ void vintr_prepare_entry_slow(struct vcpu *v)
 static void sync_posted(struct vcpu *v)
 {
 	u64 pir[4];
-	if (!pi_drain(&v->pid, pir))
+	if (v->apic_hold || !pi_drain(&v->pid, pir))
 		return;
 	vlapic_merge_irr(&v->apic, pir);
 	int top = vlapic_highest_irr(&v->apic);
@@ -137,4 +138,26 @@ void vintr_apic_reset(struct vcpu *v)
 	vlapic_init(&v->apic, v->vapic_page, v->id, tsc_khz());
 	if (v->apic.pid)
 		vmwrite(GUEST_INTR_STATUS, 0); /* RVI and SVI of the cleared IRR and ISR */
+	vintr_apic_hold_update(v);
+}
+
+/*
+ * A software-disabled local APIC holds what it received (SDM Vol. 3A 11.4.7.2) and a disabled
+ * one is no APIC (11.4.3); virtual-interrupt delivery looks at neither (SDM Vol. 3C 30.2). While
+ * either holds, SN keeps posters (vcpu_post, a VT-d unit without URG) from notifying and the run
+ * loop leaves PIR alone; enabling the APIC releases what was held, and INIT or a change of
+ * IA32_APIC_BASE.EN (vintr_apic_reset) drops it.
+ */
+void vintr_apic_hold_update(struct vcpu *v)
+{
+	if (!v->apic.pid)
+		return;
+	bool hold = !(v->apic_base & APIC_BASE_EN) || !vlapic_sw_enabled(&v->apic);
+	if (hold == v->apic_hold)
+		return;
+	v->apic_hold = hold;
+	if (hold)
+		__atomic_fetch_or(&v->pid.ctl, PID_SN, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(&v->pid.ctl, ~PID_SN, __ATOMIC_SEQ_CST);
 }

@@ -43,6 +43,9 @@ void vintr_prepare_entry_posted(struct vcpu *v);
 bool vintr_interrupt_pending(struct vcpu *v);
 /* Resets v's vLAPIC (power-up, INIT, APIC enable or disable) and, with posting, RVI and SVI. */
 void vintr_apic_reset(struct vcpu *v);
+/* After a change of SVR or IA32_APIC_BASE: with posting, holds posted requests while the APIC is
+ * disabled or software-disabled. */
+void vintr_apic_hold_update(struct vcpu *v);
 
 /*
  * Before each entry of v on its own CPU. On almost every entry nothing is pending: no virtual

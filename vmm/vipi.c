@@ -29,6 +29,8 @@ status_t vcpu_kick_init(void)
 		kick_vector = irq_alloc(kick_handler, NULL);
 	if (!kick_vector) {
 		LOG("vmx", "no host vector left for vCPU kicks: IPIs and stops wait for the next exit");
+		if (vmx_caps.posting) /* a vCPU halted in the guest would hear of INIT, NMIs and stops late */
+			vmx_posting_off("no host vector left for vCPU kicks");
 		return E_NOSPC;
 	}
 	return OK;
@@ -90,13 +92,18 @@ static void deliver(struct vcpu *from, struct vcpu *t, u64 icr)
 		break;
 	case 5:
 		if (icr & ICR_LEVEL) {
-			t->init_pending = true;
-			vcpu_kick(t); /* a vCPU halted in the guest (CPU posting) is parked at its next exit */
+			/* INIT puts the processor in wait-for-SIPI (SDM Vol. 3A 9.4.4): a SIPI from now on
+			 * counts, one received before it does not. */
+			__atomic_store_n(&t->sipi_vector, 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&t->init_pending, true, __ATOMIC_RELEASE);
+			vcpu_kick(t); /* a vCPU halted in the guest (CPU posting) parks at the kick's exit */
 		}
 		break;
 	case 6:
-		/* Only a vCPU that has not started takes a SIPI (SDM 9.4.4: later SIPIs are ignored). */
-		if (t->entry_mode == GUEST_MODE_WAIT_SIPI && !(t->sipi_vector & BIT(31)))
+		/* Only a processor waiting for SIPI takes one (SDM 9.4.4: later SIPIs are ignored): one
+		 * that has not started, or one INIT has reached (it may not have parked yet). */
+		if ((t->entry_mode == GUEST_MODE_WAIT_SIPI || __atomic_load_n(&t->init_pending, __ATOMIC_ACQUIRE)) &&
+		    !(t->sipi_vector & BIT(31)))
 			__atomic_store_n(&t->sipi_vector, BIT(31) | ICR_VECTOR(icr), __ATOMIC_RELEASE);
 		break;
 	default:

@@ -77,6 +77,11 @@ static inline u32 vlapic_ppr(const struct vlapic *a)
 	u32 isrv = a->isr_top >= 0 ? (u32)a->isr_top & 0xf0 : 0, tpr = vlapic_get(a, APIC_TPR) & 0xff;
 	return (tpr & 0xf0) >= isrv ? tpr : isrv;
 }
+/* SVR[8], APIC software enable (SDM 11.4.7.2). */
+static inline bool vlapic_sw_enabled(const struct vlapic *a)
+{
+	return vlapic_get(a, APIC_SVR) & BIT(8);
+}
 /* The guest reads / writes register off at TSC now, with the architectural side effects
  * (EOI, timer arming, read-only and reserved registers). False: no such register (#GP for MSRs). */
 bool vlapic_read(struct vlapic *a, u32 off, u64 now, u32 *val);

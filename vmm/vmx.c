@@ -71,6 +71,9 @@ static void decide_posting(bool allowed)
 		{ vmx_caps.proc2 & SEC_VIRTUALIZE_X2APIC, "no x2APIC virtualization" },
 		{ vmx_caps.pin & PIN_POSTED_INTERRUPTS, "no posted-interrupt processing" },
 		{ vmx_caps.exit & EXIT_ACK_INTR_ON_EXIT, "no acknowledge-interrupt-on-exit" },
+		/* HLT stops exiting with posting: a halted vCPU's virtual timer and cli;hlt parking
+		 * then rest on the VMX-preemption timer (exit_misc.c). */
+		{ vmx_caps.pin & PIN_PREEMPTION_TIMER, "no VMX-preemption timer" },
 	};
 	for (u32 i = 0; i < ARRAY_SIZE(need); i++)
 		if (!need[i].have)

@@ -60,6 +60,7 @@ static void route_off(struct vpci_fn *f)
 {
 	struct vpci_msi *m = &f->msi;
 	__atomic_store_n(&m->route, 0, __ATOMIC_RELEASE);
+	m->mode = VMSI_MODE_NONE, m->mode_why = "no route";
 	if (m->host_on && msi_disable(f->seg, f->bus, f->devfn >> 3, f->devfn & 7))
 		LOG("vpci", "%s: guest 00:%02x.0: the device's MSI could not be disabled", m->d->name, f->gdev);
 	m->host_on = false;

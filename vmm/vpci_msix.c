@@ -94,6 +94,7 @@ static void refuse(struct vpci_msix *x, u32 e, const struct vmsi_route *r, const
 	struct vpci_msix_vec *v = &x->vec[e];
 	const struct vcpu *v0 = x->d->vcpus[0];
 	__atomic_store_n(&v->route, 0, __ATOMIC_RELEASE);
+	v->mode = VMSI_MODE_NONE, v->mode_why = "refused: its messages are dropped";
 	bool drop = v0->cpu < MAX_CPUS && cpus[v0->cpu] &&
 		    iommu_irq_remap(&v->irte, v->host_vector, cpus[v0->cpu]->apic_id) == OK;
 	if (drop)
@@ -118,8 +119,10 @@ static void vec_update(struct vpci_msix *x, u32 e)
 {
 	struct vpci_msix_vec *v = &x->vec[e];
 	struct domain *d = x->d;
-	if (!x->enabled)
+	if (!x->enabled) {
 		__atomic_store_n(&v->route, 0, __ATOMIC_RELEASE);
+		v->mode = VMSI_MODE_NONE, v->mode_why = "MSI-X disabled";
+	}
 	if (!x->enabled || (v->ctl & MSIX_VEC_MASK))
 		return dev_mask(x, e, true);
 	const struct vlapic *apic[VMSI_MAX_VCPUS];

@@ -225,13 +225,16 @@ cp "$kernel" "$T/vmlinuz"
 if ! ko=$(tests/linux-edu/build.sh "$T/module" 2>>"$LOGS/test-images.txt"); then
     echo "FAIL emu/passthrough-linux-module: edu_test.ko not built (see $LOGS/test-images.txt)"; exit 0
 fi
-tools/mkinitrd.sh "$T/initrd.cpio.gz" "$ko" >>"$LOGS/test-images.txt" 2>&1 ||
+# Its own initramfs directory: linux.sh writes $T/initrd.cpio.gz (without the module), and suites
+# run side by side while developing must not swap each other's image mid-run.
+mkdir -p "$T/pt-linux"
+tools/mkinitrd.sh "$T/pt-linux/initrd.cpio.gz" "$ko" >>"$LOGS/test-images.txt" 2>&1 ||
     echo "FAIL emu/passthrough-images: initramfs not built"
 # linux_run NAME CONFIG UNIT-OPTIONS MODE: one Linux domain owning the edu, with the module's
 # checks; its MSI must get delivery mode MODE.
 linux_run() {
     ACPI_TABLES="$T/pt-dmar2.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/$1.iso" \
-        "test_exit vtd=ir" "$2" "$T/vmlinuz" "$T/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
+        "test_exit vtd=ir" "$2" "$T/vmlinuz" "$T/pt-linux/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
         echo "FAIL emu/passthrough-images: $1.iso not built"
     BOCHS_VTD_OPTS="$3" run_bochs_vtd "$1" 600 "$T/$1.iso" 2
     [ "$RUN_STATUS" = 124 ] && fail "timed out"
