@@ -159,9 +159,9 @@ static void opt_flood(struct cmdline_ctx *c, const char *val)
 static void opt_apicv(struct cmdline_ctx *c, const char *val)
 {
 	if (strcmp(val, "off") == 0)
-		c->o->apicv_off = true;
+		c->o->apicv_on = false;
 	else if (strcmp(val, "on") == 0)
-		c->o->apicv_off = false;
+		c->o->apicv_on = true;
 	else
 		report(c, "cmdline: apicv=%s: expected on or off", val);
 }

@@ -236,7 +236,7 @@ void hv_main(struct boot_info *bi)
 	for (u32 i = 0; i < acpi.nr_cpus; i++)
 		found += acpi.cpus[i].enabled;
 	exits_test_aids = opts.crash == CRASH_VMEXIT; /* test-aid hypercalls and devices */
-	status_t vmx_st = vmx_global_init(!opts.apicv_off); /* says why on failure; guests then never start */
+	status_t vmx_st = vmx_global_init(opts.apicv_on); /* says why on failure; guests then never start */
 	if (vmx_st == OK && (vmx_st = exits_init()) != OK)
 		vmx_caps.usable = false; /* no device models: no guests */
 	u32 online = opts.nosmp ? 1 : smp_start(&acpi, opts.max_cpus, ap_main);

@@ -204,14 +204,10 @@ static u64 power_up_apic_base(struct vcpu *v)
 	return GUEST_APIC_GPA | APIC_BASE_EN | (linux_domain ? APIC_BASE_EXTD : 0) | (v->id ? 0 : APIC_BASE_BSP);
 }
 
-/*
- * With CPU posting a vCPU's HLT does not exit: its CPU is its own (vCPUs are pinned, one per
- * CPU), every interrupt for it is posted, and a posted interrupt wakes the halted guest
- * without an exit. Without posting, HLT exits and the host waits for the injection.
- */
+/* HLT exits at first; with CPU posting vintr.c lets it through while no virtual timer runs. */
 static u32 proc_controls(void)
 {
-	return vmx_caps.posting ? vmx_caps.proc & ~CPU_HLT_EXITING : vmx_caps.proc;
+	return vmx_caps.proc;
 }
 
 static void setup_controls(struct vcpu *v)

@@ -115,12 +115,25 @@ static void sync_posted(struct vcpu *v)
 		vmwrite(GUEST_INTR_STATUS, (st & 0xff00) | (u32)top);
 }
 
+/*
+ * With posting, HLT does not exit while the vCPU has no virtual timer running: the CPU halts in
+ * the guest and a posted interrupt (an IPI, a passthrough device) wakes it there with no exit
+ * (SDM Vol. 3C 30.2.2). While a virtual timer runs, HLT exits and the host waits for the
+ * deadline on its own TSC-deadline timer (exit_misc.c): an emulator's halted CPU need not wake
+ * for the VMX-preemption timer as readily as for a local APIC timer (seen on Bochs 3.0: Linux
+ * crawled through its timer waits with every CPU halted in the guest).
+ */
+static u32 hlt_control(const struct vcpu *v, u32 proc)
+{
+	return v->apic.deadline ? proc | CPU_HLT_EXITING : proc & ~CPU_HLT_EXITING;
+}
+
 void vintr_prepare_entry_posted(struct vcpu *v)
 {
 	u64 now = rdtsc();
 	u64 next = vlapic_poll_timer(&v->apic, now); /* an expired timer posts to v itself */
 	sync_posted(v);
-	u32 proc = inject_nmi(v, v->proc_ctl & ~CPU_NMI_WINDOW_EXITING);
+	u32 proc = inject_nmi(v, hlt_control(v, v->proc_ctl & ~CPU_NMI_WINDOW_EXITING));
 	if (proc != v->proc_ctl)
 		vmwrite(CPU_BASED_VM_EXEC_CONTROL, v->proc_ctl = proc);
 	arm_preemption(v, now, next);

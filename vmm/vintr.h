@@ -56,7 +56,8 @@ static inline void vintr_prepare_entry(struct vcpu *v)
 {
 	if (v->apic.pid) { /* posting: the CPU delivers; only what it cannot see needs work */
 		if (v->apic.deadline || __atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) ||
-		    (v->proc_ctl & CPU_NMI_WINDOW_EXITING) || !v->preempt_quiet || pi_pending(&v->pid))
+		    (v->proc_ctl & (CPU_NMI_WINDOW_EXITING | CPU_HLT_EXITING)) || !v->preempt_quiet ||
+		    pi_pending(&v->pid))
 			vintr_prepare_entry_posted(v);
 		return;
 	}

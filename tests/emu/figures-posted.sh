@@ -19,7 +19,7 @@ modes="vtd-post sw-post exit"
 declare -A fig
 for m in $modes; do
     ACPI_TABLES="$T/fig-dmar2.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/fig-$m.iso" \
-        "test_exit crash=vmexit vtd=ir" "$C/stream-$m.cfg" "$BUILD/guests/devpass.elf" >/dev/null 2>&1
+        "test_exit crash=vmexit vtd=ir apicv=on" "$C/stream-$m.cfg" "$BUILD/guests/devpass.elf" >/dev/null 2>&1
     BOCHS_EDU_OPTS="dma_bits=32" BOCHS_VTD_OPTS="ir=1, pi=1" run_bochs_vtd "fig-posted-$m" 300 "$T/fig-$m.iso" 2
     for w in running halted; do
         line=$(log_get "INFO stream stream-$w: [0-9]+ interrupts, [0-9]+ VM exits, [0-9]+ cycles")

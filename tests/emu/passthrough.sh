@@ -26,7 +26,7 @@ for n in 2 3; do # the DMAR names the IOAPIC by the ID Bochs gives it, the CPU c
 done
 img() { # NAME CONFIG CPUS
     ACPI_TABLES="$T/pt-dmar$3.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" \
-        "$T/$1.iso" "test_exit crash=vmexit vtd=ir" "$2" "$G/devpass.elf" >>"$LOGS/test-images.txt" 2>&1 ||
+        "$T/$1.iso" "test_exit crash=vmexit vtd=ir apicv=on" "$2" "$G/devpass.elf" >>"$LOGS/test-images.txt" 2>&1 ||
         echo "FAIL emu/passthrough-images: $1.iso not built"
 }
 img pt-two "$C/passthrough.cfg" 2
@@ -230,11 +230,11 @@ fi
 mkdir -p "$T/pt-linux"
 tools/mkinitrd.sh "$T/pt-linux/initrd.cpio.gz" "$ko" >>"$LOGS/test-images.txt" 2>&1 ||
     echo "FAIL emu/passthrough-images: initramfs not built"
-# linux_run NAME CONFIG UNIT-OPTIONS MODE: one Linux domain owning the edu, with the module's
-# checks; its MSI must get delivery mode MODE.
+# linux_run NAME CONFIG UNIT-OPTIONS MODE [PASSAGE-OPTION]: one Linux domain owning the edu, with
+# the module's checks; its MSI must get delivery mode MODE.
 linux_run() {
     ACPI_TABLES="$T/pt-dmar2.dat" tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/$1.iso" \
-        "test_exit vtd=ir" "$2" "$T/vmlinuz" "$T/pt-linux/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
+        "test_exit vtd=ir ${5-}" "$2" "$T/vmlinuz" "$T/pt-linux/initrd.cpio.gz" >>"$LOGS/test-images.txt" 2>&1 ||
         echo "FAIL emu/passthrough-images: $1.iso not built"
     BOCHS_VTD_OPTS="$3" run_bochs_vtd "$1" 600 "$T/$1.iso" 2
     [ "$RUN_STATUS" = 124 ] && fail "timed out"
@@ -278,5 +278,5 @@ linux_run() {
     finish "emu/$1"
 }
 
-linux_run passthrough-linux "$C/linux-passthrough.cfg" "ir=1, pi=1" vtd-post
+linux_run passthrough-linux "$C/linux-passthrough.cfg" "ir=1, pi=1" vtd-post apicv=on
 linux_run passthrough-linux2 "$C/linux-passthrough2.cfg" "ir=1" exit

@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 {
 	static const char *const seeds[] = {
 		"console=com2 baud=9600 xapic nosmp maxcpus=4 crash=pf test_exit pci=verbose",
-		"console=0x3e8 baud=0x2580 maxcpus=0x10 crash=de apicv=off",
+		"console=0x3e8 baud=0x2580 maxcpus=0x10 crash=de apicv=on",
 		"foo baud=7 console=com9 nosmp=1 pci=quiet crash=bp maxcpus=",
 	};
 	char path[512];

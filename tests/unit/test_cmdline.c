@@ -230,20 +230,20 @@ static void test_last_value_wins_and_null_callback(void **state)
 	assert_int_equal(cmdline_parse("foo bar baud=3", &o, NULL, NULL), 3);
 }
 
-/* apicv=off turns CPU posting off; default on; anything but on/off is an error that changes nothing. */
+/* apicv=on turns CPU posting on; default off; anything but on/off is an error that changes nothing. */
 static void test_apicv_option(void **state)
 {
 	(void)state;
 	assert_int_equal(parse(""), 0);
-	assert_false(o.apicv_off);
-	assert_int_equal(parse("apicv=off"), 0);
-	assert_true(o.apicv_off);
-	assert_int_equal(parse("apicv=off apicv=on"), 0);
-	assert_false(o.apicv_off);
-	assert_int_equal(parse("apicv=no apicv"), 2);
+	assert_false(o.apicv_on);
+	assert_int_equal(parse("apicv=on"), 0);
+	assert_true(o.apicv_on);
+	assert_int_equal(parse("apicv=on apicv=off"), 0);
+	assert_false(o.apicv_on);
+	assert_int_equal(parse("apicv=on apicv=no apicv"), 2);
 	assert_string_equal(col.msgs[0], "cmdline: apicv=no: expected on or off");
 	assert_string_equal(col.msgs[1], "cmdline: apicv: expected apicv=VALUE");
-	assert_false(o.apicv_off);
+	assert_true(o.apicv_on);
 }
 
 /* Interrupt remapping: vtd=ir turns it on, selftest=ir runs its self-test; both default off. */
