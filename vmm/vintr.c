@@ -119,9 +119,9 @@ static void sync_posted(struct vcpu *v)
  * With posting, HLT does not exit while the vCPU has no virtual timer running: the CPU halts in
  * the guest and a posted interrupt (an IPI, a passthrough device) wakes it there with no exit
  * (SDM Vol. 3C 30.2.2). While a virtual timer runs, HLT exits and the host waits for the
- * deadline on its own TSC-deadline timer (exit_misc.c): an emulator's halted CPU need not wake
- * for the VMX-preemption timer as readily as for a local APIC timer (seen on Bochs 3.0: Linux
- * crawled through its timer waits with every CPU halted in the guest).
+ * deadline on its own TSC-deadline timer (exit_misc.c), the wait the path without posting uses.
+ * Chosen while chasing a Linux stall on Bochs with posting on; the stall stayed, so whether
+ * Bochs wakes a halted CPU for the VMX-preemption timer less readily is not verified.
  */
 static u32 hlt_control(const struct vcpu *v, u32 proc)
 {
