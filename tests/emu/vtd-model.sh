@@ -68,8 +68,10 @@ model_results vtd-model-qemu-aw39 "$QEMU_SKIPS|(xlate|ide)/[0-9a-z]+-4level"
 [ "$RUN_STATUS" = 1 ] || fail "QEMU exit status $RUN_STATUS, expected 1 (program exit 0)"
 finish emu/vtd-model-qemu-aw39
 
+# With CM=1 QEMU does not cache not-present entries (6.1 allows it not to; the project's unit does, so
+# its caching-mode run must PASS these).
 qemu_model vtd-model-qemu-caching-mode 48 1
-model_results vtd-model-qemu-caching-mode "$QEMU_SKIPS"
+model_results vtd-model-qemu-caching-mode "$QEMU_SKIPS|cache-(reg|qi)/not-present-(leaf|context)"
 [ "$RUN_STATUS" = 1 ] || fail "QEMU exit status $RUN_STATUS, expected 1 (program exit 0)"
 finish emu/vtd-model-qemu-caching-mode
 

@@ -790,6 +790,125 @@ static int t_cache_ctx(bool qi, int g)
 	return PASS_;
 }
 
+/* Caching mode (6.1 "Caching Mode"; 10.4.2 CAP_REG.CM): with CM=0 hardware does not cache
+ * not-present or erroneous entries, so making an entry present needs no invalidation; with CM=1
+ * it may cache them, and software must invalidate after a not-present -> present change. A
+ * cached not-present context entry is tagged with domain-id 0 (reserved when CM=1), so its
+ * invalidation names DID 0. The platform's unit caches them with CM=1, so that a missing
+ * invalidation shows; QEMU is allowed not to. Here the new mapping is IOVA_A -> HPA_A, so
+ * landed() says OLD when the DMA used it. */
+static int np_uncached(const char *what)
+{
+	if (qemu)
+		SKIPF("QEMU does not cache a not-present %s with CM=1 (allowed: 'may cache')", what);
+	FAILF("CM=1: the not-present %s the DMA hit was not cached: made present without invalidation "
+	      "it was used at once", what);
+}
+
+/* Runs one DMA to cur_iova that must be blocked with reason `fr` (one record, cleared). */
+static int np_blocked(unsigned fr, const char *when)
+{
+	int w = landed();
+	REQUIRE(w == NEITHER, "%s: the DMA went to the %s", when, where[w]);
+	int r = one_fault(edu_sid(E0), cur_iova, true, fr);
+	if (r == FAIL_) {
+		char q[200];
+		snprintf(q, sizeof q, "%s", why);
+		FAILF("%s: %s", when, q);
+	}
+	return r;
+}
+
+/* Runs one DMA to cur_iova that must land at HPA_A with no fault recorded. */
+static int np_used(const char *when)
+{
+	int w = landed();
+	REQUIRE(w == OLD, "%s: the DMA went to the %s", when, where[w]);
+	u64 lo, hi;
+	int n = faults_find(&lo, &hi);
+	REQUIRE(n == 0, "%s: %d fault records (reason 0x%x)", when, n, (unsigned)FRCD_FR(hi));
+	return PASS_;
+}
+
+/* A not-present leaf (the leaf table exists: the next page is mapped) that the DMA hit. */
+static int t_cache_np_leaf(bool qi)
+{
+	cur_iova = IOVA_A;
+	if (!xlate_setup(3))
+		FAILF("TE not enabled");
+	if (!buf_load(0x21))
+		FAILF("buffer load timed out");
+	if (qi && !qi_enable(0))
+		FAILF("QIE failed");
+	dom_map(&D, IOVA_A + PAGE, HPA_C, PAGE, SL_RW);
+	int r = np_blocked(FR_WRITE, "leaf not present");
+	if (r != PASS_)
+		return r;
+	dom_map(&D, IOVA_A, HPA_A, PAGE, SL_RW);
+	if (!(U.cap & CAP_CM))
+		return np_used("CM=0, leaf made present without invalidation");
+	if (landed() == OLD)
+		return np_uncached("leaf entry");
+	faults_clear();
+	r = np_blocked(FR_WRITE, "CM=1, leaf made present without invalidation");
+	if (r != PASS_)
+		return r;
+	u64 got = inv_iotlb(GRAN_DOMAIN, 7, 0, 0);      /* another domain: must not cover it */
+	REQUIRE(got != 0xff, "invalidation did not complete");
+	if (landed() == OLD)
+		return coarse("IOTLB", got, GRAN_DOMAIN);
+	faults_clear();
+	r = np_blocked(FR_WRITE, "CM=1, after an IOTLB invalidation of domain 7");
+	if (r != PASS_)
+		return r;
+	got = inv_iotlb(GRAN_DEVICE, D.did, IOVA_A, 0);
+	REQUIRE(got != 0xff, "invalidation did not complete");
+	return np_used("CM=1, after the page-selective IOTLB invalidation");
+}
+
+/* A not-present context entry that the DMA hit, then made present (DID 1). */
+static int t_cache_np_ctx(bool qi)
+{
+	cur_iova = IOVA_A;
+	if (!xlate_setup(3))
+		FAILF("TE not enabled");
+	if (!buf_load(0x21))
+		FAILF("buffer load timed out");
+	if (qi && !qi_enable(0))
+		FAILF("QIE failed");
+	dom_map(&D, IOVA_A, HPA_A, PAGE, SL_RW);
+	struct context_entry *ce = ctx_slot(E0->bus, E0->devfn);
+	u64 lo = ce->lo, hi = ce->hi;
+	ce->lo = 0;      /* never used so far: the reset emptied the caches */
+	ce->hi = 0;
+	barrier();
+	int r = np_blocked(FR_CTX_P, "context entry not present");
+	if (r != PASS_)
+		return r;
+	set_ctx(E0->bus, E0->devfn, lo, hi);
+	if (!(U.cap & CAP_CM))
+		return np_used("CM=0, context entry made present without invalidation");
+	if (landed() == OLD)
+		return np_uncached("context entry");
+	faults_clear();
+	r = np_blocked(FR_CTX_P, "CM=1, context entry made present without invalidation");
+	if (r != PASS_)
+		return r;
+	/* an IOTLB invalidation and a context invalidation of another device do not cover it */
+	inv_iotlb(GRAN_GLOBAL, 0, 0, 0);
+	u64 got = inv_ctx(GRAN_DEVICE, 0, edu_sid(E1));
+	REQUIRE(got != 0xff, "invalidation did not complete");
+	if (landed() == OLD)
+		return coarse("context-cache", got, GRAN_DEVICE);
+	faults_clear();
+	r = np_blocked(FR_CTX_P, "CM=1, after IOTLB and other-device context invalidations");
+	if (r != PASS_)
+		return r;
+	got = inv_ctx(GRAN_DEVICE, 0, edu_sid(E0));     /* 6.1: DID 0 for a cached not-present entry */
+	REQUIRE(got != 0xff, "invalidation did not complete");
+	return np_used("CM=1, after the device-selective context invalidation with DID 0");
+}
+
 /* ---- 8. Interrupt address range (3.14 "Handling Requests to Interrupt Address Range") ----
  * A DMA write to 0xFEEx_xxxx is an interrupt request, never translated to memory, even when a
  * second-level entry maps that IOVA. With interrupt remapping off it is delivered as a
@@ -1102,6 +1221,8 @@ int main(void)
 		snprintf(n, sizeof n, "%s/context-device", m); report(n, t_cache_ctx(qi, GRAN_DEVICE));
 		snprintf(n, sizeof n, "%s/context-domain", m); report(n, t_cache_ctx(qi, GRAN_DOMAIN));
 		snprintf(n, sizeof n, "%s/context-global", m); report(n, t_cache_ctx(qi, GRAN_GLOBAL));
+		snprintf(n, sizeof n, "%s/not-present-leaf", m); report(n, t_cache_np_leaf(qi));
+		snprintf(n, sizeof n, "%s/not-present-context", m); report(n, t_cache_np_ctx(qi));
 	}
 	report("irange/mapped-iova", t_irange(true));
 	report("irange/unmapped-iova", t_irange(false));
