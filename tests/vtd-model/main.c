@@ -1345,6 +1345,7 @@ int main(void)
 	report("ide/posted-write-blocked", ide_abort(BAD_DATA_WRITE));
 	report("ide/read-abort-data", ide_abort(BAD_DATA_READ));
 	report("ide/read-abort-prd", ide_abort(BAD_PRD));
+	e1000_tests();
 	edu_tests();
 	unit_reset();
 	ir_tests();
