@@ -140,6 +140,8 @@ static void fault_irq(u8 vector, void *ctx)
 {
 	(void)vector;
 	struct vtd_unit *u = ctx;
+	__atomic_add_fetch(&u->fault_irqs, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&u->fault_irq_apic, lapic_id(), __ATOMIC_RELAXED);
 	if (iommu_fault_held())
 		return;
 	for (u32 p = 0; p < VTD_FAULT_IRQ_PASSES && vtd_fault_poll(u); p++)
