@@ -123,5 +123,19 @@ if declare -F run_bochs_vtd >/dev/null; then
             linux_ir_checks x2apic
             finish emu/linux-vtd-bochs-ir
         fi
+        # The same in xAPIC mode: a unit without EIM (ECAP.EIM = 0, `eim=0`) makes Linux keep
+        # remapping in xAPIC form (IRTA.EIME = 0, destination in IRTE bits 47:40; VT-d 5.1.4, 9.10),
+        # same DMAR. Linux says why (the unit has no EIM) before it says which mode.
+        if ! linux_iso "$T/linux-bochs-ir-xapic.iso" "$T/dmar-ir.dat"; then
+            echo "FAIL emu/linux-vtd-bochs-ir-xapic: ISO not built (see $LOGS/test-images.txt)"
+        else
+            SELF_EXIT=0 READY_RE='PASSAGE-INIT: (PASS|FAIL) linux-init' BOCHS_VTD_AW=48 \
+                BOCHS_VTD_OPTS="ir=1, eim=0" run_bochs_vtd linux-vtd-bochs-ir-xapic 900 "$T/linux-bochs-ir-xapic.iso" 1
+            linux_vtd_checks
+            expect 'DMAR-IR: dmar0 does not support EIM' "Linux did not see ECAP.EIM = 0"
+            linux_ir_checks xapic
+            expect "x2apic: IRQ remapping doesn't support X2APIC mode" "Linux did not keep its APIC in xAPIC mode"
+            finish emu/linux-vtd-bochs-ir-xapic
+        fi
     fi
 fi
