@@ -778,9 +778,11 @@ static int t_posted(int what)     /* 0 notify once, 1 SN suppress, 2 SN + URG */
 }
 
 /* 5.1.4.1: a posted request whose PID cannot be accessed (its address far outside memory) is
- * blocked with reason 0x27 (posted-descriptor access error), recording the requester and the
- * interrupt index; nothing is delivered. The reason number is the one the project's unit records;
- * it was not checked against the specification's fault table here. */
+ * blocked with reason 0x27 (the table "Interrupt Remapping Fault Conditions": access to the posted
+ * interrupt descriptor through the IRTE's Posted Descriptor Address failed; 0x28 is a reserved
+ * bit set in the descriptor), recording the requester and the interrupt index; nothing is
+ * delivered. The number was checked against VirtualBox's transcription of that table (see
+ * tests/platforms/bochs-vtd/README.md), not against the PDF. */
 static int t_posted_pid_fault(void)
 {
 	if (!(U.cap & CAP_PI))
