@@ -23,7 +23,7 @@ struct iommu_options {
 struct iommu_fault {
 	u16 seg;
 	u16 sid;                  /* source-id bus:dev.fn as the unit saw it */
-	u64 addr;                 /* page address of the request; interrupt index for reasons 0x20-0x26 */
+	u64 addr;                 /* page address of the request; interrupt index for reasons 0x20-0x28 */
 	bool write;
 	u8 reason;
 	u32 unit;
