@@ -51,6 +51,7 @@ void iommu_fault_log_flush(void)
 
 status_t iommu_set_fault_cpu(u32 apic_id)
 {
+	u32 aimed = 0;
 	for (u32 i = 0; i < io.nr_units; i++) {
 		if (!unit_usable(&io.units[i]))
 			continue;
@@ -60,9 +61,26 @@ status_t iommu_set_fault_cpu(u32 apic_id)
 			    status_str(st));
 			return st;
 		}
+		aimed++;
 	}
-	LOG("iommu", "fault interrupts go to APIC ID %u", apic_id);
+	if (aimed)
+		LOG("iommu", "fault interrupts go to APIC ID %u", apic_id);
 	return OK;
+}
+
+void iommu_report_fault_events(void)
+{
+	for (u32 i = 0; i < io.nr_units; i++) {
+		const struct vtd_unit *u = &io.units[i];
+		if (!unit_usable(u))
+			continue;
+		u64 n = __atomic_load_n(&u->fault_irqs, __ATOMIC_RELAXED);
+		if (n)
+			LOG("vtd", "unit %u: %lu fault records, %lu fault interrupts, the last taken by APIC ID %u",
+			    i, u->faults, n, __atomic_load_n(&u->fault_irq_apic, __ATOMIC_RELAXED));
+		else
+			LOG("vtd", "unit %u: %lu fault records, no fault interrupt", i, u->faults);
+	}
 }
 
 status_t iommu_test_bad_descriptor(void)

@@ -23,7 +23,7 @@ struct iommu_options {
 struct iommu_fault {
 	u16 seg;
 	u16 sid;                  /* source-id bus:dev.fn as the unit saw it */
-	u64 addr;                 /* page address of the request; interrupt index for reasons 0x20-0x26 */
+	u64 addr;                 /* page address of the request; interrupt index for reasons 0x20-0x28 */
 	bool write;
 	u8 reason;
 	u32 unit;
@@ -73,6 +73,8 @@ void iommu_fault_log_flush(void);
  * IF=0). The vector is valid on every CPU.
  */
 status_t iommu_set_fault_cpu(u32 apic_id) IOMMU_MUST_CHECK;
+/* Logs, per unit, the fault records handled and which CPU took the fault interrupts. */
+void iommu_report_fault_events(void);
 u64 iommu_fault_total(void);
 u64 iommu_overflow_total(void);
 bool iommu_last_fault(struct iommu_fault *out);

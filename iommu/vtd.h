@@ -44,6 +44,8 @@ struct vtd_unit {
 
 	u8 fault_vector;
 	u32 fault_dest;           /* APIC ID the fault event message targets */
+	u64 fault_irqs;           /* fault events taken (fault_irq) */
+	u32 fault_irq_apic;       /* APIC ID of the CPU that took the last one */
 	struct vtd_fault_line log[VTD_FAULT_LOG_RING];
 	u32 log_head, log_tail;   /* ring of lines to log; under lock */
 	u64 log_dropped;          /* lines that did not fit the ring */

@@ -32,11 +32,13 @@ const char *vtd_fault_reason(u32 fr)
 	case 0x24: return "reserved field set in an interrupt remapping entry";
 	case 0x25: return "compatibility-format interrupt blocked";
 	case 0x26: return "interrupt blocked by source validation";
+	case 0x27: return "error accessing a posted-interrupt descriptor";
+	case 0x28: return "reserved field set in a posted-interrupt descriptor";
 	default: return "unknown reason";
 	}
 }
 
-/* Interrupt-remapping fault reasons 0x20-0x26: FI holds the interrupt index (11.4.14). */
+/* Interrupt-remapping fault reasons 0x20-0x28: FI holds the interrupt index (11.4.14). */
 static bool vtd_fault_is_ir(u32 reason)
 {
 	return reason >= FR_IR_FIRST && reason <= FR_IR_LAST;
@@ -53,7 +55,7 @@ static void record(struct vtd_unit *u, u64 lo, u64 hi)
 		.seg = u->segment, .sid = FRCD_HI_SID(hi), .addr = FRCD_LO_FI(lo),
 		.write = !(hi & FRCD_HI_T1), .reason = (u8)FRCD_HI_FR(hi), .unit = u->index,
 	};
-	/* IR hook: for reasons 0x20-0x26 FI holds the interrupt index in bits 63:48 (11.4.14). */
+	/* IR hook: for reasons 0x20-0x28 FI holds the interrupt index in bits 63:48 (11.4.14). */
 	if (vtd_fault_is_ir(f.reason))
 		f.addr = FRCD_LO_IR_INDEX(lo);
 	const char *owner;
@@ -140,6 +142,8 @@ static void fault_irq(u8 vector, void *ctx)
 {
 	(void)vector;
 	struct vtd_unit *u = ctx;
+	__atomic_add_fetch(&u->fault_irqs, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&u->fault_irq_apic, lapic_id(), __ATOMIC_RELAXED);
 	if (iommu_fault_held())
 		return;
 	for (u32 p = 0; p < VTD_FAULT_IRQ_PASSES && vtd_fault_poll(u); p++)

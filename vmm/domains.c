@@ -206,6 +206,20 @@ err_vcpus:
 
 static void domains_on_stop(void);
 
+/*
+ * Review D10: the VT-d fault interrupt goes to a CPU that runs no guest, an AP first
+ * (domains_idle_cpu), whose idle loop logs the faults it queued. Without one it stays on the boot
+ * CPU, taken at its guest's next external-interrupt exit and logged by host_work.
+ */
+static void aim_fault_interrupt(void)
+{
+	int c = domains_idle_cpu();
+	if (c <= 0 || !cpus[c])
+		return;
+	if (iommu_set_fault_cpu(cpus[c]->apic_id) != OK)
+		LOG("domain", "VT-d fault interrupts stay on CPU 0");
+}
+
 static void place(void)
 {
 	for (u32 i = 0; i < nr_domains; i++) {
@@ -257,6 +271,7 @@ u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online, u16 console_po
 	}
 	LOG("domain", "%u of %u configured domains built", nr_domains, cfg.nr_domains);
 	place();
+	aim_fault_interrupt();
 	return nr_domains;
 }
 
@@ -311,8 +326,10 @@ void domains_cpu_loop(void)
 	 * may aim passthrough interrupts at it (domains_idle_cpu). */
 	if (this_cpu()->cpu != 0) {
 		if (vc && !vc->vcpu)
-			while (__atomic_load_n(&running, __ATOMIC_ACQUIRE))
+			while (__atomic_load_n(&running, __ATOMIC_ACQUIRE)) {
 				__asm__ volatile("sti; hlt; cli" ::: "memory");
+				iommu_fault_log_flush(); /* queued by the fault interrupt it may take (D10) */
+			}
 		return;
 	}
 	/* The boot CPU without a (running) vCPU serves the console while guests run, halting
@@ -346,6 +363,7 @@ static void domains_on_stop(void)
 	if (__atomic_sub_fetch(&running, 1, __ATOMIC_SEQ_CST) == 0 &&
 	    !__atomic_exchange_n(&reported, 1, __ATOMIC_SEQ_CST)) {
 		LOG("domain", "all domains stopped");
+		iommu_report_fault_events();
 		for (u32 i = 0; i < nr_domains; i++)
 			LOG("domain", "summary: %s exit code %d: %s", domains[i]->name,
 			    domains[i]->exit_code, domains[i]->stop_reason);

@@ -108,6 +108,9 @@ quiesced pt-a 0000:00:03.0
 quiesced pt-b 0000:00:04.0
 expect 'passthrough: hypervisor page 0x[0-9a-f]+: unchanged' "hypervisor page changed"
 log_has 'hypervisor page 0x[0-9a-f]+: CHANGED' && fail "a guest's DMA changed the hypervisor page"
+# Both CPUs run a guest: the fault interrupt stays on the boot CPU (review D10).
+expect 'vtd: unit 0: [1-9][0-9]* fault records, [1-9][0-9]* fault interrupts, the last taken by APIC ID 0$' \
+    "the fault interrupts were not taken, or not by the boot CPU, with no idle CPU"
 finish emu/passthrough-two-domains
 
 run_bochs_vtd passthrough-crash 240 "$T/pt-crash.iso" 3
@@ -120,6 +123,12 @@ expect 'domain: pt-ghost refused: device 0000:00:09.0: no such PCI function' "a 
 expect 'domain: pt-bridge refused: device 0000:00:01.0: a bridge \(class 06:01\) belongs to the platform' \
     "the ISA bridge not refused"
 log_has 'pt-(ghost|bridge) vCPU 0 starting' && fail "a refused domain started"
+# CPUs 1 and 2 run no guest (their domains were refused): the fault interrupt goes to CPU 1, an
+# AP, whose idle loop takes it (review D10).
+fault_for pt-c 0000:00:03.0 dma-to-hypervisor-faults
+expect 'iommu: fault interrupts go to APIC ID 1$' "the fault interrupt was not aimed at the idle AP"
+expect 'vtd: unit 0: [1-9][0-9]* fault records, [1-9][0-9]* fault interrupts, the last taken by APIC ID 1$' \
+    "the fault interrupts were not taken by the idle AP (APIC ID 1)"
 finish emu/passthrough-crash
 
 # MSI-X: the edu with its MSI-X capability (4 entries; table at BAR0+0x80000 and PBA at

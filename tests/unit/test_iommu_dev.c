@@ -296,6 +296,20 @@ static void test_fault_irq_bounded_no_logging(void **state)
 	assert_true(fake_logged("fault: 0000:00:02.0 (domain none, blocked) write 0x30000: reason 0x5"));
 }
 
+/* Reasons 0x27/0x28 (posted-interrupt descriptor access error / reserved bit in it) are
+ * interrupt-remapping faults: the record's FI 63:48 is the interrupt index, and they have names. */
+static void test_posted_descriptor_fault_decoded(void **state)
+{
+	(void)state;
+	one_unit_bridge();
+	fake_fault(0, 0, PCI_SID(0, 2, 0), (u64)11 << 48, true, 0x27);
+	fake_fault(0, 1, PCI_SID(0, 2, 0), (u64)12 << 48, true, 0x28);
+	assert_int_equal(iommu_poll_faults(), 2);
+	iommu_fault_log_flush();
+	assert_true(fake_logged("interrupt index 0xb: reason 0x27, error accessing a posted-interrupt descriptor"));
+	assert_true(fake_logged("interrupt index 0xc: reason 0x28, reserved field set in a posted-interrupt descriptor"));
+}
+
 /* D10: the fault event message can be aimed at another CPU, x2APIC IDs only with ECAP.EIM. */
 static void test_fault_target(void **state)
 {
@@ -394,6 +408,7 @@ int main(void)
 		cmocka_unit_test_setup(test_takeover_order, setup),
 		cmocka_unit_test_setup(test_fault_irq_bounded_no_logging, setup),
 		cmocka_unit_test_setup(test_fault_target, setup),
+		cmocka_unit_test_setup(test_posted_descriptor_fault_decoded, setup),
 		cmocka_unit_test_setup(test_zero_base_catch_all_beside_valid_unit, setup),
 		cmocka_unit_test_setup(test_device_under_zero_base_unit_refused, setup),
 		cmocka_unit_test_setup(test_vtd_off_placeholder, setup),

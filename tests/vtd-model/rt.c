@@ -204,6 +204,11 @@ bool lapic_x2apic_enable(void)
 
 void isr(u64 vec, u64 *frame)
 {
+	if (vec == 2) {                       /* NMI (ir/remap-nmi): counted, no EOI (SDM Vol. 3A 10.8.5) */
+		irq_count[2]++;
+		irq_cpu[2] = lapic_id();
+		return;
+	}
 	if (vec < 32) {
 		u64 cr2;
 		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
