@@ -35,12 +35,12 @@
 #define ICR_DELIVERY_PENDING BIT(12) /* xAPIC Delivery Status */
 
 /* Enables the local APIC; x2APIC mode when want_x2apic and the CPU has it. */
-status_t lapic_init(bool want_x2apic);
+status_t lapic_init(bool want_x2apic) MUST_CHECK;
 bool lapic_x2apic(void);
 u32 lapic_id(void);
 u32 lapic_read(u32 reg);
 void lapic_write(u32 reg, u32 v);
-status_t lapic_send_ipi(u32 apic_id, u32 icr_lo);
+status_t lapic_send_ipi(u32 apic_id, u32 icr_lo) MUST_CHECK;
 void lapic_eoi(void);
 /*
  * Halts this CPU until an interrupt, with the local APIC timer armed to fire at
