@@ -84,6 +84,8 @@ struct vcpu {
 	u32 tpr_threshold;        /* as last written */
 	u64 preempt_ticks;        /* VMX-preemption timer value as last written (~0 = not yet) */
 	bool preempt_quiet;       /* ... and it is the value for "no virtual deadline" */
+	volatile bool timer_kept; /* CPU posting: a CPU without a guest posts its timer (vtimer.c) */
+	u64 told_deadline;        /* ... the deadline that CPU was last told of */
 	u64 max_run_tsc;          /* leave the guest at least this often (0 = only when needed) */
 	volatile bool on_cpu;     /* its VMCS is current on its CPU and the run loop is running */
 	volatile u32 snap_asked;  /* snapshot requests: asked by the console, served by the owner */
@@ -138,6 +140,8 @@ void vcpu_post(struct vcpu *t, u8 vector);
 u8 vcpu_notify_vector(void);
 /* Makes the CPU running v leave the guest so it notices new work. */
 void vcpu_kick(struct vcpu *v);
+/* The same IPI to a CPU by number: wakes it from its idle wait (vtimer.c's keeper). */
+void vcpu_kick_cpu(u32 cpu);
 /* Reserves the kick vector; once at start-up, before any guest runs. */
 status_t vcpu_kick_init(void) MUST_CHECK;
 

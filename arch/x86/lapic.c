@@ -108,6 +108,11 @@ void lapic_idle_setup(void)
 		idle_vector = irq_alloc(idle_tick, NULL);
 }
 
+bool lapic_idle_works(void)
+{
+	return idle_vector != 0;
+}
+
 void lapic_idle_until(u64 deadline)
 {
 	if (!idle_vector) {

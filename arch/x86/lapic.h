@@ -48,6 +48,8 @@ void lapic_eoi(void);
  * it, it only pauses briefly. Interrupts are off again on return.
  */
 void lapic_idle_until(u64 deadline);
+/* Does lapic_idle_until wait on the TSC-deadline timer (else it only pauses)? */
+bool lapic_idle_works(void);
 /* Boot CPU, once, before other CPUs start: picks the idle wake-up vector. */
 void lapic_idle_setup(void);
 /* Periodic local APIC timer on vector (divide by 16, initial count count); 0 stops it. */
