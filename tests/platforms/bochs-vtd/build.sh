@@ -68,7 +68,13 @@ fi
 cat > "$tree/passage-build.sh" <<SH
 set -e
 cd $work/bochs-3.0
-CFLAGS=-O2 CXXFLAGS=-O2 ./configure --prefix=$prefix --with-nogui \
+# --disable-show-ips: Bochs's once-a-second SIGALRM handler logs the IPS through the same
+# stdio/mutex path as every log line; a signal that lands while the main thread is inside a
+# log write deadlocks the process for good (seen as a guest "stall": no CPU used, bochs.log and
+# simulated time frozen, gdb: bx_signal_handler -> logfunctions::info -> pthread_mutex_lock
+# under fflush in VMX_Virtual_Apic_Write's log line). Virtual-interrupt delivery logs every
+# virtualized EOI, which made it likely within a Linux boot.
+CFLAGS=-O2 CXXFLAGS=-O2 ./configure --prefix=$prefix --with-nogui --disable-show-ips \
     --enable-plugins --enable-pci --enable-cpu-level=6 --enable-x86-64 --enable-smp \
     --enable-vmx=2 --enable-a20-pin --enable-all-optimizations --enable-repeat-speedups \
     --enable-memtype --enable-fpu --enable-avx --enable-evex --enable-amx --enable-cet \
