@@ -201,11 +201,35 @@ static void test_aids(struct pt_domain *pt)
 	for (u32 i = 0; i < ARRAY_SIZE(pts); i++)
 		if (pts[i].d && &pts[i] != pt && !pts[i].stopped) {
 			other = &pts[i];
-			vpci_set_test_aids(pts[i].d, pts[i].d->mem_hpa, pt->d->mem_hpa, (u64)(uintptr_t)sentinel,
-					   irte_of(pt));
+			vpci_set_test_aids(pts[i].d, pt->d, (u64)(uintptr_t)sentinel, irte_of(pt));
 		}
-	vpci_set_test_aids(pt->d, pt->d->mem_hpa, other ? other->d->mem_hpa : 0, (u64)(uintptr_t)sentinel,
-			   other ? irte_of(other) : ~0ULL);
+	vpci_set_test_aids(pt->d, other ? other->d : NULL, (u64)(uintptr_t)sentinel, other ? irte_of(other) : ~0ULL);
+}
+
+/*
+ * Test aid, at a domain's stop: what its device wrote, read at the host-physical page (the suite
+ * compares the checksum with the one the guest announced), and the canary of the domain its
+ * device attacked, compared with its checksum when that domain registered it: the attack was
+ * made before this stop, so an unchanged canary here is a fact, not a race.
+ */
+static void region_checks(struct domain *d)
+{
+	const struct vpci_bus *b = vpci_bus_get(d, false);
+	if (b && b->dma_set)
+		LOG("passthrough", "%s: DMA buffer at guest-physical 0x%lx (%u bytes) read at host 0x%lx: "
+		    "checksum 0x%08x", d->name, b->dma_gpa, VPCI_AID_LEN, d->mem_hpa + b->dma_gpa,
+		    vpci_aid_sum(d, b->dma_gpa));
+	const struct vpci_bus *o = b && b->aid_other ? vpci_bus_get(b->aid_other, false) : NULL;
+	if (!o)
+		return;
+	if (!o->canary_set) {
+		LOG("passthrough", "%s stopped: %s registered no canary", d->name, o->d->name);
+		return;
+	}
+	u32 now = vpci_aid_sum(o->d, o->canary_gpa);
+	LOG("passthrough", "%s stopped: %s's canary at host 0x%lx (%u bytes): %s (checksum 0x%08x, "
+	    "0x%08x when registered)", d->name, o->d->name, o->d->mem_hpa + o->canary_gpa, VPCI_AID_LEN,
+	    now == o->canary_sum ? "unchanged" : "CHANGED", now, o->canary_sum);
 }
 
 status_t passthrough_build(struct domain *d, const struct cfg_device *devs, u32 n, u16 hv_console_port,
@@ -336,8 +360,10 @@ void passthrough_stop(struct domain *d)
 		if (exits_test_aids)
 			dma_after_stop(pt, f);
 	}
-	if (exits_test_aids)
+	if (exits_test_aids) {
 		sentinel_check();
+		region_checks(d);
+	}
 }
 
 static void print_route(const struct domain *d, const struct vpci_fn *f, const char *what, u64 route, u8 mode,

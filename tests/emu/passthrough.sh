@@ -50,6 +50,32 @@ fault_for() {
         "no fault record for $dom's $what DMA ($bdf, domain $dom, write $page)"
 }
 
+# dma_kept DOMAIN: the bytes the guest's device wrote into the buffer it announced, read by Passage
+# at the host-physical page when the domain stopped, have the checksum of the data the guest asked
+# the device to write (not only the guest's own view of its memory).
+dma_kept() {
+    local line gpa sum got
+    line=$(log_get "\] $1: INFO dma-kept: guest-physical 0x[0-9a-f]+, 256 bytes, checksum 0x[0-9a-f]{8}")
+    gpa=$(grep -Eo 'physical 0x[0-9a-f]+' <<<"$line" | awk '{print $2}')
+    sum=$(grep -Eo 'checksum 0x[0-9a-f]+' <<<"$line" | awk '{print $2}')
+    [ -n "$gpa" ] && [ -n "$sum" ] || { fail "$1 announced no dma-kept buffer"; return; }
+    got=$(log_get "passthrough: $1: DMA buffer at guest-physical $gpa \(256 bytes\) read at host 0x[0-9a-f]+: checksum 0x[0-9a-f]{8}" |
+          awk '{print $NF}')
+    [ "$got" = "$sum" ] || fail "$1's DMA data at the host-physical page: checksum ${got:-not logged}, the guest asked for $sum"
+}
+
+# canary_kept ATTACKER VICTIM: when the attacker stopped (its DMA at the victim's canary made and
+# faulted), Passage found the victim's canary, at the host address the attacker aimed at, as the
+# victim registered it.
+canary_kept() {
+    local iova
+    iova=$(log_get "\] $1: INFO dma-to-other-domain-faults: DMA to IOVA 0x[0-9a-f]+" | awk '{print $NF}')
+    [ -n "$iova" ] || { fail "$1 announced no DMA at $2's canary"; return; }
+    expect "passthrough: $1 stopped: $2's canary at host $iova \(256 bytes\): unchanged \(checksum (0x[0-9a-f]{8}), \1 when registered\)" \
+        "$2's canary (host $iova, $1's DMA target) not found unchanged by Passage at $1's stop"
+    log_has "$1 stopped: $2's canary .*CHANGED" && fail "$1's DMA changed $2's canary"
+}
+
 # quiesced DOMAIN DEVICE: after the stop the device was made to DMA and nothing moved.
 quiesced() {
     expect "passthrough: $1 stopped: 1 devices quiesced and detached from VT-d domain $1" "$1 not quiesced at stop"
@@ -103,6 +129,10 @@ expect 'passthrough: pt-a: guest 00:01.0: MSI: 121 delivered, [0-9]+ dropped \(n
 fault_for pt-a 0000:00:03.0 dma-to-other-domain-faults
 fault_for pt-b 0000:00:04.0 dma-to-other-domain-faults
 fault_for pt-a 0000:00:03.0 dma-to-hypervisor-faults
+canary_kept pt-a pt-b
+canary_kept pt-b pt-a
+dma_kept pt-a
+dma_kept pt-b
 expect 'pt-b stopped: EPT violation' "pt-b did not stop on its EPT violation"
 quiesced pt-a 0000:00:03.0
 quiesced pt-b 0000:00:04.0
@@ -119,6 +149,7 @@ guest_results pt-c emu/passthrough-crash
 expect '\] pt-c: [0-9]+ passed, 0 failed' "pt-c reported failures"
 expect 'pt-c stopped: .*triple fault' "pt-c did not stop on its triple fault"
 quiesced pt-c 0000:00:03.0
+dma_kept pt-c
 expect 'domain: pt-ghost refused: device 0000:00:09.0: no such PCI function' "a missing function not refused"
 expect 'domain: pt-bridge refused: device 0000:00:01.0: a bridge \(class 06:01\) belongs to the platform' \
     "the ISA bridge not refused"
@@ -164,6 +195,7 @@ for d in pt-x pt-y; do
     expect "passthrough: $d: guest 00:01.0: MSI-X: 98 delivered, 10 dropped \\(no route\\), [0-9]+ routes programmed, 6 entries refused, 0 table/PBA writes ignored" \
         "$d's MSI-X counts wrong at stop (98 delivered, 10 dropped: the refused entry's raises, 6 refused)"
     expect "passthrough: $d stopped: 1 devices quiesced and detached from VT-d domain $d" "$d not quiesced at stop"
+    dma_kept "$d"
 done
 log_has 'vtd: fault: .*\(domain pt-[xy]\)' && fail "an MSI-X domain's device faulted: $(log_get 'vtd: fault: .*\(domain pt-[xy]\).*')"
 finish emu/passthrough-msix
