@@ -292,6 +292,35 @@ void passthrough_release(struct domain *d)
 }
 
 /*
+ * Test aid: the stopped domain's edu raises an interrupt (MSI, or MSI-X entry 0) through
+ * its raise register. Quiescing turned its MSI and MSI-X off and bus mastering with them,
+ * and the entries and host vectors are freed: no message may reach the unit (a
+ * message through a freed entry would fault, VT-d 5.1.4.1) and none may be delivered
+ * or dropped by a host vector handler.
+ */
+static void irq_after_stop(const struct pt_domain *pt, const struct vpci_fn *f, const struct pci_dev *p,
+			   const char *bdf)
+{
+	u64 r = f->bar[0].host;
+	u64 handled = f->msi.delivered + f->msi.dropped + f->msix.delivered + f->msix.dropped;
+	u64 faults = iommu_device_faults(f->seg, PCI_SID(f->bus, 0, 0) | f->devfn);
+	u32 cmd = vpci_host_read(f, PCI_COMMAND) & 0xffff;
+	vpci_host_write(f, PCI_COMMAND, cmd | CMD_MEM);       /* registers reachable, nothing else */
+	mmio_write32(r + EDU_IRQ_RAISE, 1);                   /* bits 25:24: MSI-X entry 0 */
+	udelay(2000);
+	mmio_write32(r + EDU_IRQ_ACK, mmio_read32(r + EDU_IRQ_STATUS));
+	vpci_host_write(f, PCI_COMMAND, cmd);
+	iommu_poll_faults();
+	u64 nf = iommu_device_faults(f->seg, PCI_SID(f->bus, 0, 0) | f->devfn) - faults;
+	u64 nh = f->msi.delivered + f->msi.dropped + f->msix.delivered + f->msix.dropped - handled;
+	bool msi = p->cap_msi && vpci_host_read(f, p->cap_msi) & (u32)MSI_CTL_ENABLE << 16;
+	bool msix = p->cap_msix && vpci_host_read(f, p->cap_msix) & (u32)MSIX_CTL_ENABLE << 16;
+	LOG("passthrough", "%s: after stop: interrupt raised by %s: %lu handled by Passage, %lu new faults; "
+	    "MSI %s, MSI-X %s at the device%s", pt->d->name, bdf, nh, nf, msi ? "on" : "off", msix ? "on" : "off",
+	    !nh && !nf && !msi && !msix ? " (silent)" : " (NOT SILENT)");
+}
+
+/*
  * Test aid: with the device quiesced and detached, program an edu to copy its
  * buffer into the stopped domain's RAM; nothing may land there and no request
  * may even reach the unit (bus mastering is off).
@@ -328,6 +357,7 @@ static void dma_after_stop(struct pt_domain *pt, const struct vpci_fn *f)
 	u64 nf = iommu_device_faults(f->seg, PCI_SID(f->bus, 0, 0) | f->devfn) - faults;
 	LOG("passthrough", "%s: after stop: DMA attempt by %s wrote %u bytes, %lu new faults%s", pt->d->name,
 	    bdf, changed, nf, !changed && !nf ? " (quiesced)" : " (NOT QUIESCED)");
+	irq_after_stop(pt, f, p, bdf);
 }
 
 void passthrough_stop(struct domain *d)

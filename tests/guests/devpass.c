@@ -489,6 +489,8 @@ static void msi(uint32_t dev)
 	msi_forged(apic);
 	gprintf("INFO MSI: %u interrupts taken (vector 0x%x: %u, 0x%x: %u)\n", irqs_total(), VEC_A,
 		irq_count[VEC_A], VEC_B, irq_count[VEC_B]);
+	msi_program(dev, apic, VEC_A);   /* left on: quiescing at the stop must turn it off */
+	msi_enable(dev, true);
 }
 
 /* ---- MSI-X (PCI Local Bus 3.0, 6.8.2; the project's edu with msix=1) ---- */
@@ -731,6 +733,7 @@ static void msix(uint32_t dev)
 	msix_masking(dev);
 	msix_live(dev);
 	msix_contained(dev, apic);
+	msix_ctl(dev, MSIX_ENABLE, 0);   /* left on (entry 0 on vector 0x84): quiescing at the stop must turn it off */
 	gprintf("INFO MSI-X: %u interrupts taken (vector 0x%x: %u, 0x%x: %u, 0x%x: %u, 0x%x: %u)\n", irqs_total(),
 		VEC_A, irq_count[VEC_A], VEC_B, irq_count[VEC_B], VEC_C, irq_count[VEC_C], VEC_D, irq_count[VEC_D]);
 }
