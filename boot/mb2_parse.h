@@ -52,6 +52,6 @@ _Static_assert(sizeof(struct mb2_mmap_entry) == 24, "multiboot2 mmap entry");
  * boot_info_error() naming the tag type and offset, and skipped where the
  * rest can still be walked. Returns E_INVAL when the header itself is unusable.
  */
-status_t mb2_parse(const void *info, u64 avail, struct boot_info *bi);
+status_t mb2_parse(const void *info, u64 avail, struct boot_info *bi) MUST_CHECK;
 
 #endif

@@ -22,12 +22,12 @@ struct edu {
 };
 
 /* Maps BAR0, checks the identification register, enables memory decoding and bus mastering. */
-status_t edu_init(struct edu *e, u16 seg, u8 bus, u8 dev, u8 fn);
+status_t edu_init(struct edu *e, u16 seg, u8 bus, u8 dev, u8 fn) MUST_CHECK;
 /* Routes DMA completion to an MSI on the boot CPU. */
-status_t edu_enable_msi(struct edu *e);
+status_t edu_enable_msi(struct edu *e) MUST_CHECK;
 /* RAM (device address src) to the buffer at EDU_BUF + off. */
-status_t edu_dma_from_ram(struct edu *e, u64 src, u32 off, u32 len);
+status_t edu_dma_from_ram(struct edu *e, u64 src, u32 off, u32 len) MUST_CHECK;
 /* Buffer at EDU_BUF + off to RAM (device address dst). */
-status_t edu_dma_to_ram(struct edu *e, u32 off, u64 dst, u32 len);
+status_t edu_dma_to_ram(struct edu *e, u32 off, u64 dst, u32 len) MUST_CHECK;
 
 #endif

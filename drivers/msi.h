@@ -12,8 +12,8 @@
  * the format: compatibility (0xFEE0_0000 | APIC ID << 12, data = vector) or
  * remappable (iommu_irq_msi()).
  */
-status_t msi_set(u16 seg, u8 bus, u8 dev, u8 fn, u64 addr, u32 data);
+status_t msi_set(u16 seg, u8 bus, u8 dev, u8 fn, u64 addr, u32 data) MUST_CHECK;
 /* Clears the MSI enable bit (the device falls back to INTx, which Passage leaves masked). */
-status_t msi_disable(u16 seg, u8 bus, u8 dev, u8 fn);
+status_t msi_disable(u16 seg, u8 bus, u8 dev, u8 fn) MUST_CHECK;
 
 #endif

@@ -45,7 +45,7 @@ struct pci_dev {
 };
 
 /* Registers the ECAM windows from MCFG; with none, CF8/CFC is used (segment 0 only). */
-status_t pci_init(const struct pci_ecam *ecam, u32 nr);
+status_t pci_init(const struct pci_ecam *ecam, u32 nr) MUST_CHECK;
 u32 pci_read32(u16 seg, u8 bus, u8 dev, u8 fn, u16 off);
 void pci_write32(u16 seg, u8 bus, u8 dev, u8 fn, u16 off, u32 v);
 u16 pci_read16(u16 seg, u8 bus, u8 dev, u8 fn, u16 off);
@@ -53,7 +53,7 @@ u8 pci_read8(u16 seg, u8 bus, u8 dev, u8 fn, u16 off);
 void pci_write16(u16 seg, u8 bus, u8 dev, u8 fn, u16 off, u16 v);
 
 /* Walks every segment from its first bus through bridges; fills the device table. */
-status_t pci_enumerate(void);
+status_t pci_enumerate(void) MUST_CHECK;
 u32 pci_count(void);
 /* Index of the function at seg:bus:devfn, or -1. */
 s32 pci_find(u16 seg, u8 bus, u8 devfn);

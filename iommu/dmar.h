@@ -293,7 +293,7 @@ typedef void *(*dmar_alloc_fn)(size_t bytes, void *ctx);
  * when alloc failed. out is fully written in every case.
  */
 status_t dmar_parse(const void *table, u32 len, dmar_alloc_fn alloc, void *ctx,
-		    struct dmar_info *out);
+		    struct dmar_info *out) MUST_CHECK;
 
 /*
  * The DRHD with INCLUDE_PCI_ALL that firmware gave for segment but whose

@@ -97,6 +97,16 @@ status_t iommu_test_bad_descriptor(void)
 	return st;
 }
 
+u32 iommu_test_fault_records(u16 seg, u16 sid, u32 *unit)
+{
+	u16 alias;
+	struct vtd_unit *u = iommu_dev_unit(seg, sid, &alias);
+	if (!u)
+		return 0;
+	*unit = (u32)(u - io.units);
+	return u->nr_frcd;
+}
+
 u64 iommu_fault_total(void) { return io.fault_total; }
 u64 iommu_overflow_total(void) { return io.overflow_total; }
 

@@ -6,7 +6,7 @@
 #include "lib/status.h"
 
 /* Every status an iommu function returns must be looked at. */
-#define IOMMU_MUST_CHECK __attribute__((warn_unused_result))
+#define IOMMU_MUST_CHECK MUST_CHECK /* lib/status.h */
 
 #define IOMMU_READ BIT(0)
 #define IOMMU_WRITE BIT(1)

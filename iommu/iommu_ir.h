@@ -26,12 +26,12 @@ bool iommu_ir_enabled(void);
  * alias when it sits behind one). E_NOTSUP when no unit with remapping serves
  * it (the message says why).
  */
-status_t iommu_irq_alloc(u16 seg, u16 sid, struct iommu_irq *h);
+status_t iommu_irq_alloc(u16 seg, u16 sid, struct iommu_irq *h) MUST_CHECK;
 /* Programs (or live-updates) the entry: fixed delivery, physical destination apic_id, edge. */
-status_t iommu_irq_remap(const struct iommu_irq *h, u8 vector, u32 apic_id);
+status_t iommu_irq_remap(const struct iommu_irq *h, u8 vector, u32 apic_id) MUST_CHECK;
 /* Programs (or live-updates) the entry in posted format (IM=1): the guest's vector into the
  * 64-byte-aligned descriptor at pid_pa. E_INVAL when the unit lacks CAP.PI. */
-status_t iommu_irq_post(const struct iommu_irq *h, u8 vector, u64 pid_pa);
+status_t iommu_irq_post(const struct iommu_irq *h, u8 vector, u64 pid_pa) MUST_CHECK;
 /* True when every unit with interrupt remapping runs it with EIME (x2APIC destinations). */
 bool iommu_ir_eime(void);
 /* True when interrupt remapping is on and every unit with it reports CAP.PI (VT-d posting). */
@@ -40,7 +40,7 @@ bool iommu_ir_posting(void);
 const char *iommu_ir_posting_gap(void);
 /* The remappable-format message the device must send for this entry (5.1.2.2, SHV = 0). */
 void iommu_irq_msi(const struct iommu_irq *h, u64 *addr, u32 *data);
-status_t iommu_irq_free(struct iommu_irq *h);
+status_t iommu_irq_free(struct iommu_irq *h) MUST_CHECK;
 /* The index of the unit holding the entry (for reports). */
 u32 iommu_irq_unit(const struct iommu_irq *h);
 /* True when every unit with remapping reports IRES=1 and CFIS=0 (compatibility format blocked). */
@@ -52,6 +52,6 @@ void iommu_ir_report(void);
 #define IOMMU_SVT_SID 1           /* requester ID equal to src (SQ masks low bits) */
 #define IOMMU_SVT_BUS 2           /* requester bus within src[15:8]..src[7:0] */
 status_t iommu_irq_remap_source(const struct iommu_irq *h, u8 vector, u32 apic_id, u16 src, u8 sq,
-				u8 svt);
+				u8 svt) MUST_CHECK;
 
 #endif

@@ -19,6 +19,11 @@ status_t iommu_flush_range(struct iommu_domain *d, u64 iova, u64 size) IOMMU_MUS
 /* Kinds of IOTLB invalidation issued so far on every unit: page-selective and domain-selective. */
 void iommu_inv_kinds(u64 *page, u64 *domain);
 /*
+ * Fault-recording registers (CAP.NFR + 1, VT-d spec 11.4.2 / 10.4.2) of the unit
+ * serving seg:sid, that unit's index in *unit; 0 when no usable unit serves it.
+ */
+u32 iommu_test_fault_records(u16 seg, u16 sid, u32 *unit);
+/*
  * Submits a descriptor of type 0 (none is defined) on every unit using queued
  * invalidation. OK if every such unit rejected it (IQE) and recovered;
  * E_NOTSUP if no unit uses the queue.

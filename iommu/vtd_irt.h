@@ -26,17 +26,17 @@ struct vtd_irt {
  * interrupts (CFI clear) and sets IRE. A unit without ECAP.IR or QI is
  * reported and left without remapping (E_NOTSUP).
  */
-status_t vtd_irt_start(struct vtd_unit *u);
+status_t vtd_irt_start(struct vtd_unit *u) MUST_CHECK;
 /* The table of a unit, NULL when remapping is not on there. */
 struct vtd_irt *vtd_irt_of(const struct vtd_unit *u);
 struct vtd_irt *vtd_irt_first(void);
 
-status_t vtd_irt_alloc(struct vtd_irt *t, u16 *index);
+status_t vtd_irt_alloc(struct vtd_irt *t, u16 *index) MUST_CHECK;
 /* Programs entry index (present or not) atomically, flushes, invalidates it in the IEC and waits. */
-status_t vtd_irt_write(struct vtd_irt *t, u16 index, struct vtd_irte e);
+status_t vtd_irt_write(struct vtd_irt *t, u16 index, struct vtd_irte e) MUST_CHECK;
 /* Makes the entry not present (same ordering and invalidation) and frees it. */
-status_t vtd_irt_free(struct vtd_irt *t, u16 index);
+status_t vtd_irt_free(struct vtd_irt *t, u16 index) MUST_CHECK;
 /* Index-selective interrupt entry cache invalidation (6.5.2.7), waited for. */
-status_t vtd_inv_iec_index(struct vtd_unit *u, u16 index);
+status_t vtd_inv_iec_index(struct vtd_unit *u, u16 index) MUST_CHECK;
 
 #endif

@@ -13,15 +13,15 @@ struct slpt {
 	u64 pages;                /* table pages in use */
 };
 
-status_t slpt_init(struct slpt *t, u32 levels, u32 sllps, bool coherent) __attribute__((warn_unused_result));
+status_t slpt_init(struct slpt *t, u32 levels, u32 sllps, bool coherent) MUST_CHECK;
 /*
  * Maps [iova, iova+size) to hpa with SL_R/SL_W permissions, using large pages
  * where allowed. *replaced (may be NULL) tells whether a present leaf or
  * superpage entry was overwritten or split: the caller must then invalidate.
  */
-status_t slpt_map(struct slpt *t, u64 iova, u64 hpa, u64 size, u64 perm, bool *replaced) __attribute__((warn_unused_result));
+status_t slpt_map(struct slpt *t, u64 iova, u64 hpa, u64 size, u64 perm, bool *replaced) MUST_CHECK;
 /* Clears [iova, iova+size), splitting large pages that are only partly covered. */
-status_t slpt_unmap(struct slpt *t, u64 iova, u64 size) __attribute__((warn_unused_result));
+status_t slpt_unmap(struct slpt *t, u64 iova, u64 size) MUST_CHECK;
 /* Looks up iova: returns the host address or ~0 when not mapped; *perm gets SL_R/SL_W. */
 u64 slpt_lookup(const struct slpt *t, u64 iova, u64 *perm);
 void slpt_destroy(struct slpt *t);

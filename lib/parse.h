@@ -16,6 +16,6 @@ int parse_digit_value(char ch);
 int parse_digits(const char **s, unsigned base, int max_digits, u64 *out);
 
 /* A whole string as a decimal number, or with "0x" as hex; E_INVAL on junk, E_RANGE on overflow. */
-status_t parse_number(const char *s, u64 *out);
+status_t parse_number(const char *s, u64 *out) MUST_CHECK;
 
 #endif

@@ -4,6 +4,10 @@
 
 typedef int status_t;
 
+/* On every function that returns status_t (issue 7; tests/unit/test_must_check.c checks the
+ * headers): a caller handles or logs the status. Where ignoring one is right, the call says why. */
+#define MUST_CHECK __attribute__((warn_unused_result))
+
 #define OK 0
 #define E_PERM -1     /* operation not permitted */
 #define E_NOENT -2    /* not found */

@@ -178,7 +178,16 @@ static void test_compat_blocked(void)
 	struct edu *e = &t.edu[0];
 	u64 faults = (iommu_poll_faults(), iommu_fault_total());
 	u32 all = total();
-	msi_set(e->seg, e->bus, e->dev, e->fn, 0xfee00000u | ((t.apic & 0xff) << 12), t.v_compat);
+	status_t st = msi_set(e->seg, e->bus, e->dev, e->fn, 0xfee00000u | ((t.apic & 0xff) << 12),
+			      t.v_compat);
+	if (st) {
+		snprintf(why, sizeof why, "the compatibility-format message could not be programmed (%s)",
+			 status_str(st));
+		if (program_remapped(e, &t.irq) != OK)
+			LOG("selftest", "ir/compat-blocked: restoring the remappable message failed too");
+		result("compat-blocked", false, why);
+		return;
+	}
 	raise(e);
 	bool arrived = wait_total(all + 1, WAIT_US);
 	bool ok = !arrived && fault_is(faults, t.alias[0], 0x25, -1, why, sizeof why);

@@ -4,10 +4,12 @@
 #include "console.h"
 #include "cpu_policy.h"
 #include "passthrough.h"
+#include "vtimer.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/tsc.h"
 #include "iommu/iommu.h"
 #include "lib/config.h"
 #include "lib/log.h"
@@ -272,8 +274,11 @@ u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online, u16 console_po
 	LOG("domain", "%u of %u configured domains built", nr_domains, cfg.nr_domains);
 	place();
 	aim_fault_interrupt();
+	vtimer_assign(domains_idle_cpu());
 	return nr_domains;
 }
+
+#define CONSOLE_POLL_MS 10 /* the console keeper's poll period */
 
 static void console_tick(u8 vector, void *ctx)
 {
@@ -327,20 +332,28 @@ void domains_cpu_loop(void)
 	if (this_cpu()->cpu != 0) {
 		if (vc && !vc->vcpu)
 			while (__atomic_load_n(&running, __ATOMIC_ACQUIRE)) {
-				__asm__ volatile("sti; hlt; cli" ::: "memory");
+				if (vtimer_is_keeper()) /* the guests' timers: wait for the earliest */
+					lapic_idle_until(vtimer_keep(rdtsc()));
+				else
+					__asm__ volatile("sti; hlt; cli" ::: "memory");
 				iommu_fault_log_flush(); /* queued by the fault interrupt it may take (D10) */
 			}
 		return;
 	}
 	/* The boot CPU without a (running) vCPU serves the console while guests run, halting
-	 * between polls (a periodic timer wakes it) so it does not spin. */
-	u8 tick = irq_alloc(console_tick, NULL);
+	 * between polls (a periodic timer wakes it, or as the guests' timer keeper its TSC-deadline
+	 * timer, at the poll period or the earliest guest deadline) so it does not spin. */
+	bool keeper = vtimer_is_keeper();
+	u8 tick = keeper ? 0 : irq_alloc(console_tick, NULL);
 	if (tick)
 		lapic_timer_periodic(tick, 200000);
 	while (__atomic_load_n(&running, __ATOMIC_ACQUIRE)) {
 		console_poll();
 		iommu_fault_log_flush(); /* VT-d fault lines queued by the fault interrupt (review D10) */
-		if (tick)
+		if (keeper) {
+			u64 now = rdtsc(), poll = now + CONSOLE_POLL_MS * tsc_khz(), next = vtimer_keep(now);
+			lapic_idle_until(next && next < poll ? next : poll);
+		} else if (tick)
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
 		else /* no timer to wake it: poll, with a window for device interrupts (software posting) */
 			__asm__ volatile("sti; pause; cli" ::: "memory");

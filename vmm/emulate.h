@@ -28,7 +28,7 @@ struct emul_insn {
  * opcodes, a register operand, LOCK/REP), E_INVAL when avail is too short.
  */
 status_t emul_decode(const u8 *code, u32 avail, enum emul_mode mode, struct emul_insn *out)
-	__attribute__((warn_unused_result));
+	MUST_CHECK;
 
 /*
  * The new value of a general register after writing val with an operand of

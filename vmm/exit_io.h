@@ -13,9 +13,9 @@ typedef bool (*pio_fn)(struct vcpu *v, u16 port, u32 size, bool in, u32 *val, vo
 
 /* Claims ports [first, first+count) for fn, at start-up; E_BUSY on overlap, E_NOSPC when full. */
 status_t pio_register(const char *name, u16 first, u16 count, pio_fn fn, void *ctx)
-	__attribute__((warn_unused_result));
+	MUST_CHECK;
 
 /* The small platform ports every domain has (vports.c): test exit, resets, quiet status ports. */
-status_t vports_register(void) __attribute__((warn_unused_result));
+status_t vports_register(void) MUST_CHECK;
 
 #endif

@@ -9,8 +9,10 @@ typedef bool (*exit_handler_fn)(struct vcpu *v);
 
 #define VEC_GP 13                 /* general-protection exception */
 
-/* The emulated instruction is done: RIP past it, STI/MOV-SS blocking over. Returns true, so
- * that a handler can end with it: return exit_skip_instruction(). */
+/* The emulated instruction of len bytes is done: RIP past it, STI/MOV-SS blocking over, RF
+ * clear, a single-step #DB pending under TF. Returns true, so that a handler can end with it. */
+bool exit_complete_instruction(u64 len);
+/* The same for the instruction whose exit reported its length (VM_EXIT_INSTRUCTION_LEN). */
 bool exit_skip_instruction(void);
 /* A hardware exception with error code at the next VM entry (RIP not advanced). */
 void exit_inject_gp(void);

@@ -115,7 +115,11 @@ static void cpu_init_bsp(void)
 		halt_forever();
 	}
 	percpu_install(p);
-	lapic_init(!opts.force_xapic);
+	status_t st = lapic_init(!opts.force_xapic);
+	if (st) {
+		LOG("cpu", "fatal: the boot CPU's local APIC is not usable (%s)", status_str(st));
+		halt_forever();
+	}
 	lapic_idle_setup();
 	p->apic_id = lapic_id();
 	char vendor[13];

@@ -25,7 +25,8 @@ static enum emul_mode guest_mode(void)
 
 /*
  * Emulates the MOV at guest RIP against range r at gpa: fetch, decode, call
- * the model, write the register back, step RIP. On failure why says what.
+ * the model, write the register back, complete the instruction (RIP, blocking, RF, TF).
+ * On failure why says what.
  */
 static bool emulate_at(struct vcpu *v, const struct mmio_range *r, u64 gpa, const char **why)
 {
@@ -45,8 +46,8 @@ static bool emulate_at(struct vcpu *v, const struct mmio_range *r, u64 gpa, cons
 	}
 	if (!in.store)
 		exit_write_gpr(v, in.reg, emul_reg_merge(exit_read_gpr(v, in.reg), val, in.size, in.high8));
-	vmwrite(GUEST_RIP, rip + in.len);
-	return true;
+	/* Neither an EPT violation nor an APIC access reports an instruction length (28.2.5). */
+	return exit_complete_instruction(in.len);
 }
 
 bool exit_ept_violation(struct vcpu *v)

@@ -18,7 +18,7 @@ typedef bool (*mmio_fn)(struct vcpu *v, u64 gpa, u32 size, bool write, u64 *val,
  * mapped so that the accesses to emulate fault, e.g. write-protected).
  */
 status_t mmio_register(struct domain *d, const char *name, u64 base, u64 size, mmio_fn fn, void *ctx)
-	__attribute__((warn_unused_result));
+	MUST_CHECK;
 
 /*
  * A movable range (mmio_range.c): claimed once for domain d with its size,
@@ -30,9 +30,9 @@ status_t mmio_register(struct domain *d, const char *name, u64 base, u64 size, m
  */
 #define MMIO_PARKED (~0ULL)
 status_t mmio_claim(struct domain *d, const char *name, u64 size, mmio_fn fn, void *ctx, u32 *handle)
-	__attribute__((warn_unused_result));
+	MUST_CHECK;
 /* Places the range at base (MMIO_PARKED: nowhere); E_BUSY on overlap, E_INVAL for a bad handle/base. */
-status_t mmio_move(u32 handle, u64 base) __attribute__((warn_unused_result));
+status_t mmio_move(u32 handle, u64 base) MUST_CHECK;
 /* Parks the range and frees its slot. */
 void mmio_release(u32 handle);
 
@@ -48,9 +48,9 @@ struct mmio_range {
 const struct mmio_range *mmio_find(struct domain *d, u64 gpa);
 
 /* The xAPIC window model behind the APIC-access page (reads the timer's current count). */
-status_t mmio_register_apic(void) __attribute__((warn_unused_result));
+status_t mmio_register_apic(void) MUST_CHECK;
 
 /* Test aid (vtestdev.c, only with crash=vmexit): a scratch page at 0xfeb00000 in every domain. */
-status_t vtestdev_register(void) __attribute__((warn_unused_result));
+status_t vtestdev_register(void) MUST_CHECK;
 
 #endif

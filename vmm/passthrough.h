@@ -13,7 +13,7 @@
  * the domain's virtual PCI bus.
  */
 status_t passthrough_build(struct domain *d, const struct cfg_device *devs, u32 n, u16 hv_console_port,
-			   char *err, size_t errlen) __attribute__((warn_unused_result));
+			   char *err, size_t errlen) MUST_CHECK;
 /* The domain was refused after passthrough_build: quiesce, detach, forget. */
 void passthrough_release(struct domain *d);
 /* The domain stopped: its devices are quiesced and detached (they can never DMA again). */

@@ -84,6 +84,8 @@ struct vcpu {
 	u32 tpr_threshold;        /* as last written */
 	u64 preempt_ticks;        /* VMX-preemption timer value as last written (~0 = not yet) */
 	bool preempt_quiet;       /* ... and it is the value for "no virtual deadline" */
+	volatile bool timer_kept; /* CPU posting: a CPU without a guest posts its timer (vtimer.c) */
+	u64 told_deadline;        /* ... the deadline that CPU was last told of */
 	u64 max_run_tsc;          /* leave the guest at least this often (0 = only when needed) */
 	volatile bool on_cpu;     /* its VMCS is current on its CPU and the run loop is running */
 	volatile u32 snap_asked;  /* snapshot requests: asked by the console, served by the owner */
@@ -102,7 +104,7 @@ _Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "domains.c allocates one page p
 #define GUEST_APIC_GPA 0xfee00000ULL  /* xAPIC MMIO window, backed by the APIC-access page */
 
 /* vcpu.c */
-status_t vcpu_setup(struct vcpu *v) __attribute__((warn_unused_result));
+status_t vcpu_setup(struct vcpu *v) MUST_CHECK;
 /* After a write to IA32_APIC_BASE: the xAPIC page is an APIC only in xAPIC mode. */
 void vcpu_apic_mode_changed(struct vcpu *v);
 /* After INIT and SIPI: the guest state of a processor reset into real mode at the SIPI vector. */
@@ -119,7 +121,7 @@ u64 vcpu_exits_total(const struct vcpu *v);
 void vcpu_set_quiet(struct vcpu *v, bool quiet);
 /* A snapshot of v, taken by the CPU that runs it: asked through a request flag and a kick,
  * answered at its next exit or idle wake-up; waits at most timeout_ms. E_NOENT: not running. */
-status_t vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *out, u32 timeout_ms);
+status_t vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *out, u32 timeout_ms) MUST_CHECK;
 /* On v's own CPU with its VMCS current: answers requests from other CPUs. */
 void vcpu_service_requests(struct vcpu *v);
 /* HLT with IF=1 (exits.c): waits on v's CPU until the virtual deadline next (0 = none), a kick,
@@ -127,7 +129,7 @@ void vcpu_service_requests(struct vcpu *v);
 void vcpu_idle(struct vcpu *v, u64 next);
 
 /* Once on the boot CPU after vmx_global_init: the device models register their ports and ranges. */
-status_t exits_init(void) __attribute__((warn_unused_result));
+status_t exits_init(void) MUST_CHECK;
 extern bool exits_test_aids;
 /* Routes an ICR write (x2APIC layout: destination in bits 63:32) within the domain. */
 void vcpu_send_ipi(struct vcpu *v, u64 icr);
@@ -138,8 +140,10 @@ void vcpu_post(struct vcpu *t, u8 vector);
 u8 vcpu_notify_vector(void);
 /* Makes the CPU running v leave the guest so it notices new work. */
 void vcpu_kick(struct vcpu *v);
+/* The same IPI to a CPU by number: wakes it from its idle wait (vtimer.c's keeper). */
+void vcpu_kick_cpu(u32 cpu);
 /* Reserves the kick vector; once at start-up, before any guest runs. */
-status_t vcpu_kick_init(void);
+status_t vcpu_kick_init(void) MUST_CHECK;
 
 /* Registers what runs each time a vCPU leaves its run loop (domains.c counts them down). */
 typedef void (*vcpu_stop_fn)(void);

@@ -1,6 +1,7 @@
 /* Event injection before VM entry: NMIs and vLAPIC interrupts through VM_ENTRY_INTR_INFO, NMI and interrupt windows, TPR threshold, preemption timer. */
 #include "vintr.h"
 #include "vcpu.h"
+#include "vtimer.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/tsc.h"
@@ -119,19 +120,25 @@ static void sync_posted(struct vcpu *v)
  * With posting, HLT does not exit while the vCPU has no virtual timer running: the CPU halts in
  * the guest and a posted interrupt (an IPI, a passthrough device) wakes it there with no exit
  * (SDM Vol. 3C 30.2.2). While a virtual timer runs, HLT exits and the host waits for the
- * deadline on its own TSC-deadline timer (exit_misc.c), the wait the path without posting uses.
- * Chosen while chasing a Linux stall on Bochs with posting on; the stall stayed, so whether
+ * deadline on its own TSC-deadline timer (exit_misc.c), the wait the path without posting uses,
+ * unless a CPU without a guest keeps the timer (vtimer.c): its post then wakes the guest. Chosen
+ * while chasing a Linux stall on Bochs with posting on; the stall stayed, so whether
  * Bochs wakes a halted CPU for the VMX-preemption timer less readily is not verified.
  */
 static u32 hlt_control(const struct vcpu *v, u32 proc)
 {
-	return v->apic.deadline ? proc | CPU_HLT_EXITING : proc & ~CPU_HLT_EXITING;
+	return v->apic.deadline && !v->timer_kept ? proc | CPU_HLT_EXITING : proc & ~CPU_HLT_EXITING;
 }
 
 void vintr_prepare_entry_posted(struct vcpu *v)
 {
 	u64 now = rdtsc();
 	u64 next = vlapic_poll_timer(&v->apic, now); /* an expired timer posts to v itself */
+	if (v->timer_kept) { /* the keeper posts it at its deadline: no exit for it here (vtimer.c) */
+		if (next != v->told_deadline)
+			vtimer_changed(v, next);
+		next = 0;
+	}
 	sync_posted(v);
 	u32 proc = inject_nmi(v, hlt_control(v, v->proc_ctl & ~CPU_NMI_WINDOW_EXITING));
 	if (proc != v->proc_ctl)

@@ -65,12 +65,17 @@ void vcpu_post(struct vcpu *t, u8 vector)
 
 void vcpu_kick(struct vcpu *t)
 {
-	struct percpu *p = cpus[t->cpu];
+	vcpu_kick_cpu(t->cpu);
+}
+
+void vcpu_kick_cpu(u32 cpu)
+{
+	struct percpu *p = cpu < MAX_CPUS ? cpus[cpu] : NULL;
 	u8 vec = __atomic_load_n(&kick_vector, __ATOMIC_ACQUIRE);
 	if (!p || !vec || p == this_cpu())
 		return;
 	if (lapic_send_ipi(p->apic_id, vec))
-		LOG("vmx", "kick IPI to CPU %u not delivered", t->cpu);
+		LOG("vmx", "kick IPI to CPU %u not delivered", cpu);
 }
 
 static bool targets(const struct vcpu *from, const struct vcpu *t, u64 icr)

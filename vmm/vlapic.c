@@ -78,7 +78,8 @@ static u32 divider(u32 dcr) /* SDM figure 11-10 */
 static void arm_count(struct vlapic *a, u64 now)
 {
 	u32 icr = vlapic_get(a, APIC_TMICT);
-	a->deadline = icr ? now + (u64)icr * divider(vlapic_get(a, APIC_TDCR)) * a->tsc_per_tick : 0;
+	__atomic_store_n(&a->deadline, icr ? now + (u64)icr * divider(vlapic_get(a, APIC_TDCR)) * a->tsc_per_tick : 0,
+			 __ATOMIC_RELEASE);
 }
 
 bool vlapic_set_irr(struct vlapic *a, u8 vector)
@@ -136,20 +137,37 @@ static void eoi(struct vlapic *a)
 	update_ppr(a);
 }
 
+/*
+ * With CPU posting a second CPU may keep this timer (vtimer.c): the expiry is claimed by a
+ * compare-and-swap of the deadline, so each one fires once, and a deadline the guest rewrote
+ * meanwhile is left alone (it is the guest's newer request).
+ */
+int vlapic_timer_take(struct vlapic *a, u64 now, u64 *next)
+{
+	u64 d = __atomic_load_n(&a->deadline, __ATOMIC_ACQUIRE);
+	*next = d;
+	if (!d || now < d)
+		return -1;
+	u64 n = 0;
+	u32 icr = vlapic_get(a, APIC_TMICT);
+	if (a->timer_mode == 1 && icr) /* periodic: reload the count; periods missed meanwhile are dropped */
+		n = now + (u64)icr * divider(vlapic_get(a, APIC_TDCR)) * a->tsc_per_tick;
+	if (!__atomic_compare_exchange_n(&a->deadline, &d, n, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		*next = d; /* taken by the other CPU, or rewritten by the guest */
+		return -1;
+	}
+	*next = n;
+	u32 lvt = vlapic_get(a, APIC_LVT_TIMER);
+	return lvt & LVT_MASKED ? -1 : (int)(u8)lvt;
+}
+
 u64 vlapic_poll_timer(struct vlapic *a, u64 now)
 {
-	if (!a->deadline)
-		return 0;
-	if (now < a->deadline)
-		return a->deadline;
-	u32 lvt = vlapic_get(a, APIC_LVT_TIMER);
-	if (!(lvt & LVT_MASKED))
-		vlapic_set_irr(a, (u8)lvt);
-	if (a->timer_mode == 1 && vlapic_get(a, APIC_TMICT))
-		arm_count(a, now); /* periodic: reload the count; periods missed meanwhile are dropped */
-	else
-		a->deadline = 0;
-	return a->deadline;
+	u64 next;
+	int vec = vlapic_timer_take(a, now, &next);
+	if (vec >= 0)
+		vlapic_set_irr(a, (u8)vec);
+	return next;
 }
 
 static u32 current_count(const struct vlapic *a, u64 now)
@@ -185,7 +203,7 @@ bool vlapic_read(struct vlapic *a, u32 off, u64 now, u32 *val)
 static void write_lvt_timer(struct vlapic *a, u32 v)
 {
 	if (TIMER_MODE(v) != a->timer_mode)
-		a->deadline = 0; /* SDM 11.5.4.1: switching mode disarms the timer */
+		__atomic_store_n(&a->deadline, 0, __ATOMIC_RELEASE); /* SDM 11.5.4.1: switching mode disarms it */
 	a->timer_mode = TIMER_MODE(v);
 	vlapic_set(a, APIC_LVT_TIMER, v);
 }
@@ -246,7 +264,7 @@ bool vlapic_wrmsr_at(struct vlapic *a, u32 msr, u64 val, u64 now)
 	u32 off = (msr - 0x800) * 16;
 	if (msr == MSR_IA32_TSC_DEADLINE) {
 		if (a->timer_mode == 2)
-			a->deadline = val; /* SDM 11.5.4.1: writes are ignored outside TSC-deadline mode */
+			__atomic_store_n(&a->deadline, val, __ATOMIC_RELEASE); /* SDM 11.5.4.1: ignored outside TSC-deadline mode */
 		return true;
 	}
 	if (msr < 0x800 || msr > 0x8ff)

@@ -96,6 +96,9 @@ bool vlapic_wrmsr(struct vlapic *a, u32 msr, u64 val);
 bool vlapic_mmio_write(struct vlapic *a, u32 off, u32 val, u32 icr_hi);
 /* Moves an expired timer into IRR; returns the TSC of the next deadline (0 = none). */
 u64 vlapic_poll_timer(struct vlapic *a, u64 now);
+/* Claims an expired timer without requesting it: its vector (-1: none expired, or masked);
+ * *next is the deadline from now on (0 = none). Safe with two CPUs polling the same timer. */
+int vlapic_timer_take(struct vlapic *a, u64 now, u64 *next);
 /* Requests vector (into IRR, or with posting into the descriptor's PIR). True when whoever runs
  * the vCPU must be told: a kick without posting, a notification when this post set ON. */
 bool vlapic_set_irr(struct vlapic *a, u8 vector);

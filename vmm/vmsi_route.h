@@ -24,7 +24,7 @@ struct vmsi_target {
 /* Picks the mode for route r of domain d and writes irte for it (host_vector: the handler of
  * the remapped modes). The caller keeps its route word for the handler either way. */
 status_t vmsi_program(struct domain *d, struct iommu_irq *irte, u8 host_vector, const struct vmsi_route *r,
-		      struct vmsi_target *out);
+		      struct vmsi_target *out) MUST_CHECK;
 const char *vmsi_mode_str(enum vmsi_mode m);
 /* The boot report's line: CPU and VT-d posting, each with what is missing, and the default mode. */
 void vmsi_report_platform(void);

@@ -5,7 +5,7 @@
 #include "vmcs_fields.h"
 #include "lib/status.h"
 
-#define VMX_MUST_CHECK __attribute__((warn_unused_result))
+#define VMX_MUST_CHECK MUST_CHECK /* lib/status.h */
 
 /* The controls Passage uses, negotiated once against the TRUE capability MSRs. */
 struct vmx_caps {

@@ -115,11 +115,11 @@ struct vpci_bus {
 /* The domain's bus (zeroed and owned on first use), NULL when it has none. */
 struct vpci_bus *vpci_bus_get(struct domain *d, bool create);
 /* Reads the host function's BARs (decoding off) and keeps the capabilities Passage supports. */
-status_t vpci_fn_init(struct vpci_fn *f, char *err, size_t errlen);
+status_t vpci_fn_init(struct vpci_fn *f, char *err, size_t errlen) MUST_CHECK;
 /* Forgets the domain's bus (a refused domain). */
 void vpci_bus_put(struct domain *d);
 /* Claims CF8/CFC and the ECAM window in every domain (once, at start-up). */
-status_t vpci_register(void) __attribute__((warn_unused_result));
+status_t vpci_register(void) MUST_CHECK;
 /* Host configuration accesses of assigned functions are serialised with the guests' (CF8/CFC is one register pair). */
 u32 vpci_host_read(const struct vpci_fn *f, u16 off);
 void vpci_host_write(const struct vpci_fn *f, u16 off, u32 val);
@@ -133,7 +133,7 @@ void vpci_msi_write(struct vpci_bus *bus, struct vpci_fn *f, u16 off, u32 v, u32
  * delivers to the domain's vCPUs. E_NOTSUP (err says why) when interrupt
  * remapping does not cover it: without IR a device could forge any interrupt.
  */
-status_t vpci_msi_init(struct domain *d, struct vpci_fn *f, char *err, size_t errlen);
+status_t vpci_msi_init(struct domain *d, struct vpci_fn *f, char *err, size_t errlen) MUST_CHECK;
 /* Logs the function's interrupt entries (the boot report). */
 void vpci_msi_report(const struct domain *d, const struct vpci_fn *f);
 /* After the device was quiesced: no route, the IRTE and the host vector freed. */
@@ -158,12 +158,12 @@ void vpci_msix_cfg_write(struct vpci_bus *bus, struct vpci_fn *f, u16 off, u32 v
  * offered vector, the trap windows claimed (parked), the device's entries all
  * masked and each offered one loaded with its IRTE's remappable message.
  */
-status_t vpci_msix_init(struct domain *d, struct vpci_fn *f, char *err, size_t errlen);
+status_t vpci_msix_init(struct domain *d, struct vpci_fn *f, char *err, size_t errlen) MUST_CHECK;
 void vpci_msix_report(const struct domain *d, const struct vpci_fn *f);
 /* After the device was quiesced: no route, IRTEs, host vectors and windows freed. */
 void vpci_msix_release(struct vpci_fn *f);
 /* Maps memory BAR i at guest address a (its MSI-X pages trapped instead), or unplaces it (a = 0). */
-status_t vpci_bar_map(struct domain *d, struct vpci_fn *f, u32 i, u64 a) __attribute__((warn_unused_result));
+status_t vpci_bar_map(struct domain *d, struct vpci_fn *f, u32 i, u64 a) MUST_CHECK;
 void vpci_bar_unmap(struct domain *d, struct vpci_fn *f, u32 i);
 /*
  * Test aids (crash=vmexit), in the host bridge. Reads: dwords 0x40-0x5f give the guest its own

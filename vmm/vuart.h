@@ -13,7 +13,7 @@ struct domain;
 /* Access to register off (0-7); returns the value read (IN) or ignores it (OUT). */
 u8 vuart_io(struct vuart *u, struct domain *d, u32 off, bool in, u8 val);
 /* Claims COM1's ports in the port registry; once at start-up. */
-status_t vuart_register(void) __attribute__((warn_unused_result));
+status_t vuart_register(void) MUST_CHECK;
 /* Appends c to the domain's console line; a newline logs the line. */
 void guest_console_putc(struct domain *d, char c);
 

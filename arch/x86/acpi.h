@@ -6,6 +6,6 @@
 #include "lib/boot_info.h"
 
 /* Finds the RSDP (boot data, else the BIOS areas), parses, and logs every problem. */
-status_t acpi_init(const struct boot_info *bi, struct acpi_platform *out);
+status_t acpi_init(const struct boot_info *bi, struct acpi_platform *out) MUST_CHECK;
 
 #endif

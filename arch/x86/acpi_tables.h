@@ -147,7 +147,7 @@ typedef const void *(*acpi_map_fn)(u64 phys, u64 len, void *ctx);
  * and a root table were found, E_NOENT or E_INVAL otherwise.
  */
 status_t acpi_parse(u64 rsdp_phys, const void *rsdp_copy, acpi_map_fn map, void *ctx,
-		    struct acpi_platform *out);
+		    struct acpi_platform *out) MUST_CHECK;
 
 /* Byte sum of len bytes, as ACPI checksums use. */
 u8 acpi_checksum(const void *p, u64 len);

@@ -53,8 +53,11 @@ status_t lapic_init(bool want_x2apic)
 	} else {
 		x2apic_mode = false;
 	}
-	if (!x2apic_mode)
-		paging_map(xapic_base, PAGE_SIZE, MAP_MMIO);
+	if (!x2apic_mode) {
+		status_t st = paging_map(xapic_base, PAGE_SIZE, MAP_MMIO);
+		if (st)
+			return st; /* the registers cannot be reached: nothing below may run */
+	}
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_SVR, SVR_APIC_ENABLE | SPURIOUS_VECTOR);
 	lapic_write(LAPIC_ESR, 0);
@@ -103,6 +106,11 @@ void lapic_idle_setup(void)
 {
 	if (cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE)
 		idle_vector = irq_alloc(idle_tick, NULL);
+}
+
+bool lapic_idle_works(void)
+{
+	return idle_vector != 0;
 }
 
 void lapic_idle_until(u64 deadline)

@@ -35,12 +35,12 @@
 #define ICR_DELIVERY_PENDING BIT(12) /* xAPIC Delivery Status */
 
 /* Enables the local APIC; x2APIC mode when want_x2apic and the CPU has it. */
-status_t lapic_init(bool want_x2apic);
+status_t lapic_init(bool want_x2apic) MUST_CHECK;
 bool lapic_x2apic(void);
 u32 lapic_id(void);
 u32 lapic_read(u32 reg);
 void lapic_write(u32 reg, u32 v);
-status_t lapic_send_ipi(u32 apic_id, u32 icr_lo);
+status_t lapic_send_ipi(u32 apic_id, u32 icr_lo) MUST_CHECK;
 void lapic_eoi(void);
 /*
  * Halts this CPU until an interrupt, with the local APIC timer armed to fire at
@@ -48,6 +48,8 @@ void lapic_eoi(void);
  * it, it only pauses briefly. Interrupts are off again on return.
  */
 void lapic_idle_until(u64 deadline);
+/* Does lapic_idle_until wait on the TSC-deadline timer (else it only pauses)? */
+bool lapic_idle_works(void);
 /* Boot CPU, once, before other CPUs start: picks the idle wake-up vector. */
 void lapic_idle_setup(void);
 /* Periodic local APIC timer on vector (divide by 16, initial count count); 0 stops it. */

@@ -11,6 +11,6 @@ void nmi_handle(void);
 /* NMIs CPU cpu has handled since start-up. */
 u64 nmi_count(u32 cpu);
 /* An NMI IPI to CPU number cpu (SDM Vol. 3A 11.6.1: delivery mode NMI, vector ignored). */
-status_t nmi_send(u32 cpu) __attribute__((warn_unused_result));
+status_t nmi_send(u32 cpu) MUST_CHECK;
 
 #endif

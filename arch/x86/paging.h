@@ -17,9 +17,9 @@
 #define MAP_MMIO 1       /* uncacheable (PCD|PWT) */
 
 /* Builds the host page tables covering [0, top) and switches CR3 to them. */
-status_t paging_init(u64 top);
+status_t paging_init(u64 top) MUST_CHECK;
 /* Identity-maps [base, base+len) (no-op where already mapped). */
-status_t paging_map(u64 base, u64 len, int type);
+status_t paging_map(u64 base, u64 len, int type) MUST_CHECK;
 u64 paging_cr3(void);
 bool paging_has_1g(void);
 

@@ -37,7 +37,12 @@ static ap_main_fn ap_main_hook;
 static void ap_entry(struct percpu *p)
 {
 	percpu_install(p);
-	lapic_init(lapic_x2apic()); /* the same mode as the boot CPU */
+	status_t st = lapic_init(lapic_x2apic()); /* the same mode as the boot CPU */
+	if (st) {
+		/* Never marked online: the boot CPU reports it as not started and goes on. */
+		LOG("smp", "error: local APIC not usable (%s); CPU stays halted", status_str(st));
+		halt_forever();
+	}
 	if (lapic_id() != p->apic_id)
 		LOG("smp", "APIC ID 0x%x, MADT said 0x%x", lapic_id(), p->apic_id);
 	__atomic_store_n(&p->online, 1, __ATOMIC_RELEASE);

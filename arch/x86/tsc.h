@@ -5,7 +5,7 @@
 #include "lib/types.h"
 #include "lib/status.h"
 
-status_t tsc_calibrate(void);
+status_t tsc_calibrate(void) MUST_CHECK;
 u64 tsc_khz(void);
 u64 tsc_now_us(void);
 void udelay(u64 us);

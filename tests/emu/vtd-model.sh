@@ -43,8 +43,10 @@ QEMU_SKIPS+='|ir/fault-24-irte-reserved|ir/fault-25-compat-blocked|ir/compat-cfi
 QEMU_SKIPS+='|ir/dma-attack-compat|ir/dma-attack-sid|ir/fault-20-request-reserved|ir/ioapic-remappable|ir/fault-25-compat-blocked-eime|post/[a-z0-9-]+|vmm/posted-guest'
 QEMU_SKIPS+='|ide/read-abort-data|ide/read-abort-prd'
 # TCG offers no VMX (the cpu/ tests of the Bochs CPU fixes SKIP); the QEMU runs have no e1000 (QEMU's has
-# no MSI capability).
-QEMU_SKIPS+='|cpu/[a-z0-9-]+|ir/e1000-[a-z0-9-]+'
+# no MSI capability; the e1000/ DMA tests answer through the project's Bochs vnet server).
+QEMU_SKIPS+='|cpu/[a-z0-9-]+|ir/e1000-[a-z0-9-]+|e1000/[a-z0-9-]+'
+# The second edu keeps QEMU's default 28-bit DMA mask (edu1mask=28: edu/dma-mask runs on it, the
+# reference for the project's edu, which the vtd-model-bochs-edu run checks the same way).
 # x2APIC (-cpu max,+x2apic) and EIM so the x2APIC-destination tests run; a second CPU for the
 # per-CPU delivery checks; a PIIX3 IDE function with a blank 1 MiB ATA disk (made under build/) for
 # the IDE bus-master tests.
@@ -55,7 +57,7 @@ qemu_model() { # RUN AW CM
         -device intel-iommu,intremap=on,eim=on,aw-bits="$2",caching-mode="$([ "$3" = 1 ] && echo on || echo off)" \
         -device edu,dma_mask=0xffffffffffffffff -device edu \
         -device piix3-ide,id=pide -drive file="$disk",if=none,id=ided,format=raw -device ide-hd,drive=ided,bus=pide.0 \
-        -kernel "$BIN" -append "platform=qemu aw=$2 nfr=1 cm=$3 ir=1 eim=1 pi=0 pt=1 edumask=64 cpus=2 ide=1"
+        -kernel "$BIN" -append "platform=qemu aw=$2 nfr=1 cm=$3 ir=1 eim=1 pi=0 pt=1 edumask=64 edu1mask=28 cpus=2 ide=1"
 }
 SELF_EXIT=1
 qemu_model vtd-model-qemu-aw48 48 0
@@ -68,8 +70,10 @@ model_results vtd-model-qemu-aw39 "$QEMU_SKIPS|(xlate|ide)/[0-9a-z]+-4level"
 [ "$RUN_STATUS" = 1 ] || fail "QEMU exit status $RUN_STATUS, expected 1 (program exit 0)"
 finish emu/vtd-model-qemu-aw39
 
+# With CM=1 QEMU does not cache not-present entries (6.1 allows it not to; the project's unit does, so
+# its caching-mode run must PASS these).
 qemu_model vtd-model-qemu-caching-mode 48 1
-model_results vtd-model-qemu-caching-mode "$QEMU_SKIPS"
+model_results vtd-model-qemu-caching-mode "$QEMU_SKIPS|cache-(reg|qi)/not-present-(leaf|context)"
 [ "$RUN_STATUS" = 1 ] || fail "QEMU exit status $RUN_STATUS, expected 1 (program exit 0)"
 finish emu/vtd-model-qemu-caching-mode
 
@@ -88,7 +92,8 @@ finish emu/vtd-model-negative-control
 # the 1 GiB-leaf tests; edu with 64-bit DMA addresses (reason 4 and 0xFEE00000 need them);
 # interrupt remapping (issue 9) only in the runs that turn it on (`ir=1`); the others see
 # ECAP.IR = 0 and SKIP every ir/ and post/ test.
-BOCHS_SKIPS='fault/d-tt-blocked|gcmd/sirtp-ire|gcmd/cfi'
+# (edu/dma-mask: every edu here has dma_bits=64; the vtd-model-bochs-edu run tests the mask)
+BOCHS_SKIPS='fault/d-tt-blocked|gcmd/sirtp-ire|gcmd/cfi|edu/dma-mask'
 # (these runs also have one CPU: no AP for cpu/mtf-after-fault-ap)
 NO_IR_SKIPS='ir/[a-z0-9-]+|post/[a-z0-9-]+|vmm/[a-z0-9-]+|cpu/mtf-after-fault-ap'
 bochs_model() { # RUN AW FRCD CM EXTRA_SKIPS [IR EIM PI CPUS]
@@ -129,6 +134,22 @@ if declare -F run_bochs_vtd >/dev/null; then
         finish emu/vtd-model-bochs-aw39-frcd1
         bochs_model vtd-model-bochs-caching-mode 48 2 1 "$NO_IR_SKIPS"
         finish emu/vtd-model-bochs-caching-mode
+        # The edu device itself with its default DMA mask (no dma_bits: 28 bits, as QEMU's edu): only
+        # the edu/ tests (only=edu): Bus Master Enable clear moves nothing, the mask is applied.
+        if tests/vtd-model/mkiso.sh "$BIN" "$OUT/vtd-model-bochs-edu.iso" \
+            "platform=bochs aw=48 nfr=4 cm=0 ir=0 pt=1 cpus=1 ide=0 edumask=28 only=edu" >>"$LOGS/test-images.txt" 2>&1; then
+            BOCHS_EDU_OPTS= BOCHS_VTD_OPTS= BOCHS_VTD_EXTRA= run_bochs_vtd vtd-model-bochs-edu 300 "$OUT/vtd-model-bochs-edu.iso" 1
+            while IFS= read -r line; do
+                case $line in PASS\ *|FAIL\ *|SKIP\ *) echo "${line%% *} emu/vtd-model-bochs-edu/${line#* }" ;; esac
+            done < <(clean_log "$RUN_LOG")
+            [ "$RUN_STATUS" = 124 ] && fail "timed out"
+            expect '^PASS edu/bus-master-off$' "edu/bus-master-off did not pass"
+            expect '^PASS edu/dma-mask$' "edu/dma-mask did not pass"
+            expect '^2 passed, 0 failed$' "summary is not '2 passed, 0 failed'"
+        else
+            fail "ISO not built"
+        fi
+        finish emu/vtd-model-bochs-edu
         # Interrupt remapping and posted interrupts (issue 9, patch 0005): always expected, the
         # project's Bochs is built from this tree's patch series. A build without them refuses
         # the `ir=1` bochsrc line or reports ECAP.IR = 0; either is a failure here (no summary, or
@@ -141,7 +162,7 @@ if declare -F run_bochs_vtd >/dev/null; then
     fi
 fi
 
-# Negative control for the CPU fixes (tests/platforms/bochs-vtd patches 0006-0012): stock Debian Bochs
+# Negative control for the CPU fixes (tests/platforms/bochs-vtd patches 0006-0013): stock Debian Bochs
 # 3.0 (run_bochs, same CPU model) has no VT-d unit, so the program runs with unit=0: only its cpu/
 # tests, each of which must fail there, with the failure that names the bug the patch fixes (and
 # cpu/vmentry-evaluates-rvi, which needs no fix, must pass); and
@@ -157,6 +178,7 @@ STOCK_FAILS=(
     'cli-hlt-posted: notification not processed while the guest was in cli; hlt'
     'hlt-virq-wakes: VM exit 52 '
     'empty-pir-notification: the guest took vector 0xff'
+    'posted-same-boundary: the interrupt returned to 0x[0-9a-f]+, one instruction after 0x[0-9a-f]+ '
     'mtf-after-fault: MTF VM exit after the #UD delivery saved guest RIP 0x[0-9a-f]+ = the faulting ud2'
     'mtf-after-fault-ap: MTF VM exit after the #UD delivery saved guest RIP 0x[0-9a-f]+ = the faulting ud2'
 )

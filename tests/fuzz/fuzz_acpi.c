@@ -43,9 +43,14 @@ static void release(struct fuzz_mem *m)
 }
 
 /* What must hold for any input: counts within bounds, strings terminated. */
-static void check(const struct acpi_platform *p)
+/* Whatever the status, out holds its invariants (a failed parse leaves it partly filled); the
+ * status itself is OK or a negative code (lib/status.h). */
+static void check(const struct acpi_platform *p, status_t st)
 {
 	u32 i;
+
+	if (st > 0)
+		abort();
 
 	if (p->nr_tables > ACPI_MAX_TABLES || p->nr_cpus > ACPI_MAX_CPUS ||
 	    p->nr_ioapics > ACPI_MAX_IOAPICS || p->nr_overrides > ACPI_MAX_OVERRIDES ||
@@ -154,13 +159,11 @@ static void parse_blob(const u8 *data, size_t size)
 
 	mem.data = data;
 	mem.size = size;
-	acpi_parse(FUZZ_BASE, NULL, fuzz_map, &mem, &out);
-	check(&out);
+	check(&out, acpi_parse(FUZZ_BASE, NULL, fuzz_map, &mem, &out));
 	release(&mem);
 	if (size >= sizeof(copy)) {   /* the boot loader's copy of the same RSDP */
 		memcpy(copy, data, sizeof(copy));
-		acpi_parse(0, copy, fuzz_map, &mem, &out);
-		check(&out);
+		check(&out, acpi_parse(0, copy, fuzz_map, &mem, &out));
 		release(&mem);
 	}
 }

@@ -1,4 +1,4 @@
-/* events.c — events around the instructions Passage emulates: RF in an injected fault, the single-step #DB after each emulated instruction. */
+/* events.c — events around the instructions Passage emulates: RF in an injected fault, the single-step #DB and the end of the STI shadow after each emulated instruction. */
 #include "guest.h"
 #include "x86.h"
 
@@ -32,6 +32,9 @@ TF_STUB(tf_rdmsr, "mov $0x10, %ecx", "rdmsr")
 TF_STUB(tf_out, "mov $0x3300, %edx\nxor %eax, %eax", "outb %al, %dx")
 TF_STUB(tf_in, "mov $0x3300, %edx", "inb %dx, %al")
 TF_STUB(tf_wbinvd, "", "wbinvd")
+/* A load from the xAPIC page's current-count register (0x390): no APIC virtualization serves it
+ * (SDM Vol. 3C 30.4.2), so Passage decodes and emulates the MOV after an APIC-access exit. */
+TF_STUB(tf_mmio, "", "mov 0xfee00390, %eax")
 
 static void check_single_step(const char *name, void (*fn)(void *), const char *next)
 {
@@ -117,10 +120,72 @@ static void check_self_nmi(void)
 		pass("nmi-blocking");
 }
 
+/*
+ * SDM Vol. 3A 6.8.3: STI blocks interrupts for one instruction only. With a self-IPI pending and
+ * IF=0, `sti; mov (emulated MMIO); cli` must take the interrupt right after the MOV, before the
+ * CLI: an emulated instruction ends the STI shadow (Vol. 3C 25.4.2), or else the shadow covers the
+ * CLI and the interrupt waits for some later STI. The guest's IDT has only the 32 exception
+ * gates, so it moves to a larger one here.
+ */
+#define VEC_SHADOW 0x30u
+#define X2APIC_SELF_IPI 0x83fu
+#define X2APIC_SVR 0x80fu
+#define SVR_ENABLE (1u << 8)
+
+volatile uint32_t shadow_count, shadow_eip;
+void shadow_entry(void);
+__asm__(".text\n.globl shadow_entry\nshadow_entry:\n"
+	"push %eax\npush %ecx\npush %edx\n"
+	"mov 12(%esp), %eax\n"                /* the interrupted EIP */
+	"mov %eax, shadow_eip\n"
+	"incl shadow_count\n"
+	"mov $0x80b, %ecx\nxor %eax, %eax\nxor %edx, %edx\nwrmsr\n"   /* EOI */
+	"pop %edx\npop %ecx\npop %eax\n"
+	"iret\n");
+
+static uint64_t big_idt[VEC_SHADOW + 1] __attribute__((aligned(8)));
+
+static void check_sti_shadow_mmio(void)
+{
+	struct __attribute__((packed)) { uint16_t limit; uint32_t base; } idtr;
+	uint32_t at, early;
+
+	if (!(rdmsr(MSR_APIC_BASE) & APIC_EXTD)) {
+		skip("sti-shadow-after-mmio", "the APIC is not in x2APIC mode (no x2APIC)");
+		return;
+	}
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	memcpy(big_idt, (void *)(uintptr_t)idtr.base, 32 * 8);
+	idtr.base = (uint32_t)(uintptr_t)big_idt;
+	idtr.limit = sizeof big_idt - 1;
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+	idt_set_gate(VEC_SHADOW, shadow_entry);
+
+	__asm__ volatile("cli" ::: "memory");
+	wrmsr(X2APIC_SVR, SVR_ENABLE | 0xff);   /* software-enabled: a fixed IPI is accepted (SDM 11.4.7.2) */
+	wrmsr(X2APIC_SELF_IPI, VEC_SHADOW);
+	early = shadow_count;
+	__asm__ volatile("sti\n\tmov 0xfee00390, %%eax\n1:\tcli\n\tmovl $1b, %0" : "=r"(at) : : "eax", "memory");
+	if (early) {
+		fail("sti-shadow-after-mmio", "vector 0x%x delivered while IF=0", VEC_SHADOW);
+	} else if (!shadow_count) {
+		__asm__ volatile("sti\n\tnop\n\tnop\n\tcli" ::: "memory");
+		fail("sti-shadow-after-mmio", "not delivered right after the emulated MOV in the STI shadow; %s",
+		     shadow_count ? "only at the next STI" : "not even later");
+	} else if (shadow_eip != at) {
+		fail("sti-shadow-after-mmio", "delivered at EIP 0x%x, want 0x%x (right after the MOV)",
+		     shadow_eip, at);
+	} else {
+		pass("sti-shadow-after-mmio");
+	}
+}
+
 int guest_main(void)
 {
 	check_rf_injected_gp();
+	check_single_step("tf-after-mmio", tf_mmio, tf_mmio_next);  /* xAPIC mode, before the NMIs */
 	check_self_nmi();
+	check_sti_shadow_mmio();                                     /* x2APIC mode after the NMIs */
 	check_single_step("tf-after-cpuid", tf_cpuid, tf_cpuid_next);
 	check_single_step("tf-after-rdmsr", tf_rdmsr, tf_rdmsr_next);
 	check_single_step("tf-after-out", tf_out, tf_out_next);

@@ -40,6 +40,9 @@
 #define QUIET_TSC      400000ull    /* "nothing arrives" windows */
 #define SLACK_TSC      50000000ull  /* timeouts: exits, emulation and a loaded host */
 #define VEC_GP         13
+#define STREAM_TICKS   100u         /* periodic interrupts taken spinning, then as many halted */
+#define HC_TEST_EXITS  0xc0e0u      /* vmm/hypercall.c: this vCPU's VM exits so far, this call included */
+#define HC_TEST_QUIET  0xc0e1u      /* test aid (crash=vmexit): EBX=1 no exits for host-work polling */
 
 static uint32_t tsc_per_tick_x1024; /* APIC timer ticks (divide by 1) in TSC cycles, times 1024 */
 static uint64_t interval_tsc;       /* TIMER_TICKS in TSC cycles */
@@ -707,6 +710,50 @@ static void check_xapic(void)
 	apic_x2 = true;
 }
 
+/*
+ * The virtual timer by posting. expect=posted (CPU posting, a CPU without a guest keeps the
+ * timer and posts each expiry): this vCPU takes no VM exit for 2 x STREAM_TICKS periodic
+ * interrupts, spinning and halted. expect=exits (injection at VM entry): at least one each.
+ */
+static void check_timer_stream(void)
+{
+	bool posted = cmdline_has("expect=posted");
+	uint32_t want = 2 * STREAM_TICKS, exits, got;
+	uint64_t t0, bound = 4 * want * interval_tsc + SLACK_TSC;
+
+	if (!under_passage() || (!posted && !cmdline_has("expect=exits"))) {
+		skip("timer-stream-exits", "not under Passage with expect=posted|exits");
+		return;
+	}
+	wrmsr(X2APIC_TIMER_DCR, TIMER_DIV_1);
+	wrmsr(X2APIC_LVT_TIMER, LVT_PERIODIC | VEC_PERIODIC);
+	wrmsr(X2APIC_TIMER_ICR, TIMER_TICKS);
+	uint32_t aids = vmcall(HC_TEST_QUIET, 1, 0);
+	uint32_t e0 = vmcall(HC_TEST_EXITS, ~0u, 0), base = irq_count[VEC_PERIODIC];
+	t0 = rdtsc();
+	while (irq_count[VEC_PERIODIC] - base < STREAM_TICKS && rdtsc() - t0 < bound)
+		pause();
+	while (irq_count[VEC_PERIODIC] - base < want && rdtsc() - t0 < bound)
+		__asm__ volatile("sti; hlt" ::: "memory"); /* woken by the next tick */
+	uint32_t e1 = vmcall(HC_TEST_EXITS, ~0u, 0);
+	got = irq_count[VEC_PERIODIC] - base;
+	vmcall(HC_TEST_QUIET, 0, 0);
+	timer_stop();
+	exits = e1 - e0 - 1;
+	if (aids == 0xffffffffu) {
+		fail("timer-stream-exits", "no exit count (boot Passage with crash=vmexit)");
+		return;
+	}
+	gprintf("INFO timer-stream: %u periodic interrupts, %u VM exits meanwhile\n", got, exits);
+	if (got < want)
+		fail("timer-stream-exits", "%u of %u periodic interrupts within %llu TSC cycles", got, want, bound);
+	else if (posted ? exits != 0 : exits < want)
+		fail("timer-stream-exits", "%u VM exits for %u timer interrupts (want %s)", exits, got,
+		     posted ? "none" : "at least one each");
+	else
+		pass("timer-stream-exits");
+}
+
 int guest_main(void)
 {
 	gprintf("timer: local APIC interrupt guest, cmdline \"%s\"\n", cmdline());
@@ -727,6 +774,7 @@ int guest_main(void)
 		check_periodic();
 		check_tsc_deadline();
 		check_hlt();
+		check_timer_stream();
 	} else {
 		skip("timer-oneshot", "no timer calibration");
 	}

@@ -259,7 +259,8 @@ static void test_takeover_order(void **state)
 	free(queue);
 }
 
-/* D3/D11: a queue that keeps failing: take-over fails, the status page is freed, devices stay off. */
+/* D3/D11: a queue that keeps failing: take-over fails with an invalidation error (not a
+ * time-out), the drain's status page goes back to the allocator, devices stay off. */
 static void test_takeover_failure_leaves_no_master(void **state)
 {
 	(void)state;
@@ -269,12 +270,20 @@ static void test_takeover_failure_leaves_no_master(void **state)
 	db_drhd(&b, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0, unit_base(0));
 	u32 len = db_finish(&b);
 	fake_pci_add(0, 2, 0, false, 0, 0, 0);
-	u64 free_before = pmm_global.free_pages;
 	assert_int_not_equal(iommu_init(b.buf, len, &opts), OK);
 	assert_false(unit_usable(&io.units[0]));
-	assert_true(fake_logged("could not take ownership (E_IO") || fake_logged("could not take ownership"));
+	assert_true(fake_logged("unit 0: invalidation error while draining (FSTS 0x"));
+	assert_true(fake_logged("unit 0: could not take ownership (I/O error)"));
+	assert_false(fake_logged("timed out"));
 	assert_int_equal(fake.pci_cmd[0] & PCI_COMMAND_MASTER, 0);
-	(void)free_before;
+	/* The page count around one take-over on its own (iommu_init keeps pages of its own: the
+	 * parsed table, the DID map). The unit as probed, before its failure cleared it: the queue
+	 * still rejects every wait, so the drain fails again the same way. */
+	io.units[0].reg = unit_base(0);
+	u64 free_before = pmm_global.free_pages;
+	assert_int_equal(vtd_unit_take_ownership(&io.units[0]), E_IO);
+	assert_int_equal(pmm_global.free_pages, free_before);
+	io.units[0].reg = 0;
 	free(queue);
 }
 

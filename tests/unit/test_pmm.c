@@ -1,8 +1,11 @@
 /* Unit tests of the physical page allocator: what it hands out and what it never does. */
+#define _DEFAULT_SOURCE /* DT_DIR in struct dirent */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <dirent.h>
 #include <cmocka.h>
 
 #include "lib/pmm.h"
@@ -127,6 +130,89 @@ static void test_aligned_alloc(void **state)
 	assert_int_equal(m.free_pages, free0);
 }
 
+/* The entry points that take no lock (pmm_lock is taken by the pmm_*_pages wrappers). */
+static const char *const unlocked[] = { "pmm_alloc", "pmm_alloc_aligned", "pmm_free", "pmm_reserve" };
+
+/* A call of an unlocked entry point in the text: the name, not part of a longer identifier,
+ * followed by "(". Returns the name, or NULL. */
+static const char *unlocked_call(const char *line)
+{
+	for (size_t k = 0; k < sizeof unlocked / sizeof unlocked[0]; k++) {
+		size_t n = strlen(unlocked[k]);
+		for (const char *p = strstr(line, unlocked[k]); p; p = strstr(p + 1, unlocked[k])) {
+			char before = p == line ? ' ' : p[-1], after = p[n];
+			const char *q = p + n;
+			if (before == '_' || (before >= 'a' && before <= 'z') || (before >= 'A' && before <= 'Z') ||
+			    (before >= '0' && before <= '9') || after == '_' ||
+			    (after >= 'a' && after <= 'z') || (after >= '0' && after <= '9'))
+				continue;
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (*q == '(')
+				return unlocked[k];
+		}
+	}
+	return NULL;
+}
+
+/* Files under dir (recursively) whose lines call an unlocked entry point; lib/pmm.c and
+ * lib/pmm.h, which define them, are not counted. Adds the number of C files seen to *seen. */
+static int scan_dir(const char *dir, int *seen)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int bad = 0;
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		char path[512], line[512];
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (e->d_type == DT_DIR) {
+			bad += scan_dir(path, seen);
+			continue;
+		}
+		if (len < 3 || e->d_name[len - 2] != '.' || (e->d_name[len - 1] != 'c' && e->d_name[len - 1] != 'h'))
+			continue;
+		if (!strcmp(path, "lib/pmm.c") || !strcmp(path, "lib/pmm.h"))
+			continue;
+		FILE *f = fopen(path, "r");
+		assert_non_null(f);
+		(*seen)++;
+		for (u32 ln = 1; fgets(line, sizeof line, f); ln++) {
+			const char *name = unlocked_call(line);
+			if (name) {
+				print_error("%s:%u calls %s, which takes no lock: use pmm_alloc_pages, "
+					    "pmm_alloc_pages_aligned or pmm_free_pages (D19)\n", path, ln, name);
+				bad++;
+			}
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return bad;
+}
+
+/*
+ * D19: the hypervisor allocates through the locked wrappers only. APs allocate (vmx_cpu_init)
+ * while the boot CPU builds domains, so a call of the unlocked pmm_alloc/pmm_alloc_aligned/
+ * pmm_free/pmm_reserve outside lib/pmm.c can corrupt the extent table. pmm_init runs once on
+ * the boot CPU before any AP starts and is allowed. The scan runs from the repository root.
+ */
+static void test_unlocked_entry_points_stay_in_pmm(void **state)
+{
+	(void)state;
+	static const char *const dirs[] = { "arch", "boot", "drivers", "iommu", "lib", "selftest", "vmm" };
+	int seen = 0, bad = 0;
+	assert_true(unlocked_call("x = pmm_alloc (&m, 1, 0);") && !unlocked_call("pmm_alloc_pages(1, 0)") &&
+		    !unlocked_call("my_pmm_free(a)"));          /* the matcher itself */
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+		bad += scan_dir(dirs[i], &seen);
+	assert_true(seen > 50);                                 /* the scan saw the tree */
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_free_merges),
 		cmocka_unit_test(test_full_table_reports_lost_pages),
 		cmocka_unit_test(test_aligned_alloc),
+		cmocka_unit_test(test_unlocked_entry_points_stay_in_pmm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,20 @@
-/* Unit tests of IPI target selection inside a domain (SDM 11.6.2, 11.12.10): physical, logical flat/cluster, x2APIC cluster, shorthands. */
-/* host-srcs: vmm/vlapic.c */
+/* Unit tests of IPI target selection inside a domain (SDM 11.6.2, 11.12.10): physical, logical flat/cluster, x2APIC cluster, shorthands; the kick vector set once at start-up (D20). */
+#define _DEFAULT_SOURCE /* syscall() */
+/* host-srcs: vmm/vlapic.c vmm/vipi.c */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <asm/prctl.h>
 
 #include "vmm/vlapic.h"
+#include "vmm/vcpu.h"
+#include "arch/x86/irq.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/percpu.h"
 #include "lib/string.h"
 
 #define NR 4
@@ -114,6 +122,79 @@ static void test_target_not_set_up(void **state)
 	assert_null(none.regs);
 }
 
+/* What vipi.c reaches outside itself: a counting vector allocator and a recording IPI sender. */
+static u32 irq_allocs, ipis_sent;
+static u8 last_ipi_vector;
+static u32 last_ipi_dest;
+struct vmx_caps vmx_caps;
+struct percpu *cpus[MAX_CPUS];
+static struct percpu me, other;
+
+u8 irq_alloc(irq_handler_fn handler, void *ctx)
+{
+	(void)handler, (void)ctx;
+	return (u8)(0x40 + irq_allocs++);
+}
+
+status_t lapic_send_ipi(u32 apic_id, u32 icr_lo)
+{
+	ipis_sent++;
+	last_ipi_dest = apic_id;
+	last_ipi_vector = (u8)icr_lo;
+	return OK;
+}
+
+void vmx_posting_off(const char *why)
+{
+	fail_msg("posting turned off: %s", why);
+}
+
+void log_msg(const char *subsys, const char *fmt, ...)
+{
+	(void)subsys, (void)fmt;
+}
+
+/*
+ * D20: the kick (and posting-notification) vectors are allocated by vcpu_kick_init, once, on
+ * the boot CPU before any guest runs; a kick before that allocates nothing and sends nothing
+ * (a lazy allocation inside vcpu_kick could run on two CPUs at once). The test runs as CPU 0
+ * (GS base at a percpu whose self pointer is read through %gs:0) and kicks a vCPU on CPU 1.
+ */
+static void test_kick_vector_set_once_at_init(void **state)
+{
+	(void)state;
+	me.self = &me;
+	other.self = &other;
+	other.cpu = 1;
+	other.apic_id = 7;
+	cpus[0] = &me;
+	cpus[1] = &other;
+	assert_int_equal(syscall(SYS_arch_prctl, ARCH_SET_GS, (unsigned long)&me), 0);
+	static struct vcpu t;
+	t.cpu = 1;
+	vmx_caps.posting = true;
+
+	vcpu_kick(&t);                                        /* before init */
+	assert_int_equal(irq_allocs, 0);
+	assert_int_equal(ipis_sent, 0);
+
+	assert_int_equal(vcpu_kick_init(), OK);
+	assert_int_equal(irq_allocs, 2);                      /* notification vector, kick vector */
+	assert_int_equal(vcpu_notify_vector(), 0x40);
+	assert_int_equal(vcpu_kick_init(), OK);               /* a second call keeps them */
+	assert_int_equal(irq_allocs, 2);
+
+	for (int i = 0; i < 3; i++)
+		vcpu_kick(&t);
+	assert_int_equal(irq_allocs, 2);
+	assert_int_equal(ipis_sent, 3);
+	assert_int_equal(last_ipi_dest, 7);
+	assert_int_equal(last_ipi_vector, 0x41);              /* the kick vector init allocated */
+	t.cpu = 0;
+	vcpu_kick(&t);                                        /* its own CPU: no IPI */
+	assert_int_equal(ipis_sent, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_x2apic_cluster),
 		cmocka_unit_test(test_shorthands),
 		cmocka_unit_test(test_target_not_set_up),
+		cmocka_unit_test(test_kick_vector_set_once_at_init),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

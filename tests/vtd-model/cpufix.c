@@ -20,6 +20,7 @@
 static u64 cpu_idt[512] __attribute__((aligned(16)));
 static volatile u64 gi_count, gi_vec, gi_rflags, gi_if0, gi_exc;   /* guest interrupts seen */
 static volatile u64 gi_exc_frame;                                   /* the exception's frame address */
+static volatile u64 gi_rip;                                         /* the last interrupt's return RIP */
 static volatile u64 g_step, g_before_sti;
 static bool host_x2;              /* this CPU's APIC is in x2APIC mode */
 
@@ -40,6 +41,7 @@ void guest_irq(u64 vec, u64 *frame)
 	gi_count++;
 	gi_vec = vec;
 	gi_rflags = frame[2];
+	gi_rip = frame[0];
 	if (!(frame[2] & BIT(9)))
 		gi_if0++;
 	g_wrmsr(0x80b, 0);
@@ -70,6 +72,16 @@ static __attribute__((noreturn)) void guest_cli_hlt(void)
 {
 	g_step = 1;
 	__asm__ volatile("cli; hlt" ::: "memory");
+	g_step = 2;
+	g_done();
+}
+/* "sti; hlt" (entered with IF = 0): halted in STI's shadow; g_after_hlt labels the instruction
+ * after HLT, the return RIP of an interrupt that ends the HLT */
+extern char g_after_hlt[];
+static __attribute__((noreturn)) void guest_sti_hlt(void)
+{
+	g_step = 1;
+	__asm__ volatile("sti; hlt\n.globl g_after_hlt\ng_after_hlt:\n\tnop" ::: "memory");
 	g_step = 2;
 	g_done();
 }
@@ -108,7 +120,7 @@ static void cpu_idt_init(void)
 static u32 saved_lvt, saved_icr, saved_dcr;
 static int cpu_open(struct vmm_cfg *c)
 {
-	gi_count = gi_vec = gi_rflags = gi_if0 = gi_exc = gi_exc_frame = g_step = g_before_sti = 0;
+	gi_count = gi_vec = gi_rflags = gi_if0 = gi_exc = gi_exc_frame = gi_rip = g_step = g_before_sti = 0;
 	irq_count[V_KICK] = irq_count[V_TIMER] = irq_count[V_NOTIFY] = 0;
 	host_x2 = lapic_is_x2apic();
 	c->idt = cpu_idt;
@@ -325,6 +337,34 @@ static int t_hlt_virq(void)
 	return PASS_;
 }
 
+/* 0013. SDM 29.6: posted-interrupt processing ends with the evaluation of pending virtual
+ * interrupts (29.2.1), and one recognized is delivered at that instruction boundary when RFLAGS.IF
+ * = 1 and nothing blocks it (29.2.2). A guest halted in "sti; hlt" (HLT does not exit) woken by a
+ * notification whose PIR holds a vector therefore takes it with the instruction after HLT as its
+ * return RIP, as an external interrupt would wake HLT (SDM Vol. 3A, HLT). Stock Bochs delivered it
+ * only after the guest had run that instruction. */
+static int t_posted_same_boundary(void)
+{
+	volatile u64 *pid = page_alloc();
+	pid[V_VIRT / 64] = BIT(V_VIRT % 64);
+	pid[4] = 1;                                     /* ON */
+	struct vmm_cfg c = { .entry = guest_sti_hlt, .rflags = 0x2, .pid = (u64)pid };
+	int r = cpu_open(&c);
+	if (r != PASS_)
+		return r;
+	timer_oneshot(V_NOTIFY, 20000);                 /* the notification, once the guest halts */
+	int e = enter();
+	u64 step = g_step;
+	cpu_close();
+	EXPECT_EXIT(e, EXIT_VMCALL);
+	REQUIRE(step == 2, "the guest did not get past HLT");
+	REQUIRE(gi_count == 1 && gi_vec == V_VIRT, "%lu guest interrupts, last 0x%lx; expected 0x%x once", gi_count,
+		gi_vec, V_VIRT);
+	REQUIRE(gi_rip == (u64)g_after_hlt, "the interrupt returned to 0x%lx, %s 0x%lx (the instruction after HLT)",
+		gi_rip, gi_rip == (u64)g_after_hlt + 1 ? "one instruction after" : "not", (u64)g_after_hlt);
+	return PASS_;
+}
+
 /* Not a fix (the design brief suspected one; Bochs 3.0 does it in VMX_TPR_Virtualization at the end
  * of VMLAUNCH): SDM 26.3.2.5 / 29.2.1, VM entry evaluates pending virtual interrupts, so RVI above
  * VPPR with IF = 1 is delivered before the guest's first instruction. Passes on stock Bochs too. */
@@ -451,6 +491,7 @@ void cpu_tests(void)
 	report("cpu/cli-hlt-posted", t_cli_hlt_posted());
 	report("cpu/hlt-virq-wakes", t_hlt_virq());
 	report("cpu/empty-pir-notification", t_empty_pir());
+	report("cpu/posted-same-boundary", t_posted_same_boundary());
 	report("cpu/mtf-after-fault", t_mtf_after_fault());
 	report("cpu/mtf-after-fault-ap", t_mtf_after_fault_ap());
 }

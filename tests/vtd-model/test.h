@@ -12,6 +12,7 @@ void report(const char *name, int r);
 bool irq_seen(void *vec);         /* wait_for predicate: irq_count[*(u8 *)vec] != 0 */
 void ir_tests(void);              /* ir.c */
 void cpu_tests(void);             /* cpufix.c: needs VMX, no unit */
+void e1000_tests(void);           /* e1000.c: the NIC's DMA through the unit */
 
 #define FAILF(...) do { snprintf(why, sizeof why, __VA_ARGS__); return FAIL_; } while (0)
 #define SKIPF(...) do { snprintf(why, sizeof why, __VA_ARGS__); return SKIP_; } while (0)

@@ -225,13 +225,19 @@ static bool edu_idle(void *ctx)
 	return !(mmio_r32(e->mmio + 0x98) & 1);
 }
 
+bool edu_cmd(const struct edu *e, u64 src, u64 dst, u32 len, u32 cmd)
+{
+	mmio_w64(e->mmio + 0x80, src);
+	mmio_w64(e->mmio + 0x88, dst);
+	mmio_w64(e->mmio + 0x90, len);
+	mmio_w64(e->mmio + 0x98, cmd);
+	return wait_for(edu_idle, (void *)e, arg_num("dmaticks", 3000));
+}
+
 bool edu_dma(const struct edu *e, u64 addr, u32 off, u32 len, bool to_ram)
 {
-	mmio_w64(e->mmio + 0x80, to_ram ? EDU_BUF + off : addr);
-	mmio_w64(e->mmio + 0x88, to_ram ? addr : EDU_BUF + off);
-	mmio_w64(e->mmio + 0x90, len);
-	mmio_w64(e->mmio + 0x98, to_ram ? 3 : 1);
-	return wait_for(edu_idle, (void *)e, arg_num("dmaticks", 3000));
+	return to_ram ? edu_cmd(e, EDU_BUF + off, addr, len, EDU_CMD_RUN | EDU_CMD_TO_RAM)
+		      : edu_cmd(e, addr, EDU_BUF + off, len, EDU_CMD_RUN);
 }
 
 bool edu_to_ram(const struct edu *e, u32 off, u64 dst, u32 len) { return edu_dma(e, dst, off, len, true); }

@@ -52,6 +52,11 @@ struct edu { u8 bus, devfn; u64 mmio; };
 extern struct edu EDU[4];
 extern int n_edu;
 u16 edu_sid(const struct edu *e);
+#define EDU_CMD_RUN 1            /* command register 0x98 */
+#define EDU_CMD_TO_RAM 2
+#define EDU_CMD_IRQ 4            /* interrupt status bit 0x100 when done */
+#define EDU_IRQ_DMA 0x100
+bool edu_cmd(const struct edu *e, u64 src, u64 dst, u32 len, u32 cmd); /* false on timeout */
 bool edu_dma(const struct edu *e, u64 addr, u32 off, u32 len, bool to_ram); /* false on timeout */
 bool edu_to_ram(const struct edu *e, u32 off, u64 dst, u32 len);
 bool edu_from_ram(const struct edu *e, u64 src, u32 off, u32 len);
