@@ -8,8 +8,6 @@
 #include "arch/x86/tsc.h"
 
 #define EDU_IDENT 0x00             /* 0xRRrr00ed */
-#define EDU_IRQ_STATUS 0x24
-#define EDU_IRQ_ACK 0x64
 #define EDU_DMA_SRC 0x80
 #define EDU_DMA_DST 0x88
 #define EDU_DMA_CNT 0x90

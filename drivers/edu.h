@@ -9,6 +9,9 @@
 #define EDU_DEVICE 0x11e8
 #define EDU_BUF 0x40000            /* device address of the internal buffer */
 #define EDU_BUF_SIZE 4096
+#define EDU_IRQ_STATUS 0x24        /* interrupt status (raised causes) */
+#define EDU_IRQ_RAISE 0x60         /* write: raise these causes (bits 25:24: MSI-X entry, edu msix=1) */
+#define EDU_IRQ_ACK 0x64           /* write: clear these causes */
 
 struct edu {
 	u16 seg;

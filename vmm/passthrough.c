@@ -201,11 +201,35 @@ static void test_aids(struct pt_domain *pt)
 	for (u32 i = 0; i < ARRAY_SIZE(pts); i++)
 		if (pts[i].d && &pts[i] != pt && !pts[i].stopped) {
 			other = &pts[i];
-			vpci_set_test_aids(pts[i].d, pts[i].d->mem_hpa, pt->d->mem_hpa, (u64)(uintptr_t)sentinel,
-					   irte_of(pt));
+			vpci_set_test_aids(pts[i].d, pt->d, (u64)(uintptr_t)sentinel, irte_of(pt));
 		}
-	vpci_set_test_aids(pt->d, pt->d->mem_hpa, other ? other->d->mem_hpa : 0, (u64)(uintptr_t)sentinel,
-			   other ? irte_of(other) : ~0ULL);
+	vpci_set_test_aids(pt->d, other ? other->d : NULL, (u64)(uintptr_t)sentinel, other ? irte_of(other) : ~0ULL);
+}
+
+/*
+ * Test aid, at a domain's stop: what its device wrote, read at the host-physical page (the suite
+ * compares the checksum with the one the guest announced), and the canary of the domain its
+ * device attacked, compared with its checksum when that domain registered it: the attack was
+ * made before this stop, so an unchanged canary here is a fact, not a race.
+ */
+static void region_checks(struct domain *d)
+{
+	const struct vpci_bus *b = vpci_bus_get(d, false);
+	if (b && b->dma_set)
+		LOG("passthrough", "%s: DMA buffer at guest-physical 0x%lx (%u bytes) read at host 0x%lx: "
+		    "checksum 0x%08x", d->name, b->dma_gpa, VPCI_AID_LEN, d->mem_hpa + b->dma_gpa,
+		    vpci_aid_sum(d, b->dma_gpa));
+	const struct vpci_bus *o = b && b->aid_other ? vpci_bus_get(b->aid_other, false) : NULL;
+	if (!o)
+		return;
+	if (!o->canary_set) {
+		LOG("passthrough", "%s stopped: %s registered no canary", d->name, o->d->name);
+		return;
+	}
+	u32 now = vpci_aid_sum(o->d, o->canary_gpa);
+	LOG("passthrough", "%s stopped: %s's canary at host 0x%lx (%u bytes): %s (checksum 0x%08x, "
+	    "0x%08x when registered)", d->name, o->d->name, o->d->mem_hpa + o->canary_gpa, VPCI_AID_LEN,
+	    now == o->canary_sum ? "unchanged" : "CHANGED", now, o->canary_sum);
 }
 
 status_t passthrough_build(struct domain *d, const struct cfg_device *devs, u32 n, u16 hv_console_port,
@@ -268,6 +292,35 @@ void passthrough_release(struct domain *d)
 }
 
 /*
+ * Test aid: the stopped domain's edu raises an interrupt (MSI, or MSI-X entry 0) through
+ * its raise register. Quiescing turned its MSI and MSI-X off and bus mastering with them,
+ * and the entries and host vectors are freed: no message may reach the unit (a
+ * message through a freed entry would fault, VT-d 5.1.4.1) and none may be delivered
+ * or dropped by a host vector handler.
+ */
+static void irq_after_stop(const struct pt_domain *pt, const struct vpci_fn *f, const struct pci_dev *p,
+			   const char *bdf)
+{
+	u64 r = f->bar[0].host;
+	u64 handled = f->msi.delivered + f->msi.dropped + f->msix.delivered + f->msix.dropped;
+	u64 faults = iommu_device_faults(f->seg, PCI_SID(f->bus, 0, 0) | f->devfn);
+	u32 cmd = vpci_host_read(f, PCI_COMMAND) & 0xffff;
+	vpci_host_write(f, PCI_COMMAND, cmd | CMD_MEM);       /* registers reachable, nothing else */
+	mmio_write32(r + EDU_IRQ_RAISE, 1);                   /* bits 25:24: MSI-X entry 0 */
+	udelay(2000);
+	mmio_write32(r + EDU_IRQ_ACK, mmio_read32(r + EDU_IRQ_STATUS));
+	vpci_host_write(f, PCI_COMMAND, cmd);
+	iommu_poll_faults();
+	u64 nf = iommu_device_faults(f->seg, PCI_SID(f->bus, 0, 0) | f->devfn) - faults;
+	u64 nh = f->msi.delivered + f->msi.dropped + f->msix.delivered + f->msix.dropped - handled;
+	bool msi = p->cap_msi && vpci_host_read(f, p->cap_msi) & (u32)MSI_CTL_ENABLE << 16;
+	bool msix = p->cap_msix && vpci_host_read(f, p->cap_msix) & (u32)MSIX_CTL_ENABLE << 16;
+	LOG("passthrough", "%s: after stop: interrupt raised by %s: %lu handled by Passage, %lu new faults; "
+	    "MSI %s, MSI-X %s at the device%s", pt->d->name, bdf, nh, nf, msi ? "on" : "off", msix ? "on" : "off",
+	    !nh && !nf && !msi && !msix ? " (silent)" : " (NOT SILENT)");
+}
+
+/*
  * Test aid: with the device quiesced and detached, program an edu to copy its
  * buffer into the stopped domain's RAM; nothing may land there and no request
  * may even reach the unit (bus mastering is off).
@@ -304,6 +357,7 @@ static void dma_after_stop(struct pt_domain *pt, const struct vpci_fn *f)
 	u64 nf = iommu_device_faults(f->seg, PCI_SID(f->bus, 0, 0) | f->devfn) - faults;
 	LOG("passthrough", "%s: after stop: DMA attempt by %s wrote %u bytes, %lu new faults%s", pt->d->name,
 	    bdf, changed, nf, !changed && !nf ? " (quiesced)" : " (NOT QUIESCED)");
+	irq_after_stop(pt, f, p, bdf);
 }
 
 void passthrough_stop(struct domain *d)
@@ -336,8 +390,10 @@ void passthrough_stop(struct domain *d)
 		if (exits_test_aids)
 			dma_after_stop(pt, f);
 	}
-	if (exits_test_aids)
+	if (exits_test_aids) {
 		sentinel_check();
+		region_checks(d);
+	}
 }
 
 static void print_route(const struct domain *d, const struct vpci_fn *f, const char *what, u64 route, u8 mode,

@@ -14,6 +14,9 @@
 #define HB_ID 0x29c08086u           /* host bridge 8086:29c0 (a Q35-class DRAM controller ID) */
 #define HB_CLASS 0x06000000u        /* class 06 (bridge), subclass 00 (host), rev 0 */
 #define AID_BASE 0x40               /* test aid dwords in the host bridge: 0x40-0x5f */
+#define AID_OTHER_CANARY 0x60       /* read: the other domain's canary (host-physical), 0x60-0x67 */
+#define AID_CANARY_AT 0x68          /* write: the guest's canary (guest-physical) */
+#define AID_DMA_AT 0x6c             /* write: a buffer the guest's device wrote (guest-physical) */
 
 #define CMD_IO BIT(0)
 #define CMD_MEM BIT(1)
@@ -79,11 +82,35 @@ void vpci_host_write(const struct vpci_fn *f, u16 off, u32 val)
 	spin_unlock(&lock);
 }
 
-void vpci_set_test_aids(struct domain *d, u64 own_hpa, u64 other_hpa, u64 sentinel_hpa, u64 other_irte)
+void vpci_set_test_aids(struct domain *d, struct domain *other, u64 sentinel_hpa, u64 other_irte)
 {
 	struct vpci_bus *b = vpci_bus_get(d, false);
 	if (b)
-		b->aid[0] = own_hpa, b->aid[1] = other_hpa, b->aid[2] = sentinel_hpa, b->aid[3] = other_irte;
+		b->aid[0] = d->mem_hpa, b->aid[1] = other ? other->mem_hpa : 0, b->aid[2] = sentinel_hpa,
+		b->aid[3] = other_irte, b->aid_other = other;
+}
+
+u32 vpci_aid_sum(const struct domain *d, u64 gpa)
+{
+	const u8 *p = (const u8 *)(uintptr_t)(d->mem_hpa + gpa);
+	u32 h = 2166136261u;                           /* FNV-1a offset basis and prime */
+	for (u32 i = 0; i < VPCI_AID_LEN; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/* A test-aid register the guest wrote: a region of its RAM (bad addresses are ignored, counted). */
+static void hb_write(struct vpci_bus *b, u16 off, u32 v, u32 m)
+{
+	u64 gpa = v;
+	if (!exits_test_aids || m != 0xffffffffu || (off != AID_CANARY_AT && off != AID_DMA_AT) || gpa + VPCI_AID_LEN > b->d->mem_size) {
+		b->hb_ignored++;
+		return;
+	}
+	if (off == AID_CANARY_AT)
+		b->canary_gpa = gpa, b->canary_sum = vpci_aid_sum(b->d, gpa), b->canary_set = true;
+	else
+		b->dma_gpa = gpa, b->dma_set = true;
 }
 
 /* ---- set-up ---- */
@@ -247,6 +274,11 @@ static u32 hb_read(const struct vpci_bus *b, u16 off)
 		return HB_CLASS;
 	if (exits_test_aids && off >= AID_BASE && off < AID_BASE + 8 * ARRAY_SIZE(b->aid)) {
 		u64 a = b->aid[(off - AID_BASE) / 8];
+		return off & 4 ? (u32)(a >> 32) : (u32)a;
+	}
+	if (exits_test_aids && (off & ~4) == AID_OTHER_CANARY) {
+		const struct vpci_bus *o = b->aid_other ? vpci_bus_get(b->aid_other, false) : NULL;
+		u64 a = o && o->canary_set ? o->d->mem_hpa + o->canary_gpa : 0;
 		return off & 4 ? (u32)(a >> 32) : (u32)a;
 	}
 	return 0;
@@ -439,7 +471,7 @@ static void cfg_access(struct vpci_bus *b, u8 devfn, u16 reg, u32 size, bool wri
 		else if (f)
 			fn_write(b, f, off, *val << shift, m);
 		else if (hb)
-			b->hb_ignored++;
+			hb_write(b, off, *val << shift, m);
 	} else {
 		u32 dw = f ? fn_read(f, off) : hb ? hb_read(b, off) : 0xffffffffu;
 		*val = (dw & m) >> shift;

@@ -106,6 +106,10 @@ struct vpci_bus {
 	u64 hb_ignored;           /* writes to the host bridge */
 	u64 aid[4];               /* test aid: own RAM, another domain's RAM, a hypervisor page (host-physical),
 				   * another domain's device's MSI IRTE index (~0: none) */
+	struct domain *aid_other; /* test aid: the domain whose RAM aid[1] names (its canary is dword 0x60) */
+	u64 canary_gpa, dma_gpa;  /* test aid: regions of VPCI_AID_LEN bytes the guest registered */
+	bool canary_set, dma_set;
+	u32 canary_sum;           /* the canary's checksum (vpci_aid_sum) when the guest registered it */
 };
 
 /* The domain's bus (zeroed and owned on first use), NULL when it has none. */
@@ -161,7 +165,17 @@ void vpci_msix_release(struct vpci_fn *f);
 /* Maps memory BAR i at guest address a (its MSI-X pages trapped instead), or unplaces it (a = 0). */
 status_t vpci_bar_map(struct domain *d, struct vpci_fn *f, u32 i, u64 a) MUST_CHECK;
 void vpci_bar_unmap(struct domain *d, struct vpci_fn *f, u32 i);
-/* Test aid (crash=vmexit): the host bridge's dwords 0x40-0x5f give these to the guest. */
-void vpci_set_test_aids(struct domain *d, u64 own_hpa, u64 other_hpa, u64 sentinel_hpa, u64 other_irte);
+/*
+ * Test aids (crash=vmexit), in the host bridge. Reads: dwords 0x40-0x5f give the guest its own
+ * RAM's host-physical address, OTHER's (0: none), a hypervisor page and OTHER's device's MSI IRTE
+ * index; 0x60-0x67 the host-physical address of OTHER's canary, 0 until OTHER registered it.
+ * Writes: 0x68 registers the guest-physical address of the guest's canary (its checksum is taken
+ * then), 0x6c that of a buffer its device wrote; VPCI_AID_LEN bytes each, inside its RAM.
+ */
+#define VPCI_AID_LEN 256
+void vpci_set_test_aids(struct domain *d, struct domain *other, u64 sentinel_hpa, u64 other_irte);
+/* Test aid: FNV-1a (32 bits) of the VPCI_AID_LEN bytes at guest-physical gpa of d, read through
+ * the host's mapping of its RAM (what the hardware wrote there, whatever EPT shows the guest). */
+u32 vpci_aid_sum(const struct domain *d, u64 gpa);
 
 #endif

@@ -33,13 +33,6 @@ img pt-two "$C/passthrough.cfg" 2
 img pt-crash "$C/passthrough-crash.cfg" 3
 img pt-msix "$C/passthrough-msix.cfg" 2
 
-# guest_results DOMAIN PREFIX: each PASS/FAIL line a guest printed becomes a result.
-guest_results() {
-    clean_log "$RUN_LOG" | sed -n "s/^.*\] $1: \(PASS\|FAIL\) \(.*\)$/\1 \2/p" | while read -r verdict rest; do
-        echo "$verdict $2/$rest"
-    done
-}
-
 # fault_for DOMAIN DEVICE: the unit faulted the guest's DMA to the IOVA it announced, naming both.
 fault_for() {
     local dom=$1 bdf=$2 what=$3 iova page
@@ -50,11 +43,46 @@ fault_for() {
         "no fault record for $dom's $what DMA ($bdf, domain $dom, write $page)"
 }
 
+# dma_kept DOMAIN: the bytes the guest's device wrote into the buffer it announced, read by Passage
+# at the host-physical page when the domain stopped, have the checksum of the data the guest asked
+# the device to write (not only the guest's own view of its memory).
+dma_kept() {
+    local line gpa sum got
+    line=$(log_get "\] $1: INFO dma-kept: guest-physical 0x[0-9a-f]+, 256 bytes, checksum 0x[0-9a-f]{8}")
+    gpa=$(grep -Eo 'physical 0x[0-9a-f]+' <<<"$line" | awk '{print $2}')
+    sum=$(grep -Eo 'checksum 0x[0-9a-f]+' <<<"$line" | awk '{print $2}')
+    [ -n "$gpa" ] && [ -n "$sum" ] || { fail "$1 announced no dma-kept buffer"; return; }
+    got=$(log_get "passthrough: $1: DMA buffer at guest-physical $gpa \(256 bytes\) read at host 0x[0-9a-f]+: checksum 0x[0-9a-f]{8}" |
+          awk '{print $NF}')
+    [ "$got" = "$sum" ] || fail "$1's DMA data at the host-physical page: checksum ${got:-not logged}, the guest asked for $sum"
+}
+
+# canary_kept ATTACKER VICTIM: when the attacker stopped (its DMA at the victim's canary made and
+# faulted), Passage found the victim's canary, at the host address the attacker aimed at, as the
+# victim registered it.
+canary_kept() {
+    local iova
+    iova=$(log_get "\] $1: INFO dma-to-other-domain-faults: DMA to IOVA 0x[0-9a-f]+" | awk '{print $NF}')
+    [ -n "$iova" ] || { fail "$1 announced no DMA at $2's canary"; return; }
+    expect "passthrough: $1 stopped: $2's canary at host $iova \(256 bytes\): unchanged \(checksum (0x[0-9a-f]{8}), \1 when registered\)" \
+        "$2's canary (host $iova, $1's DMA target) not found unchanged by Passage at $1's stop"
+    log_has "$1 stopped: $2's canary .*CHANGED" && fail "$1's DMA changed $2's canary"
+}
+
 # quiesced DOMAIN DEVICE: after the stop the device was made to DMA and nothing moved.
 quiesced() {
     expect "passthrough: $1 stopped: 1 devices quiesced and detached from VT-d domain $1" "$1 not quiesced at stop"
     expect "passthrough: $1: after stop: DMA attempt by $2 wrote 0 bytes, 0 new faults \(quiesced\)" \
         "$1's device still DMAs after the stop"
+    silenced "$1" "$2"
+}
+
+# silenced DOMAIN DEVICE: after the stop the device was made to raise an interrupt: no message
+# reached the unit (a fault through the freed entry) or a host vector (delivered or dropped), and
+# its MSI and MSI-X stay off at the device.
+silenced() {
+    expect "passthrough: $1: after stop: interrupt raised by $2: 0 handled by Passage, 0 new faults; MSI off, MSI-X off at the device \(silent\)" \
+        "$1's device can still interrupt after the stop: $(log_get "passthrough: $1: after stop: interrupt raised by .*")"
 }
 
 run_bochs_vtd passthrough-two 300 "$T/pt-two.iso" 2
@@ -68,8 +96,9 @@ expect 'passthrough: pt-b: 0000:00:04.0 1234:11e8 as guest 00:01.0, VT-d domain 
     "pt-b's edu not assigned and quiesced (boot report)"
 expect "config: error: config line [0-9]+: devices: 0000:00:03.0 is already passed through to domain 'pt-a'" \
     "pt-dup not refused naming pt-a"
-expect '\] pt-a: [0-9]+ passed, 0 failed' "pt-a reported failures"
-expect '\] pt-b: [0-9]+ passed, 0 failed' "pt-b reported failures"
+# Each guest's own count (lib.sh expect_guest_summary): a check that stops running fails too.
+expect_guest_summary pt-a 27
+expect_guest_summary pt-b 27
 expect 'vpci: pt-a: guest 00:01.0 BAR0 at 0x100000 refused: overlaps guest RAM' "BAR over RAM not refused by Passage"
 expect 'vpci: pt-a: guest 00:01.0 BAR0 at 0xfee00000 refused: overlaps the local APIC page' "BAR over the APIC page not refused"
 # MSI: the boot report names each device's interrupt entry; the guests' messages are remapped
@@ -103,6 +132,10 @@ expect 'passthrough: pt-a: guest 00:01.0: MSI: 121 delivered, [0-9]+ dropped \(n
 fault_for pt-a 0000:00:03.0 dma-to-other-domain-faults
 fault_for pt-b 0000:00:04.0 dma-to-other-domain-faults
 fault_for pt-a 0000:00:03.0 dma-to-hypervisor-faults
+canary_kept pt-a pt-b
+canary_kept pt-b pt-a
+dma_kept pt-a
+dma_kept pt-b
 expect 'pt-b stopped: EPT violation' "pt-b did not stop on its EPT violation"
 quiesced pt-a 0000:00:03.0
 quiesced pt-b 0000:00:04.0
@@ -116,9 +149,11 @@ finish emu/passthrough-two-domains
 run_bochs_vtd passthrough-crash 240 "$T/pt-crash.iso" 3
 guest_results pt-c emu/passthrough-crash
 [ "$RUN_STATUS" = 124 ] && fail "timed out"
-expect '\] pt-c: [0-9]+ passed, 0 failed' "pt-c reported failures"
+# Alone: no other domain's RAM or interrupt entry to aim at.
+expect_guest_summary pt-c 25 dma-to-other-domain-faults dma-forged-foreign-irte-blocked
 expect 'pt-c stopped: .*triple fault' "pt-c did not stop on its triple fault"
 quiesced pt-c 0000:00:03.0
+dma_kept pt-c
 expect 'domain: pt-ghost refused: device 0000:00:09.0: no such PCI function' "a missing function not refused"
 expect 'domain: pt-bridge refused: device 0000:00:01.0: a bridge \(class 06:01\) belongs to the platform' \
     "the ISA bridge not refused"
@@ -143,7 +178,7 @@ guest_results pt-x emu/passthrough-msix-x
 guest_results pt-y emu/passthrough-msix-y
 [ "$RUN_STATUS" = 124 ] && fail "timed out"
 for d in pt-x pt-y; do
-    expect "\\] $d: [0-9]+ passed, 0 failed" "$d reported failures"
+    expect_guest_summary "$d" 31
     expect "passthrough: $d: guest 00:01.0 interrupts: MSI-X \\(4 of 4 entries; table BAR0\\+0x80000, PBA BAR0\\+0x90000, 2 trapped windows\\): IRTEs [0-9]+-[0-9]+ on unit 0, host vectors 0x[0-9a-f]+-0x[0-9a-f]+" \
         "$d's MSI-X entries missing from the boot report"
     expect "vpci: $d: guest 00:01.0 MSI-X enabled \\(4 entries\\)" "$d's MSI-X enable not seen by Passage"
@@ -164,6 +199,8 @@ for d in pt-x pt-y; do
     expect "passthrough: $d: guest 00:01.0: MSI-X: 98 delivered, 10 dropped \\(no route\\), [0-9]+ routes programmed, 6 entries refused, 0 table/PBA writes ignored" \
         "$d's MSI-X counts wrong at stop (98 delivered, 10 dropped: the refused entry's raises, 6 refused)"
     expect "passthrough: $d stopped: 1 devices quiesced and detached from VT-d domain $d" "$d not quiesced at stop"
+    silenced "$d" "0000:00:0$([ "$d" = pt-x ] && echo 3 || echo 4).0"
+    dma_kept "$d"
 done
 log_has 'vtd: fault: .*\(domain pt-[xy]\)' && fail "an MSI-X domain's device faulted: $(log_get 'vtd: fault: .*\(domain pt-[xy]\).*')"
 finish emu/passthrough-msix
@@ -189,7 +226,7 @@ stream_run() { # NAME UNIT-OPTIONS CONFIG MODE WHY PASSES DELIVERED CPU TAKEN [C
         expect 'irqs: 1 passthrough interrupt sources' "the console's irqs did not count one source"
     fi
     guest_results stream "emu/passthrough-$name"
-    expect "\\] stream: $passes passed, 0 failed" "the guest did not pass exactly its $passes checks"
+    expect_guest_summary stream "$passes"
     expect "\\] stream: INFO MSI: $taken interrupts taken" "the guest did not take exactly $taken interrupts"
     expect "vpci: stream: guest 00:01.0 MSI vector 0x51 -> vCPU mask 0x1 \\(APIC 0x0 physical\\): IRTE [0-9]+ \\(unit 0\\) host vector 0x[0-9a-f]+ on CPU $cpu; mode $mode \\($why\\)" \
         "the MSI's route did not get mode $mode ($why)"
@@ -214,7 +251,7 @@ stream_run stream-auto-nopi "ir=1" stream-auto.cfg sw-post "the VT-d units canno
 img stream-target "$C/stream-target.cfg" 2
 BOCHS_VTD_OPTS="ir=1, pi=1" run_bochs_vtd passthrough-stream-target 300 "$T/stream-target.iso" 2
 guest_results stream emu/passthrough-stream-target
-expect '\] stream: 15 passed, 0 failed' "the guest did not pass exactly its 15 checks"
+expect_guest_summary stream 15
 n=$(clean_log "$RUN_LOG" | grep -cE 'vpci: stream: guest 00:01.0 MSI vector 0x51 -> vCPU mask 0x[12] \(APIC 0x[01] physical\): .*; mode vtd-post')
 (( n >= 200 )) || fail "only $n posted routes logged for 200 destination changes"
 expect 'passthrough: stream: guest 00:01.0: MSI: 0 delivered, 0 dropped \(no route\), [0-9]+ routes programmed, 0 programmings refused; last mode vtd-post' \

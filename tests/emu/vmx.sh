@@ -36,27 +36,6 @@ for v in "posted::apicv=on" "exits:-noapicv:"; do
         "$T/irq-ipi$suffix.cfg" "$G/ipi.elf" >>"$LOGS/test-images.txt" 2>&1 || echo "FAIL emu/vmx-images: irq-ipi$suffix.iso not built"
 done
 
-# guest_results DOMAIN PREFIX: each PASS/FAIL/SKIP line a guest printed becomes a result, so a
-# guest's SKIP reaches run-all.sh's SKIP count instead of vanishing.
-guest_results() {
-    clean_log "$RUN_LOG" | sed -n "s/^.*\] $1: \(PASS\|FAIL\|SKIP\) \(.*\)$/\1 \2/p" | while read -r verdict rest; do
-        echo "$verdict $2/$rest"
-    done
-}
-
-# expect_guest_summary DOMAIN PASSES [SKIP...]: the guest's own summary is exactly "PASSES passed,
-# 0 failed" and it skipped exactly the checks named (a platform fact, relayed as SKIP results), so
-# a check that silently stops running fails the suite.
-expect_guest_summary() {
-    local dom=$1 want=$2 got skips
-    shift 2
-    got=$(log_get "\] $dom: [0-9]+ passed, [0-9]+ failed" | sed 's/^.*: //')
-    [ "$got" = "$want passed, 0 failed" ] || fail "$dom reported '${got:-no summary}', expected '$want passed, 0 failed'"
-    skips=$(clean_log "$RUN_LOG" | sed -n "s/^.*\] $dom: SKIP \([^:]*\):.*/\1/p" | sort | tr '\n' ' ')
-    [ "$skips" = "$(printf '%s\n' "$@" | grep . | sort | tr '\n' ' ')" ] ||
-        fail "$dom skipped [${skips% }], expected [$*]"
-}
-
 run_bochs vmx-exits 240 "$T/vmx-exits.iso" 2
 guest_results basic emu/vmx-exits
 expect_ready

@@ -37,6 +37,9 @@
 #define AID_OTHER 0x48
 #define AID_HV 0x50
 #define AID_OTHER_IRTE 0x58            /* another domain's device's MSI entry index (~0: none) */
+#define AID_OTHER_CANARY 0x60          /* the other domain's canary (host-physical), 0 until registered */
+#define AID_CANARY_AT 0x68             /* write: our canary's guest-physical address (Passage checks it) */
+#define AID_DMA_AT 0x6c                /* write: a buffer our device wrote (Passage checksums it at stop) */
 #define EDU_IDENT 0x00
 #define EDU_LIVE 0x04
 #define EDU_SRC 0x80
@@ -62,6 +65,7 @@
 static uint8_t src[LEN] __attribute__((aligned(4096)));
 static uint8_t dst[LEN] __attribute__((aligned(4096)));
 static volatile uint8_t canary[LEN] __attribute__((aligned(4096))); /* same address in every domain */
+static uint8_t kept[LEN] __attribute__((aligned(4096)));  /* written by the device, then left alone */
 static uint32_t msi_cap;                /* MSI capability offset in the edu's config space */
 static uint32_t msix_cap;               /* MSI-X capability offset (0: none) */
 static uint32_t bar_gpa = BAR_GPA;      /* BAR0 as placed now */
@@ -185,6 +189,35 @@ static void bar(uint32_t dev)
 	      "command reads 0x%x", cf8_read(dev, 4) & 0xffff);
 }
 
+/* FNV-1a, 32 bits: what Passage computes over the same bytes (vmm/vpci.c vpci_aid_sum). */
+static uint32_t fnv1a(const volatile uint8_t *p, uint32_t n)
+{
+	uint32_t h = 2166136261u;
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/*
+ * One more transfer into a buffer nothing touches afterwards: its address and the checksum of the
+ * data asked of the device are announced and registered, and Passage checksums the bytes at the
+ * host-physical page when the domain stops (the suite compares the two).
+ */
+static bool dma_kept(void)
+{
+	for (uint32_t i = 0; i < LEN; i++)
+		src[i] = (uint8_t)(i * 29 + 7), kept[i] = 0;
+	if (!dma((uint32_t)(uintptr_t)src, EDU_BUF, false) || !dma(EDU_BUF, (uint32_t)(uintptr_t)kept, true))
+		return false;
+	gprintf("INFO dma-kept: guest-physical 0x%x, %u bytes, checksum 0x%08x\n", (uint32_t)(uintptr_t)kept, LEN,
+		fnv1a(src, LEN));
+	cf8_write(0, AID_DMA_AT, (uint32_t)(uintptr_t)kept);
+	for (uint32_t i = 0; i < LEN; i++)
+		if (kept[i] != src[i])
+			return false;
+	return true;
+}
+
 static void dma_own(void)
 {
 	uint32_t bad = 0, round;
@@ -198,7 +231,8 @@ static void dma_own(void)
 		for (uint32_t i = 0; i < LEN; i++)
 			bad += dst[i] != src[i];
 	}
-	check("dma-own-memory", !bad, "%u bytes wrong in round %u", bad, round - 1);
+	check("dma-own-memory", !bad && dma_kept(), "%u bytes wrong in round %u, or the kept transfer failed", bad,
+	      round - 1);
 }
 
 /* DMA aimed at a host-physical address outside our RAM: the unit must fault it. */
@@ -455,6 +489,8 @@ static void msi(uint32_t dev)
 	msi_forged(apic);
 	gprintf("INFO MSI: %u interrupts taken (vector 0x%x: %u, 0x%x: %u)\n", irqs_total(), VEC_A,
 		irq_count[VEC_A], VEC_B, irq_count[VEC_B]);
+	msi_program(dev, apic, VEC_A);   /* left on: quiescing at the stop must turn it off */
+	msi_enable(dev, true);
 }
 
 /* ---- MSI-X (PCI Local Bus 3.0, 6.8.2; the project's edu with msix=1) ---- */
@@ -697,6 +733,7 @@ static void msix(uint32_t dev)
 	msix_masking(dev);
 	msix_live(dev);
 	msix_contained(dev, apic);
+	msix_ctl(dev, MSIX_ENABLE, 0);   /* left on (entry 0 on vector 0x84): quiescing at the stop must turn it off */
 	gprintf("INFO MSI-X: %u interrupts taken (vector 0x%x: %u, 0x%x: %u, 0x%x: %u, 0x%x: %u)\n", irqs_total(),
 		VEC_A, irq_count[VEC_A], VEC_B, irq_count[VEC_B], VEC_C, irq_count[VEC_C], VEC_D, irq_count[VEC_D]);
 }
@@ -918,6 +955,7 @@ int guest_main(void)
 	}
 	for (uint32_t i = 0; i < LEN; i++)
 		canary[i] = (uint8_t)(0xc3 ^ i);
+	cf8_write(0, AID_CANARY_AT, (uint32_t)(uintptr_t)canary);  /* Passage takes its checksum now */
 	uint32_t dev = find_edu();
 	if (!dev) {
 		fail("edu-found", "no 1234:11e8 on the virtual bus 0 (00:00.0 reads 0x%x)", cf8_read(0, 0));
@@ -940,11 +978,18 @@ int guest_main(void)
 		msix(dev);
 		return report_summary();
 	}
-	uint32_t other = cf8_read(0, AID_OTHER), hv = cf8_read(0, AID_HV);
-	uint32_t own_size = mb->mem_upper * 1024u + 0x100000u;
-	if (other && other < own_size)
-		other = 0;   /* it would be one of our own guest-physical addresses */
-	dma_away("dma-to-other-domain-faults", other ? other + (uint32_t)(uintptr_t)canary : 0);
+	uint32_t other = 0, hv = cf8_read(0, AID_HV);
+	/* The other domain's canary once it registered it: the attack comes after its pattern is in
+	 * place, and Passage compares that with what it holds when this domain stops. */
+	for (uint32_t i = 0; cf8_read(0, AID_OTHER) && !other && i < 20000u; i++) {
+		other = cf8_read(0, AID_OTHER_CANARY);
+		for (uint32_t k = 0; k < 1000u && !other; k++)
+			__asm__ volatile("pause");
+	}
+	if (cf8_read(0, AID_OTHER) && !other)
+		fail("dma-to-other-domain-faults", "the other domain never registered its canary");
+	else
+		dma_away("dma-to-other-domain-faults", other);
 	dma_away("dma-to-hypervisor-faults", hv);
 	dma_own();
 	msi(dev);
