@@ -249,6 +249,7 @@ static void set_defaults(struct hv_options *o)
 	o->baud = UART_CLOCK_BAUD;
 	o->crash = CRASH_NONE;
 	o->flood = 2000;
+	o->apicv_on = true;
 }
 
 int cmdline_parse(const char *s, struct hv_options *o, cmdline_err_fn err, void *ctx)

@@ -29,8 +29,8 @@ struct hv_options {
 	bool vtd_noqi;        /* vtd=noqi: register-based invalidation even when QI exists */
 	bool vtd_ir;          /* vtd=ir: interrupt remapping on every unit that has it */
 	u32 flood;            /* flood=N: faulting DMAs in the self-test's flood (default 2000) */
-	bool apicv_on;        /* apicv=on: CPU posted interrupts and virtual-interrupt delivery where
-			       * the CPU has them (off by default: README "Exitless interrupts") */
+	bool apicv_on;        /* CPU posted interrupts and virtual-interrupt delivery where the CPU
+			       * has them (default); apicv=off keeps injection at VM entry */
 };
 
 /* Called once per problem with a message naming the option and what is wrong. */

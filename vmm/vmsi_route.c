@@ -27,7 +27,7 @@ static enum vmsi_mode choose(const struct domain *d, const struct vmsi_route *r,
 	if (want == CFG_IRQ_EXIT)
 		return *why = "interrupts = exit in the config", VMSI_MODE_EXIT;
 	if (!vmx_caps.posting)
-		return *why = "the CPU does not post (apicv=on not given, or it lacks a piece)", VMSI_MODE_EXIT;
+		return *why = "the CPU does not post (apicv=off, or it lacks a piece)", VMSI_MODE_EXIT;
 	if (!single)
 		return *why = "lowest priority or several destinations: never posted", VMSI_MODE_EXIT;
 	if (want != CFG_IRQ_SW_POST && iommu_ir_posting())

@@ -64,7 +64,7 @@ void vmx_posting_off(const char *why)
 static void decide_posting(bool allowed)
 {
 	const struct { bool have; const char *name; } need[] = {
-		{ allowed, "not asked for: boot with apicv=on" },
+		{ allowed, "turned off with apicv=off" },
 		{ vmx_caps.proc & CPU_USE_TPR_SHADOW, "no TPR shadow" },
 		{ vmx_caps.proc2 & SEC_VIRTUALIZE_APIC_ACCESSES, "no APIC-access virtualization" },
 		{ vmx_caps.proc2 & SEC_VIRTUAL_INTR_DELIVERY, "no virtual-interrupt delivery" },

@@ -230,11 +230,13 @@ static void test_last_value_wins_and_null_callback(void **state)
 	assert_int_equal(cmdline_parse("foo bar baud=3", &o, NULL, NULL), 3);
 }
 
-/* apicv=on turns CPU posting on; default off; anything but on/off is an error that changes nothing. */
+/* CPU posting is on by default; apicv=off turns it off; anything but on/off is an error that changes nothing. */
 static void test_apicv_option(void **state)
 {
 	(void)state;
 	assert_int_equal(parse(""), 0);
+	assert_true(o.apicv_on);
+	assert_int_equal(parse("apicv=off"), 0);
 	assert_false(o.apicv_on);
 	assert_int_equal(parse("apicv=on"), 0);
 	assert_true(o.apicv_on);
