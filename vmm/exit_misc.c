@@ -18,14 +18,20 @@ bool exit_wbinvd(struct vcpu *v)
 	return true;
 }
 
-/* HLT with IF=1: the vCPU owns this CPU, so wait here until its timer or an IPI has work. */
+/* An INIT IPI has reached v (vipi.c) and not yet put it in wait-for-SIPI. */
+static bool init_reached(struct vcpu *v)
+{
+	return __atomic_load_n(&v->init_pending, __ATOMIC_ACQUIRE);
+}
+
+/* HLT with IF=1: the vCPU owns this CPU, so wait here until its timer, an IPI or an INIT has work. */
 static bool wait_for_interrupt(struct vcpu *v)
 {
 	v->halted++;
 	for (;;) {
 		u64 next = vlapic_poll_timer(&v->apic, rdtsc());
 		if (vintr_interrupt_pending(v) || __atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) ||
-		    v->dom->state != DOM_RUNNING)
+		    init_reached(v) || v->dom->state != DOM_RUNNING)
 			return v->dom->state == DOM_RUNNING;
 		/* Idle until the virtual timer's deadline or a kick (another vCPU's IPI, a stop),
 		 * serving host work (console, snapshots) meanwhile. */
@@ -44,7 +50,10 @@ static void idle_a_while(struct vcpu *v)
 /*
  * HLT with IF=0: only INIT wakes the vCPU here (on hardware an NMI would too;
  * Passage does not wake a parked vCPU for one yet); Linux parks CPUs like this
- * when it takes them offline. The CPU idles
+ * when it takes them offline. A vCPU that INIT reaches in any other state
+ * (running, halted with IF=1) comes here too, at the exit the INIT's kick or
+ * its next VMX-preemption timer exit brings: INIT is masked by neither
+ * RFLAGS.IF nor HLT (SDM Vol. 3A 9.4, 11.6.1). The CPU idles
  * with its own interrupts open (the host's fault and kick interrupts still
  * run). INIT puts the vCPU in wait-for-SIPI (SDM Vol. 3A 9.4, 11.6.1); a
  * start-up IPI then restarts it in real mode at its vector, as Linux does to
@@ -91,7 +100,7 @@ static bool halted_with_if_clear(void)
 
 bool exit_preemption_timer(struct vcpu *v)
 {
-	return halted_with_if_clear() ? park(v) : true;
+	return halted_with_if_clear() || init_reached(v) ? park(v) : true;
 }
 
 bool exit_hlt(struct vcpu *v)
@@ -99,7 +108,9 @@ bool exit_hlt(struct vcpu *v)
 	if (!(vmread(GUEST_RFLAGS) & RFLAGS_IF))
 		return park(v);
 	exit_skip_instruction();
-	return wait_for_interrupt(v);
+	if (!wait_for_interrupt(v))
+		return false;
+	return init_reached(v) ? park(v) : true;
 }
 
 /* IRET to the next instruction: ends any NMI blocking (SDM Vol. 3A 6.7.1) without going through
@@ -154,10 +165,11 @@ bool exit_external_interrupt(struct vcpu *v)
 		u32 info = (u32)vmread(VM_EXIT_INTR_INFO);
 		if (info & INTR_INFO_VALID)
 			irq_dispatch((u8)info);
-		/* A vCPU halted in the guest with IF=0 (CPU posting: HLT does not exit) parks at the
-		 * kick an INIT sends it, not only at its next preemption-timer exit. */
-		return halted_with_if_clear() ? park(v) : true;
+	} else {
+		__asm__ volatile("sti; nop; cli" ::: "memory");
 	}
-	__asm__ volatile("sti; nop; cli" ::: "memory");
-	return true;
+	/* A vCPU halted in the guest with IF=0 (CPU posting: HLT does not exit) parks at the kick
+	 * an INIT sends it, not only at its next preemption-timer exit; one the INIT reached
+	 * running or halted with IF=1 goes to wait-for-SIPI there (park). */
+	return halted_with_if_clear() || init_reached(v) ? park(v) : true;
 }

@@ -88,7 +88,11 @@ static void deliver(struct vcpu *from, struct vcpu *t, u64 icr)
 	switch (ICR_MODE(icr)) {
 	case 0:
 	case 1:
-		vcpu_post(t, ICR_VECTOR(icr));
+		/* A disabled APIC is no APIC (SDM Vol. 3A 11.4.3); a software-disabled one takes INIT,
+		 * NMI, SMI and SIPI (11.4.7.2) but no fixed interrupt: dropped, not held for later
+		 * (the AMD APM, Vol. 2 16.3.1: "further fixed ... interrupts are not accepted"). */
+		if ((t->apic_base & APIC_BASE_EN) && vlapic_sw_enabled(&t->apic))
+			vcpu_post(t, ICR_VECTOR(icr));
 		break;
 	case 4:
 		/* NMI: injected as an NMI at t's next entry that NMI blocking allows (vintr.c). */
@@ -101,7 +105,7 @@ static void deliver(struct vcpu *from, struct vcpu *t, u64 icr)
 			 * counts, one received before it does not. */
 			__atomic_store_n(&t->sipi_vector, 0, __ATOMIC_RELEASE);
 			__atomic_store_n(&t->init_pending, true, __ATOMIC_RELEASE);
-			vcpu_kick(t); /* a vCPU halted in the guest (CPU posting) parks at the kick's exit */
+			vcpu_kick(t); /* it goes to wait-for-SIPI at the kick's exit, halted or not (exit_misc.c) */
 		}
 		break;
 	case 6:

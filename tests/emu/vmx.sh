@@ -104,15 +104,18 @@ done
 for variant in "" -noapicv; do
     run_bochs vmx-irq-ipi$variant 240 "$T/irq-ipi$variant.iso" 2
     guest_results ipi emu/vmx-irq-ipi$variant
-    expect_guest_summary ipi 15
+    expect_guest_summary ipi 19
     expect '\[cpu1\] domain: ipi vCPU 1 starting at 0x8000 on CPU 1' "vCPU 1 not started by SIPI"
+    # INIT and SIPI restart it three times: halted with IF=1 (delayed, back to back) and parked.
+    n=$(clean_log "$RUN_LOG" | grep -c 'domain: ipi vCPU 1 restarted by INIT and SIPI at 0x8000')
+    [ "$n" = 3 ] || fail "vCPU 1 restarted by INIT and SIPI $n times, want 3"
     finish emu/vmx-irq-ipi$variant
 done
 # Stock Bochs 3.0 posts on the CPU and has no VT-d unit: Passage says so, and the domain's IPIs
 # are posted there too (the target takes no exit).
 BOCHS_STOCK=1 run_bochs vmx-irq-ipi-stock 240 "$T/irq-ipi.iso" 2
 guest_results ipi emu/vmx-irq-ipi-stock
-expect_guest_summary ipi 15
+expect_guest_summary ipi 19
 expect 'interrupts: CPU posting on; VT-d posting off \(no unit remaps interrupts\)' "stock Bochs's posting not reported"
 expect 'ipi: INFO ipi-stream: 200 IPIs, the target took 0 VM exits' "IPIs not posted on stock Bochs"
 finish emu/vmx-irq-ipi-stock

@@ -5,8 +5,9 @@
  * destination shorthands, logical and broadcast destinations, and an IPI to an
  * APIC ID nobody has; under Passage with its test aids (crash=vmexit), a stream
  * of IPIs to a vCPU that counts its own VM exits meanwhile (expect=posted: none,
- * the IPIs are posted; expect=exits: at least one each). Only vCPU 0 prints
- * (the console is shared).
+ * the IPIs are posted; expect=exits: at least one each), a fixed IPI to a
+ * software-disabled APIC, and INIT and one start-up IPI to a vCPU halted with
+ * interrupts on. Only vCPU 0 prints (the console is shared).
  *
  * Bare: qemu-system-x86_64 -smp 2 -cpu max,+x2apic -kernel ipi.elf
  *       -device isa-debug-exit,iobase=0xf4,iosize=4. Command line: rounds=N (default 100).
@@ -24,6 +25,7 @@
 #define VEC_BROADCAST  0x47
 #define VEC_CLUSTER    0x48   /* logical, the AP's bit but another cluster */
 #define VEC_STREAM     0x49   /* BSP -> AP while the AP counts its exits */
+#define VEC_SWDIS      0x4a   /* BSP -> AP while the AP's APIC is software-disabled */
 #define STREAM_IPIS    200u
 #define HC_TEST_EXITS  0xc0e0u /* vmm/hypercall.c: this vCPU's VM exits so far (EBX=~0: all reasons) */
 #define HC_TEST_QUIET  0xc0e1u /* EBX=1: no exits for the hypervisor's own polling; 0: back */
@@ -46,8 +48,10 @@ static volatile uint64_t ap_apic_base;
 static volatile uint32_t pongs_sent;
 /* The AP's exit count across the stream (~0: no test-aid hypercalls), and its phases. */
 static volatile uint32_t ap_stream_exits, ap_stream_ready, ap_stream_done;
+/* The AP's APIC software-disable phase (1 disabled, 2 enabled again) and its HLTs so far. */
+static volatile uint32_t ap_swdis_state, ap_halts;
 /* Written by the BSP. */
-static volatile uint32_t bsp_id, ap_stop, ap_stream;
+static volatile uint32_t bsp_id, ap_stop, ap_stream, ap_swdis;
 static volatile bool ap_halt_wait;
 
 /* Interrupts seen per CPU (0 = BSP, 1 = AP), told apart by the stack the frame is on. */
@@ -138,6 +142,13 @@ void ap_main(void)
 			__atomic_store_n(&ap_stream_done, 1, __ATOMIC_SEQ_CST);
 			continue;
 		}
+		if (ap_swdis > ap_swdis_state) {
+			/* SVR[8] cleared, then set again, with IF=1 (SDM Vol. 3A 11.4.7.2). */
+			sti();
+			wrmsr(X2APIC_SVR, (ap_swdis == 2 ? SVR_ENABLE : 0) | SPURIOUS_VECTOR);
+			__atomic_store_n(&ap_swdis_state, ap_swdis, __ATOMIC_SEQ_CST);
+			continue;
+		}
 		if (seen[1][VEC_PING] > pongs_sent) {
 			pongs_sent++;
 			send_ipi(bsp_id, ICR_FIXED | VEC_PONG);
@@ -145,9 +156,10 @@ void ap_main(void)
 		}
 		if (ap_stop)
 			break;
-		if (ap_halt_wait)
+		if (ap_halt_wait) {
+			__atomic_fetch_add(&ap_halts, 1, __ATOMIC_SEQ_CST);
 			__asm__ volatile("sti; hlt; nop" ::: "memory");
-		else {
+		} else {
 			sti();
 			pause();
 		}
@@ -281,6 +293,81 @@ static void ipi_stream(void)
 }
 
 /*
+ * SDM Vol. 3A 11.4.7.2: a software-disabled local APIC "will respond normally to INIT, NMI, SMI,
+ * and SIPI messages" and holds what was pending in IRR and ISR; a fixed interrupt is not in that
+ * list (the AMD APM, Vol. 2 16.3.1, says it outright: "further fixed, lowest-priority, and ExtInt
+ * interrupts are not accepted"). So a fixed IPI sent while the AP's SVR[8] is clear is neither
+ * taken then nor after SVR[8] is set again; one sent after that is taken once.
+ */
+static void ipi_sw_disabled(void)
+{
+	const char *off = "ipi-sw-disabled-not-taken", *lost = "ipi-sw-disabled-not-accepted";
+
+	ap_swdis = 1;
+	if (!wait_for(&ap_swdis_state, 1, false, ROUND_TSC)) {
+		fail(off, "the AP did not clear SVR[8]");
+		return;
+	}
+	send_ipi(AP_ID, ICR_FIXED | VEC_SWDIS);
+	quiet(4 * QUIET_TSC);
+	uint32_t while_off = seen[1][VEC_SWDIS];
+	ap_swdis = 2;
+	if (!wait_for(&ap_swdis_state, 2, false, ROUND_TSC)) {
+		fail(lost, "the AP did not set SVR[8] again");
+		return;
+	}
+	quiet(4 * QUIET_TSC);                      /* a held IPI would be taken now */
+	uint32_t after_on = seen[1][VEC_SWDIS];
+	send_ipi(AP_ID, ICR_FIXED | VEC_SWDIS);    /* enabled again: this one counts */
+	wait_for(&seen[1][VEC_SWDIS], after_on + 1, false, ROUND_TSC);
+	quiet(QUIET_TSC);
+	uint32_t fresh = seen[1][VEC_SWDIS] - after_on;
+	if (while_off)
+		fail(off, "the AP took vector 0x%x %u times with SVR[8] clear", VEC_SWDIS, while_off);
+	else
+		pass(off);
+	if (after_on || fresh != 1)
+		fail(lost, "the IPI sent with SVR[8] clear was taken %u times after SVR[8] was set (want 0: "
+		     "not accepted), one sent after %u times (want 1)", after_on - while_off, fresh);
+	else
+		pass(lost);
+}
+
+/*
+ * INIT is not masked by RFLAGS.IF or ended by HLT's wait (SDM Vol. 3A 9.4, 11.6.1): the AP
+ * halted with interrupts on (sti; hlt, no timer armed; with CPU posting HLT does not exit, the
+ * vCPU halts in the guest) goes to wait-for-SIPI, and ONE start-up IPI, sent delay_tsc cycles
+ * after the INIT (0: back to back), restarts it through the trampoline at its vector.
+ */
+static void init_sipi_halted_ap(const char *name, uint64_t delay_tsc)
+{
+	uint32_t halts = ap_halts;
+
+	ap_halt_wait = true;
+	if (!fence() || !wait_for(&ap_halts, halts + 1, false, ROUND_TSC)) { /* the ping ends a HLT */
+		fail(name, "the AP did not halt");
+		return;
+	}
+	quiet(QUIET_TSC);                          /* it is in HLT now */
+	ap_started = 0;
+	send_ipi(AP_ID, ICR_INIT | ICR_ASSERT);
+	for (uint64_t t0 = rdtsc(); rdtsc() - t0 < delay_tsc; )
+		pause();
+	send_ipi(AP_ID, ICR_STARTUP | SIPI_VECTOR); /* one: ap_boot's retry would hide a lost one */
+	if (!wait_for(&ap_started, 1, false, START_TSC))
+		fail(name, "the AP halted with IF=1 did not restart at vector 0x%x after INIT and one "
+		     "start-up IPI %llu TSC cycles later", SIPI_VECTOR, delay_tsc);
+	else if (ap_id != AP_ID)
+		fail(name, "the restarted AP has x2APIC ID %u", ap_id);
+	else if (!fence())
+		fail(name, "the restarted AP does not answer IPIs");
+	else
+		pass(name);
+	ap_halt_wait = false;
+	fence();                                   /* out of its HLT */
+}
+
+/*
  * The AP returned from ap_main and parked itself (cli; hlt), as Linux parks
  * a CPU it takes offline. INIT and a start-up IPI must bring it back through
  * the trampoline (SDM Vol. 3A 9.4.4), the way Linux onlines it again.
@@ -308,7 +395,7 @@ int guest_main(void)
 	gprintf("ipi: inter-processor interrupt guest (2 vCPUs), cmdline \"%s\"\n", cmdline());
 	gprintf("INFO under-passage %s\n", under_passage() ? "yes" : "no");
 	irq_init();
-	for (unsigned v = VEC_PONG; v <= VEC_STREAM; v++)
+	for (unsigned v = VEC_PONG; v <= VEC_SWDIS; v++)
 		irq_set_handler((uint8_t)v, h_count, false);
 	if (!x2apic_enable()) {
 		fail("x2apic-mode", "cannot enter x2APIC mode (APIC_BASE 0x%llx)", rdmsr(MSR_APIC_BASE));
@@ -345,7 +432,10 @@ int guest_main(void)
 	expect_ipi("ipi-logical-other-cluster", VEC_CLUSTER, (1u << 16) | (ap_ldr & 0xffff),
 		   ICR_LOGICAL | ICR_FIXED, 0, 0);
 	expect_ipi("ipi-broadcast-ffffffff", VEC_BROADCAST, 0xffffffffu, ICR_FIXED, 1, 1);
+	ipi_sw_disabled();
 	ipi_stream();
+	init_sipi_halted_ap("init-sipi-halted-ap", INIT_DELAY_TSC);
+	init_sipi_halted_ap("init-sipi-halted-ap-back-to-back", 0);
 
 	ap_stop = 1;
 	send_ipi(AP_ID, ICR_FIXED | VEC_PING);     /* wakes it if it halts */
