@@ -52,8 +52,8 @@ static void idle_a_while(struct vcpu *v)
  * Passage does not wake a parked vCPU for one yet); Linux parks CPUs like this
  * when it takes them offline. A vCPU that INIT reaches in any other state
  * (running, halted with IF=1) comes here too, at the exit the INIT's kick or
- * its next VMX-preemption timer exit brings: INIT is masked by neither
- * RFLAGS.IF nor HLT (SDM Vol. 3A 9.4, 11.6.1). The CPU idles
+ * its next VMX-preemption timer exit brings: neither RFLAGS.IF nor HLT
+ * holds INIT off. The CPU idles
  * with its own interrupts open (the host's fault and kick interrupts still
  * run). INIT puts the vCPU in wait-for-SIPI (SDM Vol. 3A 9.4, 11.6.1); a
  * start-up IPI then restarts it in real mode at its vector, as Linux does to
