@@ -90,6 +90,19 @@ install_guest_kernel() {
     sudo_ rm -rf "$dir" && sudo_ mv "$dir.tmp" "$dir"
 }
 
+# Xen 4.17's hypervisor binary (bookworm's xen-hypervisor-4.17-amd64), only unpacked into the
+# cache, never installed: the peer that make figures (tests/emu/figures-xen.sh) boots the same
+# Linux guest under as a PVH dom0.
+install_xen() {
+    local dir=$CACHE/xen
+    [ -f "$dir/xen-4.17-amd64.gz" ] && return 0
+    log "fetching xen-hypervisor-4.17-amd64 (unpacked only) for make figures"
+    sudo_ rm -rf "$dir.tmp" && sudo_ mkdir -p "$dir.tmp"
+    (cd "$dir.tmp" && sudo_ apt-get download -qq xen-hypervisor-4.17-amd64 >/dev/null 2>&1 &&
+        sudo_ dpkg-deb -x ./*.deb x && sudo_ cp x/boot/xen-4.17-amd64.gz . && sudo_ rm -rf x ./*.deb)
+    sudo_ rm -rf "$dir" && sudo_ mv "$dir.tmp" "$dir"
+}
+
 # The patched Bochs (VT-d unit, edu device), keyed by its sources and patches: only built
 # when that key's prefix is missing (see tests/platforms/bochs-vtd/README.md).
 install_bochs_vtd() {
@@ -116,3 +129,4 @@ install_bochs
 install_bochs_vtd
 install_guest_kernel
 install_guest_headers
+install_xen
