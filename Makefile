@@ -91,6 +91,7 @@ figures: setup all
 	tests/emu/figures.sh
 	tests/emu/figures-exits.sh
 	tests/emu/figures-vmx.sh
+	tests/emu/figures-xen.sh
 	tests/emu/figures-posted.sh
 
 clean:
