@@ -15,10 +15,10 @@ XEN=${PASSAGE_CACHE:-/var/cache/passage}/xen/xen-4.17-amd64.gz
 VTD_LINE="vtd: enabled=1, aw=48"
 CMDLINE="tsc=reliable passage.cpus=1"
 # On this Bochs, Xen's dom0 gets no timer events with APIC virtualization on (its clock stops at
-# "installing Xen timer"): apicv=0. max_cstate=1 keeps Xen's idle loop out of deep MWAIT states.
+# "installing Xen timer"): apicv=0.
 # Without earlyprintk=xen the dom0 kernel shut down before its console came up (seen twice here,
 # cause not found); with it, it boots every time.
-XEN_OPTS="dom0=pvh dom0_mem=256M dom0_max_vcpus=1 console=com1 com1=115200,8n1 apicv=0 max_cstate=1 noreboot"
+XEN_OPTS="dom0=pvh dom0_mem=256M dom0_max_vcpus=1 console=com1 com1=115200,8n1 apicv=0 noreboot"
 status=0
 mkdir -p "$T"
 [ -f "$XEN" ] || { echo "FAIL figures-xen: $XEN missing (run tools/setup.sh)"; exit 1; }
