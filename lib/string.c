@@ -1,12 +1,14 @@
 /* Freestanding memory and string functions for the hypervisor. */
 #include "string.h"
 
+/* REP MOVSB/STOSB rather than a byte loop: one instruction the CPU (and an emulator such as Bochs)
+ * runs in bulk, where the loop costs a few instructions a byte; zeroing a guest's memory dominated
+ * Passage's boot before this. DF is clear by the ABI (SysV and Microsoft x64 alike). Not for MMIO:
+ * device registers are read and written through their own accessors. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	u8 *d = dst;
-	const u8 *s = src;
-	while (n--)
-		*d++ = *s++;
+	void *d = dst;
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
 	return dst;
 }
 
@@ -23,9 +25,8 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-	u8 *d = dst;
-	while (n--)
-		*d++ = (u8)c;
+	void *d = dst;
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
 
