@@ -190,6 +190,34 @@ u32 cpu_policy_mask(u32 leaf, u32 sub, u32 reg, bool *governed)
 	return 0;
 }
 
+/*
+ * The user state components of XSAVE after x87 (0) and SSE (1), each with the CPUID bit that
+ * enumerates its feature (SDM Vol. 1 13.1, "XSAVE-Supported Features and State-Component
+ * Bitmaps"): a hidden feature's state cannot be enabled in XCR0 either (XSETBV #GPs for a bit
+ * CPUID.(EAX=0DH,ECX=0) does not report, Vol. 2D "XSETBV"). Supervisor components (IA32_XSS)
+ * are never offered: XSAVES is hidden.
+ */
+static const struct { u8 component; u32 leaf; u8 reg, bit; } xstate_features[] = {
+	{ 2, L1, CPUID_ECX, 28 },                                  /* AVX: YMM_Hi128 */
+	{ 3, L7, CPUID_EBX, 14 }, { 4, L7, CPUID_EBX, 14 },        /* MPX: BNDREGS, BNDCSR */
+	{ 5, L7, CPUID_EBX, 16 }, { 6, L7, CPUID_EBX, 16 },        /* AVX-512: opmask, ZMM_Hi256, */
+	{ 7, L7, CPUID_EBX, 16 },                                  /* Hi16_ZMM */
+	{ 9, L7, CPUID_ECX, 3 },                                   /* PKU: PKRU */
+	{ 17, L7, CPUID_EDX, 24 }, { 18, L7, CPUID_EDX, 24 },      /* AMX-TILE: TILECFG, TILEDATA */
+};
+
+u64 cpu_policy_xcr0(u64 host_supported)
+{
+	u64 allowed = BIT(0) | BIT(1);
+	for (u32 i = 0; i < ARRAY_SIZE(xstate_features); i++) {
+		bool governed;
+		if (cpu_policy_mask(xstate_features[i].leaf, 0, xstate_features[i].reg, &governed) &
+		    (1u << xstate_features[i].bit))
+			allowed |= 1ULL << xstate_features[i].component;
+	}
+	return host_supported & allowed;
+}
+
 /* SDM 25.6.9: read bitmap for 0-0x1fff at 0, for 0xc0000000-0xc0001fff at 1 KiB; writes at +2 KiB. */
 static void clear_intercept(u8 *bm, u32 msr, u32 half)
 {

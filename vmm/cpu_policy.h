@@ -58,6 +58,9 @@ const struct msr_rule *cpu_policy_msr(u32 msr);
 /* Bits of (leaf, sub, reg) a guest may see: the exposed bits of the feature table. Leaves the
  * table governs return 0 for every bit not listed; *governed is false for other leaves. */
 u32 cpu_policy_mask(u32 leaf, u32 sub, u32 reg, bool *governed);
+/* The XCR0 bits a guest may enable, of the host's (CPUID.(EAX=0DH,ECX=0):EDX:EAX): x87 and SSE,
+ * and each other user state component only while the feature that enumerates it is exposed. */
+u64 cpu_policy_xcr0(u64 host_supported);
 /* Clears the read and write intercepts of every MSR_PASS rule in a 4 KiB MSR bitmap that
  * starts with every bit set (SDM Vol. 3C 25.6.9). */
 void cpu_policy_msr_bitmap(u8 *bitmap);

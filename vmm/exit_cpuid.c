@@ -103,10 +103,20 @@ static struct cpuid_regs special_leaf(struct vcpu *v, u32 leaf, u32 sub, struct 
 	case 0xb: case 0x1f:
 		r.edx = v->id;                        /* x2APIC ID */
 		return r;
-	case 0xd:
-		if (sub == 1)
-			r.eax &= ~CPUIDD1_EAX_XSAVES; /* XSAVES/XRSTORS and IA32_XSS are not offered */
+	case 0xd: {
+		/* XCR0 components follow the features exposed (cpu_policy_xcr0); ECX of sub-leaf 0,
+		 * the size for every supported component, stays the host's: larger than needed, which
+		 * only costs the guest memory. */
+		struct cpuid_regs s0 = sub == 0 ? r : cpuid(0xd, 0);
+		u64 xcr0 = cpu_policy_xcr0(((u64)s0.edx << 32) | s0.eax);
+		if (sub == 0)
+			r.eax = (u32)xcr0, r.edx = (u32)(xcr0 >> 32);
+		else if (sub == 1)                    /* XSAVES/XRSTORS and IA32_XSS are not offered */
+			r.eax &= ~CPUIDD1_EAX_XSAVES, r.ecx = 0, r.edx = 0;
+		else if (sub < 64 && !(xcr0 & (1ULL << sub)))
+			r = (struct cpuid_regs){ 0, 0, 0, 0 }; /* a component not offered */
 		return r;
+	}
 	case HV_LEAF:
 		return hypervisor_leaf();
 	default:                                      /* the rest of the hypervisor range */

@@ -1,6 +1,7 @@
 /* MOV to CR0/CR4 and XSETBV: the architectural #GP checks, then the write (SDM Vol. 2B "MOV—Move to/from Control Registers", Vol. 1 13.3). */
 #include "exits.h"
 #include "guest_mem.h"
+#include "cpu_policy.h"
 #include "arch/x86/cpu.h"
 
 #define CR_QUAL_CR(q) ((q) & 15)          /* 28.2.1 table 28-3: control register number */
@@ -153,15 +154,16 @@ bool exit_cr(struct vcpu *v)
 
 /*
  * XSETBV (Vol. 2D "XSETBV", Vol. 1 13.3): #GP(0) unless ECX=0, bit 0 set, only
- * bits CPUID.(EAX=0DH,ECX=0) reports, AVX only with SSE, AVX-512's three
- * bits all set or all clear and only with AVX, MPX's two bits and AMX's two
- * bits each both set or both clear. The host then executes it for the guest,
- * so a value the CPU would refuse must never get that far.
+ * bits the guest's CPUID.(EAX=0DH,ECX=0) reports (cpu_policy_xcr0), AVX only
+ * with SSE, AVX-512's three bits all set or all clear and only with AVX, MPX's
+ * two bits and AMX's two bits each both set or both clear. The host then
+ * executes it for the guest, so a value the CPU would refuse must never get
+ * that far.
  */
 static bool xcr0_valid(u64 val)
 {
 	struct cpuid_regs r = cpuid(0xd, 0);
-	u64 supported = ((u64)r.edx << 32) | r.eax;
+	u64 supported = cpu_policy_xcr0(((u64)r.edx << 32) | r.eax); /* what the guest's CPUID reports */
 	if (!(val & XCR0_X87) || (val & ~supported) || ((val & XCR0_AVX) && !(val & XCR0_SSE)))
 		return false;
 	if ((val & XCR0_AVX512) && ((val & XCR0_AVX512) != XCR0_AVX512 || !(val & XCR0_AVX)))

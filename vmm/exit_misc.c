@@ -40,7 +40,8 @@ static bool wait_for_interrupt(struct vcpu *v)
 }
 
 /* Idles this CPU for about a millisecond with interrupts open, serving host work (the console
- * on CPU 0, snapshot requests): INIT and SIPI are not kicked, so a waiting vCPU looks again this often. */
+ * on CPU 0, snapshot requests). INIT and SIPI kick the vCPU (vipi.c); it also looks again this often,
+ * for a kick that found it between its look and its idle. */
 static void idle_a_while(struct vcpu *v)
 {
 	vcpu_idle(v, rdtsc() + tsc_khz());

@@ -487,14 +487,15 @@ void vcpu_idle(struct vcpu *v, u64 next)
 	lapic_idle_until(next);
 }
 
-/* An application vCPU waits here for the guest's INIT and start-up IPIs. */
+/* An application vCPU waits here for the guest's INIT and start-up IPIs, its CPU halted: the SIPI
+ * kicks it (vipi.c), and it looks again every millisecond (a stop). */
 static bool wait_for_sipi(struct vcpu *v)
 {
-	while (!(v->sipi_vector & BIT(31)))
+	while (!(__atomic_load_n(&v->sipi_vector, __ATOMIC_ACQUIRE) & BIT(31)))
 		if (v->dom->state == DOM_STOPPED)
 			return false;
 		else
-			cpu_relax();
+			vcpu_idle(v, rdtsc() + tsc_khz());
 	v->entry_mode = GUEST_MODE_REAL16;
 	__atomic_store_n(&v->init_pending, false, __ATOMIC_RELEASE); /* the INIT before this SIPI is spent */
 	return true;

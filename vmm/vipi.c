@@ -112,8 +112,10 @@ static void deliver(struct vcpu *from, struct vcpu *t, u64 icr)
 		/* Only a processor waiting for SIPI takes one (SDM 9.4.4: later SIPIs are ignored): one
 		 * that has not started, or one INIT has reached (it may not have parked yet). */
 		if ((t->entry_mode == GUEST_MODE_WAIT_SIPI || __atomic_load_n(&t->init_pending, __ATOMIC_ACQUIRE)) &&
-		    !(t->sipi_vector & BIT(31)))
+		    !(t->sipi_vector & BIT(31))) {
 			__atomic_store_n(&t->sipi_vector, BIT(31) | ICR_VECTOR(icr), __ATOMIC_RELEASE);
+			vcpu_kick(t); /* a parked vCPU idles between looks (exit_misc.c): wake it now */
+		}
 		break;
 	default:
 		LOG(from->dom->name, "IPI delivery mode %lu not supported; dropped", ICR_MODE(icr));

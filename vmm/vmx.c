@@ -159,6 +159,10 @@ status_t vmx_cpu_init(void)
 	/* CR4.OSXSAVE lets the host execute XSETBV on a guest's behalf (SDM 13.3). */
 	u64 osxsave = (cpuid(1, 0).ecx & BIT(26)) ? BIT(18) : 0;
 	write_cr4((read_cr4() | vmx_caps.cr4_fixed0 | CR4_VMXE | osxsave) & vmx_caps.cr4_fixed1);
+	/* XCR0 is the guest's (exit_xsetbv executes it here): start it as RESET does, x87 only
+	 * (SDM Vol. 3A 9.1.1, table 9-1), not with what the firmware enabled. */
+	if (osxsave)
+		__asm__ volatile("xsetbv" ::"c"(0), "a"(1), "d"(0));
 	u8 cf, zf;
 	__asm__ volatile("vmxon %2; setc %0; setz %1" : "=r"(cf), "=r"(zf) : "m"(region) : "cc", "memory");
 	if (cf || zf) {

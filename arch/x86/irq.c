@@ -19,7 +19,11 @@ u8 irq_alloc(irq_handler_fn handler, void *ctx)
 	spin_lock(&irq_lock);
 	for (u32 i = IRQ_VECTOR_FIRST; i <= IRQ_VECTOR_LAST; i++) {
 		if (!slots[i].handler) {
-			slots[i] = (struct irq_slot){ handler, ctx, 0 };
+			/* ctx and count first, then the handler with release: irq_dispatch on another
+			 * CPU reads the handler without the lock and must then see its ctx. */
+			slots[i].ctx = ctx;
+			__atomic_store_n(&slots[i].count, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&slots[i].handler, handler, __ATOMIC_RELEASE);
 			v = (u8)i;
 			break;
 		}
@@ -33,7 +37,7 @@ u8 irq_alloc(irq_handler_fn handler, void *ctx)
 void irq_free(u8 vector)
 {
 	spin_lock(&irq_lock);
-	slots[vector].handler = NULL;
+	__atomic_store_n(&slots[vector].handler, NULL, __ATOMIC_RELEASE);
 	spin_unlock(&irq_lock);
 }
 
@@ -43,8 +47,10 @@ void irq_dispatch(u8 vector)
 	__atomic_add_fetch(&s->count, 1, __ATOMIC_RELAXED);
 	if (vector == 0xff)
 		return; /* SDM Vol. 3A 11.9: no EOI for the spurious vector */
-	if (s->handler)
-		s->handler(vector, s->ctx);
+	/* One acquire load: the handler checked is the one called, with the ctx stored before it. */
+	irq_handler_fn h = __atomic_load_n(&s->handler, __ATOMIC_ACQUIRE);
+	if (h)
+		h(vector, s->ctx);
 	else
 		LOG("irq", "unexpected interrupt on vector 0x%x", vector);
 	lapic_eoi();

@@ -159,6 +159,37 @@ static void test_no_overlaps(void **state)
 				fail_msg("%s and %s name the same bit", cpu_features[i].name, cpu_features[j].name);
 }
 
+/* The test's own list (SDM Vol. 1 13.1, "XSAVE-Supported Features and State-Component
+ * Bitmaps"): each user state component after SSE and the CPUID bit enumerating its feature. */
+static const struct { u8 component; u32 leaf; u32 reg; u8 bit; } xstate_owner[] = {
+	{ 2, 1, CPUID_ECX, 28 },                          /* AVX */
+	{ 3, 7, CPUID_EBX, 14 }, { 4, 7, CPUID_EBX, 14 }, /* MPX */
+	{ 5, 7, CPUID_EBX, 16 }, { 6, 7, CPUID_EBX, 16 }, { 7, 7, CPUID_EBX, 16 }, /* AVX512F */
+	{ 9, 7, CPUID_ECX, 3 },                           /* PKU */
+	{ 17, 7, CPUID_EDX, 24 }, { 18, 7, CPUID_EDX, 24 }, /* AMX-TILE */
+};
+
+/* XCR0 follows the feature table: with every host component present, a component is offered
+ * exactly when its feature is exposed; x87 and SSE always; supervisor and unknown bits never. */
+static void test_xcr0_follows_features(void **state)
+{
+	(void)state;
+	u64 host = ~0ULL, want = 3, got = cpu_policy_xcr0(host);
+	for (u32 i = 0; i < sizeof xstate_owner / sizeof xstate_owner[0]; i++) {
+		bool governed;
+		if (cpu_policy_mask(xstate_owner[i].leaf, 0, xstate_owner[i].reg, &governed) &
+		    (1u << xstate_owner[i].bit))
+			want |= 1ULL << xstate_owner[i].component;
+	}
+	if (got != want)
+		fail_msg("XCR0 offered 0x%llx, want 0x%llx", (unsigned long long)got, (unsigned long long)want);
+	/* MPX is hidden (no IA32_BNDCFGS): its two components must be too. */
+	assert_int_equal(got & (3ULL << 3), 0);
+	/* Never more than the host has. */
+	assert_int_equal(cpu_policy_xcr0(0x7), 0x7);
+	assert_int_equal(cpu_policy_xcr0(0x3), 0x3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_mask_hides_unsupported_bits),
 		cmocka_unit_test(test_bitmap_follows_the_rules),
 		cmocka_unit_test(test_no_overlaps),
+		cmocka_unit_test(test_xcr0_follows_features),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
