@@ -1,5 +1,6 @@
 /* cpufix.c: tests of the CPU side of VMX interrupt virtualization and event delivery that the
- * project's Bochs fixes (tests/platforms/bochs-vtd/patches 0006-0010, 0012), run in the program's minimal VMM (vmm.c) without
+ * project's Bochs fixes (tests/platforms/bochs-vtd/patches 0006-0010, 0012-0014), run in the
+ * program's minimal VMM (vmm.c) without
  * any VT-d unit: each fails on stock Bochs 3.0 and passes on the patched one, except
  * cpu/vmentry-evaluates-rvi, which checks a rule stock Bochs already keeps. The interrupts come
  * from the local APIC (self-IPIs, the timer in one-shot mode); a VMX-preemption-timer watchdog ends
@@ -13,8 +14,10 @@
 #define V_KICK 0x66               /* a physical interrupt (external-interrupt exiting makes it exit) */
 #define V_TIMER 0x67              /* the local APIC timer, one-shot, during a test */
 #define V_NOTIFY 0xf3             /* posted-interrupt notification vector */
+#define V_SOFT 0x70               /* a software interrupt (INT n) of the guest's */
 #define CALL_DONE 0x600d          /* guest VMCALL codes (RAX) */
 #define CALL_EXC 0xe4c
+#define CALL_STEP 0x57e9
 
 /* ---- the guests ---- */
 static u64 cpu_idt[512] __attribute__((aligned(16)));
@@ -99,6 +102,16 @@ static __attribute__((noreturn)) void guest_virq_if0(void)
 	g_done();
 }
 
+/* the guest of cpu/virq-exit-idt-vectoring: an INT n delivered through its IDT (the last event
+ * before the one under test), a VMCALL, then step 1 and done */
+static __attribute__((noreturn)) void guest_int_vmcall(void)
+{
+	__asm__ volatile("int %0" ::"i"(V_SOFT) : "memory");
+	g_vmcall(CALL_STEP);
+	g_step = 1;
+	g_done();
+}
+
 /* the guest of cpu/mtf-after-fault: its first instruction raises #UD (SDM Vol. 3A 6.15, vector 6) */
 void guest_ud2(void);
 __asm__(".text\n.globl guest_ud2\nguest_ud2:\n\tud2\n\tjmp guest_ud2\n");
@@ -165,6 +178,7 @@ static void timer_oneshot(u8 vec, u32 count)
 static const char *reason_name(int r)
 {
 	switch (r) {
+	case EXIT_EXC_NMI: return "exception or NMI";
 	case EXIT_EXT_INTR: return "external interrupt";
 	case EXIT_VMCALL: return "VMCALL";
 	case EXIT_MTF: return "monitor trap flag";
@@ -382,6 +396,71 @@ static int t_entry_evaluates(void)
 	return PASS_;
 }
 
+/* 0014. SDM 27.2.3 "Information for VM Exits During Event Delivery": a VM exit caused by a fault
+ * while an event is delivered through the IDT (an exception the exception bitmap intercepts, an EPT
+ * violation or misconfiguration, ...) saves that event in the IDT-vectoring information field, an
+ * external interrupt as type 0 with its vector. Virtual-interrupt delivery delivers its vector
+ * through the IDT after it has moved it from VIRR/RVI to VISR/SVI (29.2.2), so a VMM re-injects the
+ * vector that field names and the guest's EOI then clears VISR. Here the virtual interrupt's IDT
+ * gate is not present and #NP is intercepted: the exit must name vector V_VIRT, type external
+ * interrupt. Stock Bochs left the field as the event before it had recorded (the guest's INT n
+ * here); Xen's dom0 lost its event-channel upcall that way, VISR kept the vector and no interrupt
+ * of that priority class or below was delivered again. */
+static int t_virq_exit_idt_vectoring(void)
+{
+	struct vmm_cfg c = { .entry = guest_int_vmcall, .rflags = 0x202 };
+	int r = cpu_open(&c);
+	if (r != PASS_)
+		return r;
+	int e1 = enter(), e2 = -2, e3 = -2;
+	u64 call1 = vmm_regs[0], count1 = gi_count, vec1 = gi_vec, rip2 = 0, rip_e2 = 0, info = 0, err = 0, idtv = 0, status2 = 0, status3 = ~0UL;
+	u64 gate = cpu_idt[2 * V_VIRT];
+	if (e1 == EXIT_VMCALL && call1 == CALL_STEP) {
+		vmm_skip_insn();
+		rip2 = vmm_read(VMCS_G_RIP);
+		vmm_write(VMCS_G_INTR_STATUS, V_VIRT);          /* RVI: recognized at VM entry (26.3.2.5) */
+		vmm_write(VMCS_EXC_BITMAP, BIT(11));            /* #NP exits */
+		cpu_idt[2 * V_VIRT] = gate & ~BIT(47);          /* the gate's P bit clear */
+		e2 = enter();
+		cpu_idt[2 * V_VIRT] = gate;
+		info = vmm_read(VMCS_EXIT_INTR_INFO);
+		err = vmm_read(VMCS_EXIT_INTR_ERR);
+		idtv = vmm_read(VMCS_IDT_VECTORING);
+		status2 = vmm_read(VMCS_G_INTR_STATUS);
+		rip_e2 = vmm_read(VMCS_G_RIP);
+		/* what a VMM does (27.2.3; event injection, 26.5): re-inject the event the field
+		 * names, bits 30:12 clear */
+		if (e2 == EXIT_EXC_NMI && (idtv & 0x80000fffUL) == (0x80000000UL | V_VIRT)) {
+			vmm_write(VMCS_EXC_BITMAP, 0);
+			vmm_write(VMCS_ENTRY_INTR, idtv & 0x80000fffUL);
+			e3 = enter();
+			status3 = vmm_read(VMCS_G_INTR_STATUS);
+		}
+	}
+	cpu_close();
+	EXPECT_EXIT(e1, EXIT_VMCALL);
+	REQUIRE(call1 == CALL_STEP, "the guest's first VMCALL had RAX 0x%lx, expected 0x%x", call1, CALL_STEP);
+	REQUIRE(count1 == 1 && vec1 == V_SOFT, "the guest's INT 0x%x before its VMCALL: %lu guest interrupts, last 0x%lx",
+		V_SOFT, count1, vec1);
+	EXPECT_EXIT(e2, EXIT_EXC_NMI);
+	REQUIRE((info & 0x80000fffUL) == 0x80000b0bUL && (err & ~1UL) == (u64)(V_VIRT * 8 + 2),
+		"VM exit for interruption 0x%lx error code 0x%lx, expected #NP (0x80000b0b) naming IDT entry 0x%x (0x%x)",
+		info, err, V_VIRT, V_VIRT * 8 + 3);
+	REQUIRE((idtv & 0x80000fffUL) == (0x80000000UL | V_VIRT), "VM exit during the virtual interrupt's delivery: "
+		"IDT-vectoring information 0x%lx, expected 0x%x (valid, external interrupt, vector 0x%x)", idtv,
+		0x80000000u | V_VIRT, V_VIRT);
+	REQUIRE(rip_e2 == rip2, "guest RIP 0x%lx at the exit, expected 0x%lx (the delivery did not complete)", rip_e2,
+		rip2);
+	REQUIRE((status2 & 0xffff) == (u64)V_VIRT << 8, "guest interrupt status 0x%lx at the exit, expected SVI 0x%x, "
+		"RVI 0 (29.2.2 updates them before the delivery through the IDT)", status2, V_VIRT);
+	EXPECT_EXIT(e3, EXIT_VMCALL);
+	REQUIRE(gi_count == 2 && gi_vec == V_VIRT && g_step == 1, "after re-injection: %lu guest interrupts, last 0x%lx, "
+		"guest step %lu; expected INT 0x%x then 0x%x, step 1", gi_count, gi_vec, g_step, V_SOFT, V_VIRT);
+	REQUIRE((status3 & 0xffff) == 0, "guest interrupt status 0x%lx after the guest's EOI, expected 0 (VISR empty)",
+		status3);
+	return PASS_;
+}
+
 /* 0010. SDM 29.6 (step 6 of posted-interrupt processing: RVI becomes the maximum of RVI and the
  * highest PIR bit, unchanged when PIR is empty): a notification with an empty PIR (a kick, or a
  * PIR already drained) delivers nothing. The notification is pending when
@@ -492,6 +571,7 @@ void cpu_tests(void)
 	report("cpu/hlt-virq-wakes", t_hlt_virq());
 	report("cpu/empty-pir-notification", t_empty_pir());
 	report("cpu/posted-same-boundary", t_posted_same_boundary());
+	report("cpu/virq-exit-idt-vectoring", t_virq_exit_idt_vectoring());
 	report("cpu/mtf-after-fault", t_mtf_after_fault());
 	report("cpu/mtf-after-fault-ap", t_mtf_after_fault_ap());
 }
