@@ -31,7 +31,7 @@ status_t edu_init(struct edu *e, u16 seg, u8 bus, u8 dev, u8 fn)
 		return E_NOMEM;
 	e->mmio = base;
 	u16 cmd = pci_read16(seg, bus, dev, fn, PCI_COMMAND);
-	pci_write16(seg, bus, dev, fn, PCI_COMMAND, cmd | 0x2 | PCI_COMMAND_MASTER);
+	pci_write16(seg, bus, dev, fn, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	return (mmio_read32(base + EDU_IDENT) & 0xff) == 0xed ? OK : E_IO;
 }
 

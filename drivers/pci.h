@@ -16,7 +16,10 @@
 #define PCI_SECONDARY_BUS 0x19   /* type 1 */
 #define PCI_SUBORDINATE_BUS 0x1a /* type 1 */
 #define PCI_CAPABILITY_LIST 0x34
+#define PCI_COMMAND_IO BIT(0)      /* I/O Space Enable */
+#define PCI_COMMAND_MEMORY BIT(1)  /* Memory Space Enable */
 #define PCI_COMMAND_MASTER BIT(2)  /* Bus Master Enable */
+#define PCI_COMMAND_INTX_DISABLE BIT(10) /* Interrupt Disable */
 #define PCI_STATUS_CAP_LIST BIT(4)
 
 #define PCI_CAP_ID_PM 0x01

@@ -12,9 +12,6 @@
 #include "lib/pmm.h"
 #include "lib/string.h"
 
-#define CMD_IO BIT(0)
-#define CMD_MEM BIT(1)
-#define CMD_INTX_DISABLE BIT(10)
 #define MSI_CTL_ENABLE BIT(0)
 #define MSIX_CTL_ENABLE BIT(15)
 #define MSIX_CTL_MASK_ALL BIT(14)           /* Function Mask */
@@ -44,7 +41,7 @@ static void bdf_str(char *s, size_t n, const struct vpci_fn *f)
 static void quiesce(const struct vpci_fn *f, const struct pci_dev *p)
 {
 	u32 cmd = vpci_host_read(f, PCI_COMMAND) & 0xffff;
-	vpci_host_write(f, PCI_COMMAND, (cmd & ~(u32)(CMD_IO | CMD_MEM | PCI_COMMAND_MASTER)) | CMD_INTX_DISABLE);
+	vpci_host_write(f, PCI_COMMAND, (cmd & ~(u32)(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) | PCI_COMMAND_INTX_DISABLE);
 	if (p->cap_msi) {
 		u32 c = vpci_host_read(f, p->cap_msi);
 		vpci_host_write(f, p->cap_msi, c & ~((u32)MSI_CTL_ENABLE << 16));
@@ -62,7 +59,7 @@ static void quiesce(const struct vpci_fn *f, const struct pci_dev *p)
 		udelay(FLR_WAIT_US);
 		for (u32 i = 0; i < VPCI_NR_BARS; i++)   /* the reset cleared the BARs */
 			vpci_host_write(f, (u16)(0x10 + 4 * i), bars[i]);
-		vpci_host_write(f, PCI_COMMAND, CMD_INTX_DISABLE);
+		vpci_host_write(f, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE);
 	}
 }
 
@@ -305,7 +302,7 @@ static void irq_after_stop(const struct pt_domain *pt, const struct vpci_fn *f, 
 	u64 handled = f->msi.delivered + f->msi.dropped + f->msix.delivered + f->msix.dropped;
 	u64 faults = iommu_device_faults(f->seg, PCI_SID(f->bus, 0, 0) | f->devfn);
 	u32 cmd = vpci_host_read(f, PCI_COMMAND) & 0xffff;
-	vpci_host_write(f, PCI_COMMAND, cmd | CMD_MEM);       /* registers reachable, nothing else */
+	vpci_host_write(f, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);       /* registers reachable, nothing else */
 	mmio_write32(r + EDU_IRQ_RAISE, 1);                   /* bits 25:24: MSI-X entry 0 */
 	udelay(2000);
 	mmio_write32(r + EDU_IRQ_ACK, mmio_read32(r + EDU_IRQ_STATUS));
@@ -340,7 +337,7 @@ static void dma_after_stop(struct pt_domain *pt, const struct vpci_fn *f)
 	iommu_poll_faults();
 	u64 faults = iommu_device_faults(f->seg, PCI_SID(f->bus, 0, 0) | f->devfn);
 	u32 cmd = vpci_host_read(f, PCI_COMMAND) & 0xffff;
-	vpci_host_write(f, PCI_COMMAND, cmd | CMD_MEM);       /* registers reachable, bus mastering stays off */
+	vpci_host_write(f, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);       /* registers reachable, bus mastering stays off */
 	u64 r = b->host;
 	mmio_write64(r + 0x80, EDU_BUF);                       /* source: the device's buffer */
 	mmio_write64(r + 0x88, 0x2000);                        /* destination: the domain's page 2 */

@@ -18,11 +18,7 @@
 #define AID_CANARY_AT 0x68          /* write: the guest's canary (guest-physical) */
 #define AID_DMA_AT 0x6c             /* write: a buffer the guest's device wrote (guest-physical) */
 
-#define CMD_IO BIT(0)
-#define CMD_MEM BIT(1)
-#define CMD_MASTER BIT(2)
-#define CMD_INTX_DISABLE BIT(10)
-#define CMD_ALLOWED (CMD_IO | CMD_MEM | CMD_MASTER | CMD_INTX_DISABLE)
+#define CMD_ALLOWED (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE)
 #define MSIX_CTL_ENABLE BIT(15)     /* Message Control bit 15: MSI-X Enable */
 #define BAR_IO BIT(0)
 #define BAR_64 0x4                  /* memory BAR type 10b: 64-bit */
@@ -57,20 +53,10 @@ void vpci_unlock(void)
 	spin_unlock(&lock);
 }
 
-static u32 host_rd(const struct vpci_fn *f, u16 off)
-{
-	return pci_read32(f->seg, f->bus, f->devfn >> 3, f->devfn & 7, off);
-}
-
-static void host_wr(const struct vpci_fn *f, u16 off, u32 v)
-{
-	pci_write32(f->seg, f->bus, f->devfn >> 3, f->devfn & 7, off, v);
-}
-
 u32 vpci_host_read(const struct vpci_fn *f, u16 off)
 {
 	spin_lock(&lock);
-	u32 v = host_rd(f, off);
+	u32 v = vpci_host_rd(f, off);
 	spin_unlock(&lock);
 	return v;
 }
@@ -78,7 +64,7 @@ u32 vpci_host_read(const struct vpci_fn *f, u16 off)
 void vpci_host_write(const struct vpci_fn *f, u16 off, u32 val)
 {
 	spin_lock(&lock);
-	host_wr(f, off, val);
+	vpci_host_wr(f, off, val);
 	spin_unlock(&lock);
 }
 
@@ -121,10 +107,10 @@ static status_t probe_bars(struct vpci_fn *f, char *err, size_t errlen)
 	for (u32 i = 0; i < VPCI_NR_BARS; i++) {
 		struct vpci_bar *b = &f->bar[i];
 		u16 off = (u16)(0x10 + 4 * i);
-		u32 lo = host_rd(f, off);
-		host_wr(f, off, 0xffffffffu);
-		u32 mask = host_rd(f, off);
-		host_wr(f, off, lo);
+		u32 lo = vpci_host_rd(f, off);
+		vpci_host_wr(f, off, 0xffffffffu);
+		u32 mask = vpci_host_rd(f, off);
+		vpci_host_wr(f, off, lo);
 		if (!mask)
 			continue;
 		b->io = lo & BAR_IO;
@@ -137,10 +123,10 @@ static status_t probe_bars(struct vpci_fn *f, char *err, size_t errlen)
 		b->prefetch = lo & BAR_PREFETCH;
 		u64 m = mask & ~0xfu, base = lo & ~0xfu;
 		if (b->is64 && i + 1 < VPCI_NR_BARS) {
-			u32 hi = host_rd(f, off + 4);
-			host_wr(f, off + 4, 0xffffffffu);
-			m |= (u64)host_rd(f, off + 4) << 32;
-			host_wr(f, off + 4, hi);
+			u32 hi = vpci_host_rd(f, off + 4);
+			vpci_host_wr(f, off + 4, 0xffffffffu);
+			m |= (u64)vpci_host_rd(f, off + 4) << 32;
+			vpci_host_wr(f, off + 4, hi);
 			base |= (u64)hi << 32;
 			f->bar[i + 1].upper = true;
 		} else
@@ -169,7 +155,7 @@ static u32 cap_len(const struct vpci_fn *f, u8 at, u8 id)
 	case PCI_CAP_ID_MSIX: return 12;         /* PCI 3.0 6.8.2 */
 	case PCI_CAP_ID_EXP: return 0x3c;        /* PCIe base 7.5.3 */
 	case PCI_CAP_ID_MSI: {                   /* PCI 3.0 6.8.1: 64-bit address, per-vector masking */
-		u16 ctl = (u16)(host_rd(f, at) >> 16);
+		u16 ctl = (u16)(vpci_host_rd(f, at) >> 16);
 		return (ctl & BIT(7) ? 14 : 10) + (ctl & BIT(8) ? 10 : 0);
 	}
 	}
@@ -179,11 +165,11 @@ static u32 cap_len(const struct vpci_fn *f, u8 at, u8 id)
 /* Keeps only the capabilities Passage virtualizes; the others vanish from the guest's list. */
 static void filter_caps(struct vpci_fn *f)
 {
-	if (!((host_rd(f, PCI_COMMAND) >> 16) & PCI_STATUS_CAP_LIST))
+	if (!((vpci_host_rd(f, PCI_COMMAND) >> 16) & PCI_STATUS_CAP_LIST))
 		return;
-	u8 at = (u8)host_rd(f, PCI_CAPABILITY_LIST) & 0xfc;
+	u8 at = (u8)vpci_host_rd(f, PCI_CAPABILITY_LIST) & 0xfc;
 	for (u32 guard = 0; at >= 0x40 && guard < 48; guard++) {
-		u32 h = host_rd(f, at);
+		u32 h = vpci_host_rd(f, at);
 		u8 id = (u8)h;
 		if ((id == PCI_CAP_ID_PM || id == PCI_CAP_ID_MSI || id == PCI_CAP_ID_EXP ||
 		     id == PCI_CAP_ID_MSIX) && f->nr_caps < ARRAY_SIZE(f->caps))
@@ -205,7 +191,7 @@ status_t vpci_fn_init(struct vpci_fn *f, char *err, size_t errlen)
 	if (st)
 		return st;
 	filter_caps(f);
-	f->cmd = CMD_INTX_DISABLE;
+	f->cmd = PCI_COMMAND_INTX_DISABLE;
 	return OK;
 }
 
@@ -214,7 +200,7 @@ status_t vpci_fn_init(struct vpci_fn *f, char *err, size_t errlen)
 static const struct vpci_fn *cap_of(const struct vpci_fn *f, u16 off, u32 *k)
 {
 	for (u32 i = 0; i < f->nr_caps; i++)
-		if (off >= f->caps[i] && off < f->caps[i] + cap_len(f, f->caps[i], (u8)host_rd(f, f->caps[i]))) {
+		if (off >= f->caps[i] && off < f->caps[i] + cap_len(f, f->caps[i], (u8)vpci_host_rd(f, f->caps[i]))) {
 			*k = i;
 			return f;
 		}
@@ -242,12 +228,12 @@ static u32 fn_read(const struct vpci_fn *f, u16 off)
 	case PCI_VENDOR_ID:
 	case PCI_CLASS_REVISION:
 	case 0x2c:                                 /* subsystem vendor and ID */
-		return host_rd(f, off);
+		return vpci_host_rd(f, off);
 	case PCI_COMMAND:                          /* status from the device, its capability bit ours */
-		v = host_rd(f, off) & 0xffff0000u & ~((u32)PCI_STATUS_CAP_LIST << 16);
+		v = vpci_host_rd(f, off) & 0xffff0000u & ~((u32)PCI_STATUS_CAP_LIST << 16);
 		return v | (f->nr_caps ? (u32)PCI_STATUS_CAP_LIST << 16 : 0) | f->cmd;
 	case 0x0c:                                 /* one function per guest device: no multifunction bit */
-		return ((host_rd(f, off) >> 16) & 0x7f) << 16 | (u32)f->latency << 8 | f->cacheline;
+		return ((vpci_host_rd(f, off) >> 16) & 0x7f) << 16 | (u32)f->latency << 8 | f->cacheline;
 	case PCI_CAPABILITY_LIST:
 		return f->nr_caps ? f->caps[0] : 0;
 	case 0x3c:                                 /* no INTx offered yet: interrupt pin 0 */
@@ -256,7 +242,7 @@ static u32 fn_read(const struct vpci_fn *f, u16 off)
 	if (off >= 0x10 && off < 0x10 + 4 * VPCI_NR_BARS)
 		return bar_read(f, (off - 0x10) / 4);
 	if (cap_of(f, off, &k)) {
-		v = host_rd(f, off);
+		v = vpci_host_rd(f, off);
 		if (off == f->caps[k])             /* Next Capability Pointer, bits 15:8 */
 			v = (v & ~0xff00u) | (u32)(k + 1 < f->nr_caps ? f->caps[k + 1] : 0) << 8;
 		if (f->caps[k] == f->msix.at && f->msix.nr)
@@ -405,9 +391,9 @@ static void cmd_write(struct vpci_fn *f, u32 v, u32 m)
 	if ((v & m) >> 16)
 		f->ignored++;                      /* status: error bits are the device's */
 	f->cmd = want & CMD_ALLOWED;
-	u32 host = host_rd(f, PCI_COMMAND) & 0xffff;
-	host = (host & ~(u32)(CMD_IO | CMD_MEM | CMD_MASTER)) | (f->cmd & (CMD_IO | CMD_MEM | CMD_MASTER));
-	host_wr(f, PCI_COMMAND, host | CMD_INTX_DISABLE);
+	u32 host = vpci_host_rd(f, PCI_COMMAND) & 0xffff;
+	host = (host & ~(u32)(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) | (f->cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
+	vpci_host_wr(f, PCI_COMMAND, host | PCI_COMMAND_INTX_DISABLE);
 }
 
 static void fn_write(struct vpci_bus *bus, struct vpci_fn *f, u16 off, u32 v, u32 m)
@@ -437,7 +423,7 @@ static void fn_write(struct vpci_bus *bus, struct vpci_fn *f, u16 off, u32 v, u3
 		return vpci_msi_write(bus, f, off, v, m);
 	if (cap_of(f, off, &k) && f->caps[k] == f->msix.at && f->msix.nr)
 		return vpci_msix_cfg_write(bus, f, off, v, m);
-	if (cap_of(f, off, &k) && off == f->caps[k] && (u8)host_rd(f, off) == PCI_CAP_ID_MSIX &&
+	if (cap_of(f, off, &k) && off == f->caps[k] && (u8)vpci_host_rd(f, off) == PCI_CAP_ID_MSIX &&
 	    (m & v & (u32)MSIX_CTL_ENABLE << 16)) {
 		f->msi_refused++;
 		LOG("vpci", "%s: guest 00:%02x.0 MSI-X enable refused: its MSI-X is not set up "

@@ -4,6 +4,7 @@
 
 #include "vcpu.h"
 #include "iommu/iommu.h"
+#include "drivers/pci.h"
 
 #define VPCI_ECAM_GPA 0xe0000000ULL    /* guest-physical ECAM window of bus 0 (PCIe base 7.2.2) */
 #define VPCI_ECAM_SIZE (1ULL << 20)   /* one bus: 32 devices x 8 functions x 4 KiB */
@@ -121,6 +122,16 @@ void vpci_bus_put(struct domain *d);
 /* Claims CF8/CFC and the ECAM window in every domain (once, at start-up). */
 status_t vpci_register(void) MUST_CHECK;
 /* Host configuration accesses of assigned functions are serialised with the guests' (CF8/CFC is one register pair). */
+/* The function's host configuration dword, read or written with the vPCI lock already held. */
+static inline u32 vpci_host_rd(const struct vpci_fn *f, u16 off)
+{
+	return pci_read32(f->seg, f->bus, f->devfn >> 3, f->devfn & 7, off);
+}
+static inline void vpci_host_wr(const struct vpci_fn *f, u16 off, u32 v)
+{
+	pci_write32(f->seg, f->bus, f->devfn >> 3, f->devfn & 7, off, v);
+}
+/* The same, taking the lock. */
 u32 vpci_host_read(const struct vpci_fn *f, u16 off);
 void vpci_host_write(const struct vpci_fn *f, u16 off, u32 val);
 /* vpci_msi.c, called with the configuration lock held: the guest's accesses inside the MSI

@@ -30,11 +30,6 @@ static enum msi_reg reg_at(const struct vpci_msi *m, u16 rel)
 	return (r == MSI_R_MASK || r == MSI_R_PENDING) && !m->pvm ? MSI_R_NONE : r;
 }
 
-static u32 host_rd(const struct vpci_fn *f, u16 off)
-{
-	return pci_read32(f->seg, f->bus, f->devfn >> 3, f->devfn & 7, off);
-}
-
 u32 vpci_msi_read(const struct vpci_fn *f, u16 off, u32 raw)
 {
 	const struct vpci_msi *m = &f->msi;
@@ -157,7 +152,7 @@ void vpci_msi_write(struct vpci_bus *bus, struct vpci_fn *f, u16 off, u32 v, u32
 		break;
 	case MSI_R_MASK:                           /* masking is the device's: it keeps the pending bit */
 		pci_write32(f->seg, f->bus, f->devfn >> 3, f->devfn & 7, off,
-			    (host_rd(f, off) & ~mask) | (v & mask & 1));
+			    (vpci_host_rd(f, off) & ~mask) | (v & mask & 1));
 		return;
 	case MSI_R_PENDING:
 		f->ignored++;

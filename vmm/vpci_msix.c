@@ -22,17 +22,6 @@
 /* 6.8.2.6-9: each table entry is 16 bytes; Vector Control bit 0 is Mask Bit */
 #define MSIX_ENTRY 16
 #define MSIX_VEC_MASK BIT(0)
-#define CMD_MEM BIT(1)
-
-static u32 host_rd(const struct vpci_fn *f, u16 off)
-{
-	return pci_read32(f->seg, f->bus, f->devfn >> 3, f->devfn & 7, off);
-}
-
-static void host_wr(const struct vpci_fn *f, u16 off, u32 v)
-{
-	pci_write32(f->seg, f->bus, f->devfn >> 3, f->devfn & 7, off, v);
-}
 
 /* ---- the device's table (host MMIO; memory decoding on while Passage touches it) ---- */
 
@@ -44,16 +33,16 @@ static u64 dev_addr(const struct vpci_fn *f, u8 bar, u64 off)
 /* The device answers memory reads of its table only while Memory Space is enabled (PCI 3.0 6.2.2). */
 static u32 mem_on(const struct vpci_fn *f)
 {
-	u32 cmd = host_rd(f, PCI_COMMAND) & 0xffff;
-	if (!(cmd & CMD_MEM))
-		host_wr(f, PCI_COMMAND, cmd | CMD_MEM);
+	u32 cmd = vpci_host_rd(f, PCI_COMMAND) & 0xffff;
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		vpci_host_wr(f, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
 	return cmd;
 }
 
 static void mem_restore(const struct vpci_fn *f, u32 cmd)
 {
-	if (!(cmd & CMD_MEM))
-		host_wr(f, PCI_COMMAND, cmd);
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		vpci_host_wr(f, PCI_COMMAND, cmd);
 }
 
 static u64 dev_entry(const struct vpci_msix *x, u32 e, u32 reg)
@@ -73,8 +62,8 @@ static void dev_mask(const struct vpci_msix *x, u32 e, bool mask)
 
 static void host_ctl(const struct vpci_msix *x, bool enable, bool fmask)
 {
-	u32 c = host_rd(x->f, x->at) & ~((u32)(MSIX_CTL_ENABLE | MSIX_CTL_FMASK) << 16);
-	host_wr(x->f, x->at, c | (enable ? (u32)MSIX_CTL_ENABLE << 16 : 0) | (fmask ? (u32)MSIX_CTL_FMASK << 16 : 0));
+	u32 c = vpci_host_rd(x->f, x->at) & ~((u32)(MSIX_CTL_ENABLE | MSIX_CTL_FMASK) << 16);
+	vpci_host_wr(x->f, x->at, c | (enable ? (u32)MSIX_CTL_ENABLE << 16 : 0) | (fmask ? (u32)MSIX_CTL_FMASK << 16 : 0));
 }
 
 /* ---- routes ---- */
@@ -430,7 +419,7 @@ static void add_window(struct vpci_msix *x, u8 bar, u64 off, u64 len)
 static status_t layout(struct vpci_msix *x, char *err, size_t errlen)
 {
 	const struct vpci_fn *f = x->f;
-	u32 ctl = host_rd(f, x->at) >> 16, t = host_rd(f, x->at + 4), p = host_rd(f, x->at + 8);
+	u32 ctl = vpci_host_rd(f, x->at) >> 16, t = vpci_host_rd(f, x->at + 4), p = vpci_host_rd(f, x->at + 8);
 	x->nr_dev = (u16)((ctl & MSIX_CTL_SIZE) + 1);
 	x->tbir = (u8)MSIX_BIR(t), x->toff = MSIX_OFF(t);
 	x->pbir = (u8)MSIX_BIR(p), x->poff = MSIX_OFF(p);
