@@ -229,8 +229,16 @@ static int t_tx_translated(void)
 	return PASS_;
 }
 
+/* No frame came in through the receive ring within a wait as long as tx-translated's reply takes. */
+static bool nothing_received(void)
+{
+	return !wait_for(rx_dd, (struct rxd *)H_RXR, 500) && rd(E1000_RDH) == 0;
+}
+
 /* A transmit descriptor naming an unmapped buffer IOVA: the buffer read faults (reason 6) with the
- * e1000's source-id and that IOVA. */
+ * e1000's source-id and that IOVA, the descriptor completes, and no frame goes out (the model's
+ * choice for a read the unit blocked: the bytes were never read, so nothing is sent; the device's
+ * buffer still holds tx-translated's ARP request, whose reply would show a stale send). */
 static int t_tx_buffer_unmapped(void)
 {
 	int r = gate();
@@ -238,12 +246,61 @@ static int t_tx_buffer_unmapped(void)
 		return r;
 	struct txd *d;
 	bool sent = nic_send(V_HOLE + 0x100, ARP_LEN, &d);
-	delay_ticks(2);
+	bool quiet = nothing_received();
 	nic_stop();
 	REQUIRE(sent, "no DD in the transmit descriptor (TDH %u)", rd(E1000_TDH));
 	r = nic_fault(V_HOLE, FR_READ);
 	if (r != PASS_)
 		return r;
+	REQUIRE(quiet, "a frame came back (RDH %u): the blocked buffer read sent stale bytes", rd(E1000_RDH));
+	REQUIRE(ident_ok(), "a page at an IOVA's identity address changed: an untranslated access");
+	return PASS_;
+}
+
+/* The transmit ring at an unmapped IOVA: the descriptor fetch faults (reason 6) with the ring's
+ * IOVA, and the device has no descriptor to act on: TDH stays, nothing is sent or written back. */
+static int t_tx_ring_unmapped(void)
+{
+	int r = gate();
+	if (r != PASS_)
+		return r;
+	wr(E1000_TDBAL, (u32)V_HOLE);
+	barrier();
+	wr(E1000_TDT, 1);
+	bool quiet = nothing_received();
+	u32 tdh = rd(E1000_TDH);
+	nic_stop();
+	REQUIRE(tdh == 0, "TDH %u: a descriptor the unit blocked was processed", tdh);
+	r = nic_fault(V_HOLE, FR_READ);
+	if (r != PASS_)
+		return r;
+	REQUIRE(quiet, "a frame came back (RDH %u)", rd(E1000_RDH));
+	REQUIRE(ident_ok(), "a page at an IOVA's identity address changed: an untranslated access");
+	return PASS_;
+}
+
+/* The receive ring at an unmapped IOVA: the ARP request goes out, and the reply's descriptor fetch
+ * faults (reason 6) with the ring's IOVA; the frame is dropped there: RDH stays, no buffer is
+ * written, no other fault. */
+static int t_rx_ring_unmapped(void)
+{
+	int r = gate();
+	if (r != PASS_)
+		return r;
+	wr(E1000_RDBAL, (u32)V_HOLE);
+	arp_request((u8 *)H_TXB);
+	struct txd *d;
+	bool sent = nic_send(V_TXB, ARP_LEN, &d);
+	delay_ticks(500);
+	u32 rdh = rd(E1000_RDH);
+	nic_stop();
+	REQUIRE(sent, "no DD in the transmit descriptor (TDH %u)", rd(E1000_TDH));
+	REQUIRE(rdh == 0, "RDH %u: a receive descriptor the unit blocked was used", rdh);
+	r = nic_fault(V_HOLE, FR_READ);
+	if (r != PASS_)
+		return r;
+	for (unsigned i = 0; i < 4 * PAGE; i++)
+		REQUIRE(((u8 *)H_RXB)[i] == 0, "receive buffer byte %u written", i);
 	REQUIRE(ident_ok(), "a page at an IOVA's identity address changed: an untranslated access");
 	return PASS_;
 }
@@ -254,5 +311,7 @@ void e1000_tests(void)
 		printf("vtd-model: e1000 00:%02x.%x (source-id 0x%x)\n", N.devfn >> 3, N.devfn & 7, nic_sid());
 	report("e1000/tx-translated", t_tx_translated());
 	report("e1000/fault-6-tx-buffer-unmapped", t_tx_buffer_unmapped());
+	report("e1000/fault-6-tx-ring-unmapped", t_tx_ring_unmapped());
+	report("e1000/fault-6-rx-ring-unmapped", t_rx_ring_unmapped());
 	unit_reset();
 }

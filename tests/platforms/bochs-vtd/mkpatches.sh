@@ -24,7 +24,7 @@ mk 0002-edu-device.patch "a PCI test device compatible with QEMU's edu (new file
 mk 0003-vtd-unit.patch "the VT-d remapping unit plugin (new files): registers, DMA remapping, faults, queued invalidation." \
    iodev/vtd.h iodev/vtd.cc iodev/vtd_dma.cc iodev/vtd_fault.cc iodev/vtd_qi.cc
 mk 0004-requester-ids.patch \
-   "every device access to guest memory carries the device's requester ID: e1000, IDE bus master, ISA DMA (as the PCI-to-ISA bridge), UHCI, OHCI, EHCI, xHCI, ES1370; e1000 gets an MSI capability; the IDE bus master takes a blocked read (PRD or data) as a master abort." \
+   "every device access to guest memory carries the device's requester ID: e1000, IDE bus master, ISA DMA (as the PCI-to-ISA bridge), UHCI, OHCI, EHCI, xHCI, ES1370; e1000 gets an MSI capability; the IDE bus master takes a blocked read (PRD or data) as a master abort; the e1000 stops transmitting at a blocked descriptor fetch, drops a frame whose buffer read was blocked, and drops a received frame at a blocked receive descriptor fetch." \
    iodev/dma.cc iodev/pci_ide.cc iodev/network/e1000.h iodev/network/e1000.cc iodev/sound/es1370.cc \
    iodev/usb/usb_common.h iodev/usb/uhci_core.cc iodev/usb/ohci_core.cc \
    iodev/usb/usb_ehci.cc iodev/usb/usb_xhci.cc
