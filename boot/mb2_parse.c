@@ -281,7 +281,7 @@ static void parse_tag(struct mb2_state *st, const struct mb2_tag_view *t)
 }
 
 /* "Boot information format": u32 total_size, u32 reserved, then tags. */
-static status_t check_header(const u8 *info, u64 avail, struct boot_info *bi, u32 *total)
+static MUST_CHECK status_t check_header(const u8 *info, u64 avail, struct boot_info *bi, u32 *total)
 {
 	if (info == NULL || avail < sizeof(struct mb2_info_header)) {
 		boot_info_error(bi, "multiboot2: info of %llu bytes has no header",

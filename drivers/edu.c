@@ -65,7 +65,7 @@ status_t edu_enable_msi(struct edu *e)
 	return OK;
 }
 
-static status_t run(struct edu *e, u64 src, u64 dst, u32 len, u32 dir)
+static MUST_CHECK status_t run(struct edu *e, u64 src, u64 dst, u32 len, u32 dir)
 {
 	if (mmio_read32(e->mmio + EDU_DMA_CMD) & CMD_RUN)
 		return E_BUSY;

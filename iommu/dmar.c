@@ -394,7 +394,7 @@ static size_t place(size_t *at, size_t count, size_t size)
 }
 
 /* Lays out every array counted by pass 1 in one allocation and points out at it. */
-static status_t alloc_block(struct dmar_walk *w, dmar_alloc_fn alloc, void *ctx)
+static MUST_CHECK status_t alloc_block(struct dmar_walk *w, dmar_alloc_fn alloc, void *ctx)
 {
 	const struct dmar_counts *c = &w->cap;
 	size_t at = 0, o_units, o_rmrrs, o_atsrs, o_rhsas, o_andds, o_satcs, o_sidps, o_unusable, o_scopes,
@@ -457,7 +457,7 @@ static void publish(struct dmar_walk *w)
 
 /* ---- the header (VT-d 8.1, ACPI 5.2.6) ---- */
 
-static status_t check_header(struct dmar_info *o, const u8 *t, u32 buf_len, struct dmar_table_hdr *h)
+static MUST_CHECK status_t check_header(struct dmar_info *o, const u8 *t, u32 buf_len, struct dmar_table_hdr *h)
 {
 	u8 sum = 0;
 

@@ -72,7 +72,7 @@ static bool usable(struct vtd_unit *u)
 }
 
 /* 5.1.4 / 11.4.4: table pointer (SIRTP), global IEC invalidation, CFI clear, then IRE. */
-static status_t program(struct vtd_irt *t, u32 s)
+static MUST_CHECK status_t program(struct vtd_irt *t, u32 s)
 {
 	struct vtd_unit *u = t->u;
 	vtd_write64(u, IRTA_REG, (u64)(uintptr_t)t->table | (t->eime ? IRTA_EIME : 0) | IRTA_S(s));

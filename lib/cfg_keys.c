@@ -7,7 +7,7 @@
 #define CFG_PORT_MAX 0xfff8       /* a 16550 decodes 8 consecutive I/O ports */
 
 /* A whole string of decimal digits; E_INVAL on junk or empty, E_RANGE on overflow. */
-static status_t parse_decimal(const char *s, u64 *out)
+static MUST_CHECK status_t parse_decimal(const char *s, u64 *out)
 {
 	int n = parse_digits(&s, 10, 0, out);
 
@@ -17,7 +17,7 @@ static status_t parse_decimal(const char *s, u64 *out)
 }
 
 /* "256M", "1G", "4096K", "2097152": decimal bytes with an optional K/M/G suffix. */
-static status_t parse_size(const char *s, u64 *out)
+static MUST_CHECK status_t parse_size(const char *s, u64 *out)
 {
 	u64 v, mult = 1;
 	int n = parse_digits(&s, 10, 0, &v);

@@ -434,7 +434,7 @@ static void stop_tick(void)
 	lapic_timer_periodic(0, 0);
 }
 
-static status_t setup(struct dma_test *t)
+static MUST_CHECK status_t setup(struct dma_test *t)
 {
 	for (u32 i = 0; i < pci_count() && t->nr_edu < MAX_EDU; i++) {
 		const struct pci_dev *d = pci_get(i);
@@ -485,7 +485,7 @@ static status_t setup(struct dma_test *t)
 }
 
 /* Page-table figures: 4 GiB mapped contiguously, and invalidations per 2 MiB map/unmap. */
-static status_t figures(void)
+static MUST_CHECK status_t figures(void)
 {
 	struct iommu_domain_stats s1, s2;
 	status_t st = OK;

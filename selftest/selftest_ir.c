@@ -107,7 +107,7 @@ static bool fault_is(u64 before, u16 sid, u8 reason, s32 index, char *why, size_
 	return true;
 }
 
-static status_t program_remapped(struct edu *e, const struct iommu_irq *h)
+static MUST_CHECK status_t program_remapped(struct edu *e, const struct iommu_irq *h)
 {
 	u64 addr;
 	u32 data;
@@ -346,7 +346,7 @@ static void test_bridge(void)
 	result("bridge", ok, why);
 }
 
-static status_t setup(void)
+static MUST_CHECK status_t setup(void)
 {
 	for (u32 i = 0; i < pci_count() && t.nr_edu < MAX_EDU; i++) {
 		const struct pci_dev *d = pci_get(i);

@@ -75,7 +75,7 @@ static void ept_free_tables(u64 table, int level)
 
 /* Every I/O port and MSR exits, except a passed-through UART's ports and the MSRs the CPU
  * policy passes through (cpu_policy.c: syscall, FS/GS bases, TSC_AUX, speculation controls). */
-static status_t make_bitmaps(struct domain *d)
+static MUST_CHECK status_t make_bitmaps(struct domain *d)
 {
 	d->io_bitmap = (u8 *)(uintptr_t)pmm_alloc_pages(2, 0);
 	d->msr_bitmap = (u8 *)(uintptr_t)pmm_alloc_pages(1, 0);
@@ -95,7 +95,7 @@ static status_t make_bitmaps(struct domain *d)
 	return OK;
 }
 
-static status_t load_kernel(struct domain *d, const struct cfg_domain *c,
+static MUST_CHECK status_t load_kernel(struct domain *d, const struct cfg_domain *c,
 			    const struct boot_module *k, char *err, size_t err_size)
 {
 	const u8 *img = (const u8 *)(uintptr_t)k->start;

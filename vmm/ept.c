@@ -52,7 +52,7 @@ static u64 *pd_entry(struct domain *d, u64 gpa, bool alloc)
 }
 
 /* Replaces a 2 MiB leaf by a table of 512 4 KiB leaves with the same attributes. */
-static status_t split(struct domain *d, u64 *pde)
+static MUST_CHECK status_t split(struct domain *d, u64 *pde)
 {
 	u64 t = pmm_alloc_pages(1, 0);
 	if (!t)
@@ -109,7 +109,7 @@ status_t ept_map(struct domain *d, u64 gpa, u64 hpa, u64 size, u64 flags)
 }
 
 /* Every CPU running the domain invalidates before its next entry (ept_sync). */
-static status_t changed(struct domain *d)
+static MUST_CHECK status_t changed(struct domain *d)
 {
 	__atomic_add_fetch(&d->ept_gen, 1, __ATOMIC_SEQ_CST);
 	status_t st = invept_single(d->eptp); /* this CPU now, in case it runs the domain */
@@ -120,7 +120,7 @@ static status_t changed(struct domain *d)
 }
 
 /* Applies set/clear to the leaves covering [gpa, gpa+size); whole aligned 2 MiB leaves stay large. */
-static status_t update(struct domain *d, u64 gpa, u64 size, u64 clear, u64 set)
+static MUST_CHECK status_t update(struct domain *d, u64 gpa, u64 size, u64 clear, u64 set)
 {
 	if (!aligned(gpa) || !aligned(size))
 		return E_INVAL;

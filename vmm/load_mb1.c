@@ -64,7 +64,7 @@ bool mb1_detect(const u8 *img, u64 size)
 	return false;
 }
 
-static status_t load_segments(struct domain *d, const u8 *img, u64 size, u32 *entry, u64 *lo, u64 *top,
+static MUST_CHECK status_t load_segments(struct domain *d, const u8 *img, u64 size, u32 *entry, u64 *lo, u64 *top,
 			      char *err, size_t n)
 {
 	struct elf32_ehdr eh;
@@ -99,7 +99,7 @@ static status_t load_segments(struct domain *d, const u8 *img, u64 size, u32 *en
 }
 
 /* The initrd, if any, becomes module 0, placed at `at` (the first page boundary after the image). */
-static status_t load_module(struct domain *d, struct mb1_info *mbi, u64 mbi_gpa, u64 at,
+static MUST_CHECK status_t load_module(struct domain *d, struct mb1_info *mbi, u64 mbi_gpa, u64 at,
 			    const struct guest_file *m, char *err, size_t n)
 {
 	u8 *dst = domain_gpa(d, at, m->size);
@@ -124,7 +124,7 @@ static bool overlaps(u64 a, u64 a_end, u64 b, u64 b_end) { return a < b_end && b
  * not: at 0x8000 unless the image or its module covers that, else on the first
  * page after them (still 32-bit addressable and inside the domain's memory).
  */
-static status_t place_boot_info(struct domain *d, u64 lo, u64 top, u64 mod_end, u64 *at, char *err, size_t n)
+static MUST_CHECK status_t place_boot_info(struct domain *d, u64 lo, u64 top, u64 mod_end, u64 *at, char *err, size_t n)
 {
 	u64 end = MAX(top, mod_end);
 	*at = MB1_BOOT_GPA;

@@ -25,7 +25,7 @@ static bool busy(const struct domain *d, u64 base, u64 size, const struct mmio_r
 }
 
 /* A free slot (size 0) or a new one; the fields are written before base publishes the range. */
-static status_t add(struct domain *d, const char *name, u64 base, u64 size, mmio_fn fn, void *ctx, u32 *handle)
+static MUST_CHECK status_t add(struct domain *d, const char *name, u64 base, u64 size, mmio_fn fn, void *ctx, u32 *handle)
 {
 	u32 i = 0;
 	while (i < nr_ranges && ranges[i].size)

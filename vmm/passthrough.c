@@ -85,7 +85,7 @@ static const char *hv_use(const struct vpci_fn *f, u16 console_port)
  * vector to any CPU (DESIGN.md; VT-d 5.1): such a device needs an IRTE on its
  * unit. MSI gets its entry and host vector here, MSI-X one per offered entry.
  */
-static status_t msi_capable_ok(struct domain *d, struct vpci_fn *f, const struct pci_dev *p, char *err,
+static MUST_CHECK status_t msi_capable_ok(struct domain *d, struct vpci_fn *f, const struct pci_dev *p, char *err,
 			       size_t errlen)
 {
 	status_t st = p->cap_msi ? vpci_msi_init(d, f, err, errlen) : OK;
@@ -98,7 +98,7 @@ static void msi_release(struct vpci_fn *f)
 	vpci_msix_release(f);
 }
 
-static status_t add_device(struct pt_domain *pt, struct vpci_bus *bus, const struct cfg_device *c,
+static MUST_CHECK status_t add_device(struct pt_domain *pt, struct vpci_bus *bus, const struct cfg_device *c,
 			   u16 console_port, char *err, size_t errlen)
 {
 	struct domain *d = pt->d;

@@ -33,7 +33,7 @@ static bool negotiate(const char *what, u32 msr, u32 required, u32 wanted, u32 *
 	return !(required & dropped);
 }
 
-static status_t feature_control(void)
+static MUST_CHECK status_t feature_control(void)
 {
 	u64 fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 	if (!(fc & FEATURE_CONTROL_LOCK)) {
@@ -175,7 +175,7 @@ status_t vmx_cpu_init(void)
 	return OK;
 }
 
-static status_t vm_result(u8 cf, u8 zf)
+static MUST_CHECK status_t vm_result(u8 cf, u8 zf)
 {
 	return cf ? E_INVAL : zf ? E_IO : OK;
 }

@@ -102,7 +102,7 @@ static void hb_write(struct vpci_bus *b, u16 off, u32 v, u32 m)
 /* ---- set-up ---- */
 
 /* PCI 3.0 6.2.5.1: write all ones, read the size mask back, restore (decoding is off). */
-static status_t probe_bars(struct vpci_fn *f, char *err, size_t errlen)
+static MUST_CHECK status_t probe_bars(struct vpci_fn *f, char *err, size_t errlen)
 {
 	for (u32 i = 0; i < VPCI_NR_BARS; i++) {
 		struct vpci_bar *b = &f->bar[i];

@@ -416,7 +416,7 @@ static void add_window(struct vpci_msix *x, u8 bar, u64 off, u64 len)
 	}
 }
 
-static status_t layout(struct vpci_msix *x, char *err, size_t errlen)
+static MUST_CHECK status_t layout(struct vpci_msix *x, char *err, size_t errlen)
 {
 	const struct vpci_fn *f = x->f;
 	u32 ctl = vpci_host_rd(f, x->at) >> 16, t = vpci_host_rd(f, x->at + 4), p = vpci_host_rd(f, x->at + 8);

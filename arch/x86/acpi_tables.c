@@ -142,7 +142,7 @@ static bool rsdp_check_extended(struct acpi_walk *w, u64 phys, const u8 *copy,
  * Reads and checks the RSDP into *r. *xsdt_ok says whether the revision 2+
  * fields (XSDT address) passed the extended checksum.
  */
-static status_t rsdp_read(struct acpi_walk *w, u64 phys, const u8 *copy, struct acpi_rsdp *r,
+static MUST_CHECK status_t rsdp_read(struct acpi_walk *w, u64 phys, const u8 *copy, struct acpi_rsdp *r,
 			  bool *xsdt_ok)
 {
 	const u8 *p;
@@ -520,7 +520,7 @@ static bool walk_root(struct acpi_walk *w, u64 phys, bool xsdt)
 }
 
 /* Prefers the XSDT (5.2.5.3: "XSDT ... should be used instead of the RSDT"), else the RSDT. */
-static status_t walk_tables(struct acpi_walk *w, const struct acpi_rsdp *r, bool xsdt_ok)
+static MUST_CHECK status_t walk_tables(struct acpi_walk *w, const struct acpi_rsdp *r, bool xsdt_ok)
 {
 	struct acpi_platform *out = w->out;
 

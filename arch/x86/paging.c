@@ -21,7 +21,7 @@ static u64 *table_at(u64 *entry)
 	return (u64 *)(uintptr_t)t;
 }
 
-static status_t map_one(u64 addr, u64 flags, u64 *step)
+static MUST_CHECK status_t map_one(u64 addr, u64 flags, u64 *step)
 {
 	u64 *pdpt = table_at(&pml4[(addr >> 39) & 511]);
 	if (!pdpt)

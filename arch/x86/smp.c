@@ -62,7 +62,7 @@ static bool wait_online(struct percpu *p, u64 us)
 }
 
 /* SDM Vol. 3A 9.4.4.1: INIT, 10 ms, SIPI, 200 us, SIPI. */
-static status_t start_one(u32 apic_id, u64 page)
+static MUST_CHECK status_t start_one(u32 apic_id, u64 page)
 {
 	status_t st = lapic_send_ipi(apic_id, ICR_INIT | ICR_LEVEL_ASSERT);
 	if (st)

@@ -11,7 +11,7 @@
 
 static u64 khz = 1000000;        /* 1 GHz until calibrated */
 
-static status_t measure(u64 *out_khz)
+static MUST_CHECK status_t measure(u64 *out_khz)
 {
 	u16 count = (u16)(PIT_HZ * CALIBRATE_MS / 1000);
 	outb(PORT_B, (inb(PORT_B) & ~0x02) | 0x01); /* gate on, speaker off */

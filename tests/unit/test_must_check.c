@@ -1,4 +1,4 @@
-/* Every function a header declares returning status_t carries MUST_CHECK (lib/status.h): no status dropped unnoticed. */
+/* Every function a header declares returning status_t, and every static one, carries MUST_CHECK (lib/status.h): no status dropped unnoticed. */
 #define _DEFAULT_SOURCE /* DT_DIR in struct dirent */
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,6 +68,16 @@ static bool declaration_prefix(const char *s, const char *end)
 	return true;
 }
 
+/* Whether [s, end) contains word. */
+static bool strstr_in(const char *s, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+	for (; s + n <= end; s++)
+		if (!strncmp(s, word, n))
+			return true;
+	return false;
+}
+
 /*
  * The status_t functions text declares without MUST_CHECK, printed with file and line; returns
  * how many. A declaration is "status_t NAME (" at file scope or after static/inline; its text
@@ -75,7 +85,7 @@ static bool declaration_prefix(const char *s, const char *end)
  * MUST_CHECK (lib/status.h; IOMMU_MUST_CHECK and VMX_MUST_CHECK are its aliases). *decls counts
  * the declarations seen.
  */
-static int check_text(const char *name, char *text, int *decls)
+static int check_text(const char *name, char *text, int *decls, bool static_only)
 {
 	int bad = 0;
 	strip(text);
@@ -101,6 +111,8 @@ static int check_text(const char *name, char *text, int *decls)
 			s++;
 		if (!declaration_prefix(s, p))
 			continue; /* inside a body or a parameter list: not a declaration */
+		if (static_only && !strstr_in(s, p, "static"))
+			continue; /* a .c file's extern function: its header's prototype carries the mark */
 		char *end = q;
 		while (*end && *end != ';' && *end != '{')
 			end++;
@@ -119,7 +131,7 @@ static int check_text(const char *name, char *text, int *decls)
 	return bad;
 }
 
-static int scan_dir(const char *dir, int *headers, int *decls)
+static int scan_dir(const char *dir, int *headers, int *sources, int *decls)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -132,10 +144,11 @@ static int scan_dir(const char *dir, int *headers, int *decls)
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
 		if (e->d_type == DT_DIR) {
-			bad += scan_dir(path, headers, decls);
+			bad += scan_dir(path, headers, sources, decls);
 			continue;
 		}
-		if (len < 3 || strcmp(e->d_name + len - 2, ".h"))
+		bool is_c = len >= 3 && !strcmp(e->d_name + len - 2, ".c");
+		if (len < 3 || (strcmp(e->d_name + len - 2, ".h") && !is_c))
 			continue;
 		FILE *f = fopen(path, "r");
 		assert_non_null(f);
@@ -144,8 +157,8 @@ static int scan_dir(const char *dir, int *headers, int *decls)
 		size_t n = fread(text, 1, MAX_TEXT - 1, f);
 		assert_true(n < MAX_TEXT - 1);
 		fclose(f);
-		(*headers)++;
-		bad += check_text(path, text, decls);
+		(*(is_c ? sources : headers))++;
+		bad += check_text(path, text, decls, is_c); /* .c files: their static functions */
 		free(text);
 	}
 	closedir(d);
@@ -156,23 +169,26 @@ static int scan_dir(const char *dir, int *headers, int *decls)
 static void test_checker(void **state)
 {
 	(void)state;
-	static const struct { const char *text; int bad, decls; } cases[] = {
-		{ "status_t f(void) MUST_CHECK;", 0, 1 },
-		{ "status_t f(int a,\n\tint b)\n\tIOMMU_MUST_CHECK;", 0, 1 },
-		{ "MUST_CHECK status_t f(void);", 0, 1 },
-		{ "static inline MUST_CHECK status_t f(void) { return 0; }", 0, 1 },
-		{ "status_t f(void);", 1, 1 },
-		{ "status_t f(int a,\n\tint b);\nvoid g(void) MUST_CHECK;", 1, 1 },
-		{ "static inline status_t f(void) { return 0; }", 1, 1 },
-		{ "/* status_t f(void); */ const char *status_str(status_t s);", 0, 0 },
-		{ "#define X(a) status_t a(void)\ntypedef status_t (*fn)(int);", 0, 0 },
-		{ "void g(void) { status_t st = h(); }", 0, 0 },
+	static const struct { const char *text; int bad, decls; bool static_only; } cases[] = {
+		{ "status_t f(void) MUST_CHECK;", 0, 1, false },
+		{ "status_t f(int a,\n\tint b)\n\tIOMMU_MUST_CHECK;", 0, 1, false },
+		{ "MUST_CHECK status_t f(void);", 0, 1, false },
+		{ "static inline MUST_CHECK status_t f(void) { return 0; }", 0, 1, false },
+		{ "status_t f(void);", 1, 1, false },
+		{ "status_t f(int a,\n\tint b);\nvoid g(void) MUST_CHECK;", 1, 1, false },
+		{ "static inline status_t f(void) { return 0; }", 1, 1, false },
+		{ "/* status_t f(void); */ const char *status_str(status_t s);", 0, 0, false },
+		{ "#define X(a) status_t a(void)\ntypedef status_t (*fn)(int);", 0, 0, false },
+		{ "void g(void) { status_t st = h(); }", 0, 0, false },
+		{ "static status_t f(void)\n{\n\treturn 0;\n}", 1, 1, true },
+		{ "static MUST_CHECK status_t f(void)\n{\n\treturn 0;\n}", 0, 1, true },
+		{ "status_t f(void)\n{\n\treturn 0;\n}", 0, 0, true },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char buf[256];
 		int decls = 0;
 		snprintf(buf, sizeof buf, "%s", cases[i].text);
-		int bad = check_text("case", buf, &decls);
+		int bad = check_text("case", buf, &decls, cases[i].static_only);
 		if (bad != cases[i].bad || decls != cases[i].decls)
 			fail_msg("case %zu \"%s\": %d unmarked of %d, expected %d of %d", i, cases[i].text, bad, decls,
 				 cases[i].bad, cases[i].decls);
@@ -180,15 +196,16 @@ static void test_checker(void **state)
 }
 
 /* Issue 7 section 3: warn_unused_result on every function that returns status_t. The scan runs
- * from the repository root over the hypervisor's headers. */
+ * from the repository root over the hypervisor's headers and, for their static functions, its
+ * sources. */
 static void test_status_prototypes_must_check(void **state)
 {
 	(void)state;
 	static const char *const dirs[] = { "arch", "boot", "drivers", "iommu", "lib", "selftest", "vmm" };
-	int headers = 0, decls = 0, bad = 0;
+	int headers = 0, sources = 0, decls = 0, bad = 0;
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-		bad += scan_dir(dirs[i], &headers, &decls);
-	assert_true(headers > 40 && decls > 60);              /* the scan saw the tree */
+		bad += scan_dir(dirs[i], &headers, &sources, &decls);
+	assert_true(headers > 40 && sources > 60 && decls > 90); /* the scan saw the tree */
 	assert_int_equal(bad, 0);
 }
 
