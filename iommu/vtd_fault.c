@@ -4,6 +4,7 @@
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "lib/log.h"
+#include "lib/string.h"
 
 #define LOG_FIRST_PER_SOURCE 8   /* full lines per source before summarising */
 #define LOG_EVERY 1024           /* then one line per this many faults */
@@ -92,10 +93,18 @@ void vtd_fault_log_flush(struct vtd_unit *u)
 		struct vtd_fault_line l = u->log[u->log_tail++ % VTD_FAULT_LOG_RING];
 		vtd_unlock(u, fl);
 		const struct iommu_fault *f = &l.f;
-		LOG("vtd", "fault: %04x:%02x:%02x.%u (domain %s) %s 0x%lx: reason 0x%x, %s%s", f->seg,
-		    f->sid >> 8, (f->sid >> 3) & 0x1f, f->sid & 7, l.owner,
-		    vtd_fault_is_ir(f->reason) ? "interrupt index" : f->write ? "write" : "read",
-		    f->addr, f->reason, vtd_fault_reason(f->reason),
+		/* A compatibility-format request has no interrupt index (5.1.2.1: only the remappable
+		 * format carries a handle): FI means nothing for reason 0x25. */
+		char what[48];
+		if (f->reason == FR_IR_COMPAT_BLOCKED)
+			snprintf(what, sizeof what, "compatibility-format interrupt (no index)");
+		else
+			snprintf(what, sizeof what, "%s 0x%lx",
+				 vtd_fault_is_ir(f->reason) ? "interrupt index" : f->write ? "write" : "read",
+				 f->addr);
+		LOG("vtd", "fault: %04x:%02x:%02x.%u (domain %s) %s: reason 0x%x, %s%s", f->seg,
+		    f->sid >> 8, (f->sid >> 3) & 0x1f, f->sid & 7, l.owner, what, f->reason,
+		    vtd_fault_reason(f->reason),
 		    l.n == LOG_FIRST_PER_SOURCE ? " (further faults from this source are counted, "
 						  "and logged once per 1024)" : "");
 	}

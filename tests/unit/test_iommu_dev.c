@@ -319,6 +319,20 @@ static void test_posted_descriptor_fault_decoded(void **state)
 	assert_true(fake_logged("interrupt index 0xc: reason 0x28, reserved field set in a posted-interrupt descriptor"));
 }
 
+/* Reason 0x25: a compatibility-format request has no interrupt index (VT-d 5.1.2.1: only the
+ * remappable format carries a handle), so the line names none, whatever FI holds. */
+static void test_compat_blocked_fault_has_no_index(void **state)
+{
+	(void)state;
+	one_unit_bridge();
+	fake_fault(0, 0, PCI_SID(0, 3, 0), (u64)7 << 48, true, 0x25);
+	assert_int_equal(iommu_poll_faults(), 1);
+	iommu_fault_log_flush();
+	assert_true(fake_logged("fault: 0000:00:03.0 (domain none, blocked) compatibility-format interrupt "
+				"(no index): reason 0x25, compatibility-format interrupt blocked"));
+	assert_false(fake_logged("interrupt index 0x7"));
+}
+
 /* D10: the fault event message can be aimed at another CPU, x2APIC IDs only with ECAP.EIM. */
 static void test_fault_target(void **state)
 {
@@ -418,6 +432,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fault_irq_bounded_no_logging, setup),
 		cmocka_unit_test_setup(test_fault_target, setup),
 		cmocka_unit_test_setup(test_posted_descriptor_fault_decoded, setup),
+		cmocka_unit_test_setup(test_compat_blocked_fault_has_no_index, setup),
 		cmocka_unit_test_setup(test_zero_base_catch_all_beside_valid_unit, setup),
 		cmocka_unit_test_setup(test_device_under_zero_base_unit_refused, setup),
 		cmocka_unit_test_setup(test_vtd_off_placeholder, setup),
