@@ -39,8 +39,8 @@
 #define ROUND_TSC      300000000ull  /* ... and one IPI to arrive */
 #define QUIET_TSC      1000000ull    /* "nothing arrives" window */
 /* INIT and SIPI to a halted AP under Passage: the AP must be running this soon after the SIPI.
- * Measured on Bochs (TSC 50 MHz): 275k-325k cycles, most of it Passage's "restarted" log line at
- * 115200 baud; with INIT not kicking the vCPU (it waits for its next preemption-timer exit)
+ * Measured on Bochs (TSC 50 MHz): about 275k cycles, all but about 6k of it Passage's "restarted" log
+ * line at 115200 baud (measured with the line removed); with INIT not kicking the vCPU (it waits for its next preemption-timer exit)
  * 770k-1.8M. Bare emulators are not held to it (their TSC rate is the host's). */
 #define PROMPT_START_TSC 600000ull
 #define AP_STACK_SIZE  16384
