@@ -278,7 +278,6 @@ u32 domains_start(const struct boot_info *bi, u32 nr_cpus_online, u16 console_po
 	return nr_domains;
 }
 
-#define CONSOLE_POLL_MS 10 /* the console keeper's poll period */
 
 static void console_tick(u8 vector, void *ctx)
 {

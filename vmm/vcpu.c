@@ -403,7 +403,6 @@ void vcpu_stats(struct vcpu *v)
 			    v->exits[r]);
 }
 
-#define CONSOLE_POLL_MS 10         /* the boot CPU looks at its console at least this often */
 /* Other CPUs leave their guest at least this often to answer requests. A kick should make them
  * exit at once, but Bochs 3.0 takes no external-interrupt exit while the guest runs with IF=0
  * (seen with the compute guest; its VM entry evaluates interrupt masking before it marks the
