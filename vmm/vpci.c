@@ -525,4 +525,8 @@ void vpci_bus_put(struct domain *d)
 	struct vpci_bus *b = vpci_bus_get(d, false);
 	if (b)
 		b->d = NULL, b->nr = 0;
+	/* No other bus's test aid may keep naming d: a domain refused at build is freed after this. */
+	for (u32 i = 0; i < CFG_MAX_DOMAINS; i++)
+		if (buses[i].aid_other == d)
+			buses[i].aid_other = NULL;
 }

@@ -499,6 +499,18 @@ static void test_domain_without_bus(void **state)
 	assert_int_equal(x, 0xffffffffffffffffULL);
 }
 
+/* A domain refused after the test aids named it is freed: no bus may keep pointing at it. */
+static void test_aid_forgets_released_domain(void **state)
+{
+	(void)state;
+	struct domain other = { .index = 1, .mem_size = 16 * MiB, .state = DOM_RUNNING };
+	assert_non_null(vpci_bus_get(&other, true));
+	vpci_set_test_aids(&dom, &other, 0, 0);
+	assert_ptr_equal(vpci_bus_get(&dom, false)->aid_other, &other);
+	vpci_bus_put(&other);
+	assert_null(vpci_bus_get(&dom, false)->aid_other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +527,7 @@ int main(void)
 		cmocka_unit_test_setup(test_cf8_cfc, setup),
 		cmocka_unit_test_setup(test_stopped_domain_writes_nothing, setup),
 		cmocka_unit_test_setup(test_domain_without_bus, setup),
+		cmocka_unit_test_setup(test_aid_forgets_released_domain, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
