@@ -127,8 +127,10 @@ forged() { # DOMAIN DEVICE
 }
 forged pt-a 0000:00:03.0
 forged pt-b 0000:00:04.0
-expect 'passthrough: pt-a: guest 00:01.0: MSI: 121 delivered, [0-9]+ dropped \(no route\), [0-9]+ routes programmed, 6 programmings refused' \
-    "pt-a's MSI counts wrong at stop (121 delivered, 6 refused: each register write of a foreign or illegal message)"
+for d in pt-a pt-b; do
+    expect "passthrough: $d: guest 00:01.0: MSI: 121 delivered, [0-9]+ dropped \\(no route\\), [0-9]+ routes programmed, 6 programmings refused" \
+        "$d's MSI counts wrong at stop (121 delivered, 6 refused: each register write of a foreign or illegal message)"
+done
 fault_for pt-a 0000:00:03.0 dma-to-other-domain-faults
 fault_for pt-b 0000:00:04.0 dma-to-other-domain-faults
 fault_for pt-a 0000:00:03.0 dma-to-hypervisor-faults

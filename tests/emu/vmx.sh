@@ -208,7 +208,7 @@ tools/mkimage.sh "$BUILD/passage.elf" "$BUILD/passage.efi" "$T/vmx-testaid.iso" 
     echo "FAIL emu/vmx-images: vmx-testaid.iso not built"
 run_bochs vmx-testaid 240 "$T/vmx-testaid.iso" 2
 guest_results testaid emu/vmx-testaid
-expect '\] testaid: 6 passed, 0 failed' "testaid did not pass its 6 checks"
+expect_guest_summary testaid 6
 expect 'compute: PASS compute: 5 rounds' "compute did not finish its work under NMIs"
 expect 'domain: summary: compute exit code 0' "compute did not exit cleanly"
 nmi=$(log_get 'stats: compute vCPU 0: +exception/NMI +\( ?0\) [0-9]+' | awk '{print $NF}')
@@ -305,7 +305,7 @@ finish emu/vmx-mb1
 img vmx-nmi2 "$C/nmi2.cfg" "$G/nmi2.elf"
 run_bochs vmx-nmi2 240 "$T/vmx-nmi2.iso" 2
 guest_results nmi2 emu/vmx-nmi2
-expect '\] nmi2: 3 passed, 0 failed' "nmi2 guest did not pass its 3 checks"
+expect_guest_summary nmi2 3
 expect 'domain: nmi2 stopped: guest wrote 0 to port 0xf4' "nmi2 guest did not finish"
 log_has 'IPI delivery mode 4 not supported' && fail "an NMI IPI was dropped"
 finish emu/vmx-nmi2
