@@ -26,7 +26,11 @@ struct pt_domain {
 	struct domain *d;
 	struct iommu_domain *io;
 	bool stopped;
+	u8 irq_on_at_stop[VPCI_MAX_FNS];   /* test aid: QUIESCED_MSI/_MSIX, what teardown turned off */
 };
+
+#define QUIESCED_MSI BIT(0)
+#define QUIESCED_MSIX BIT(1)
 
 static struct pt_domain pts[CFG_MAX_DOMAINS];
 static const struct domain *owner[256];     /* by host PCI index (the first 256 functions) */
@@ -37,17 +41,21 @@ static void bdf_str(char *s, size_t n, const struct vpci_fn *f)
 	snprintf(s, n, "%04x:%02x:%02x.%u", f->seg, f->bus, f->devfn >> 3, f->devfn & 7);
 }
 
-/* Bus mastering, decoding, MSI, MSI-X and INTx off; a function-level reset where offered. */
-static void quiesce(const struct vpci_fn *f, const struct pci_dev *p)
+/* Bus mastering, decoding, MSI, MSI-X and INTx off; a function-level reset where offered. Returns
+ * which of MSI and MSI-X were enabled (QUIESCED_MSI, QUIESCED_MSIX). */
+static u8 quiesce(const struct vpci_fn *f, const struct pci_dev *p)
 {
+	u8 was_on = 0;
 	u32 cmd = vpci_host_read(f, PCI_COMMAND) & 0xffff;
 	vpci_host_write(f, PCI_COMMAND, (cmd & ~(u32)(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) | PCI_COMMAND_INTX_DISABLE);
 	if (p->cap_msi) {
 		u32 c = vpci_host_read(f, p->cap_msi);
+		was_on |= c & (u32)MSI_CTL_ENABLE << 16 ? QUIESCED_MSI : 0;
 		vpci_host_write(f, p->cap_msi, c & ~((u32)MSI_CTL_ENABLE << 16));
 	}
 	if (p->cap_msix) {
 		u32 c = vpci_host_read(f, p->cap_msix);
+		was_on |= c & (u32)MSIX_CTL_ENABLE << 16 ? QUIESCED_MSIX : 0;
 		vpci_host_write(f, p->cap_msix, (c & ~((u32)MSIX_CTL_ENABLE << 16)) | (u32)MSIX_CTL_MASK_ALL << 16);
 	}
 	if (p->cap_exp && (vpci_host_read(f, p->cap_exp + EXP_DEVCAP) & EXP_DEVCAP_FLR)) {
@@ -61,6 +69,7 @@ static void quiesce(const struct vpci_fn *f, const struct pci_dev *p)
 			vpci_host_write(f, (u16)(0x10 + 4 * i), bars[i]);
 		vpci_host_write(f, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE);
 	}
+	return was_on;
 }
 
 /*
@@ -125,7 +134,7 @@ static MUST_CHECK status_t add_device(struct pt_domain *pt, struct vpci_bus *bus
 	*f = (struct vpci_fn){ .seg = c->seg, .bus = c->bus, .devfn = devfn, .gdev = (u8)(bus->nr + 1) };
 	if ((why = hv_use(f, console_port)))
 		return snprintf(err, errlen, "device %s is used by the hypervisor: %s", bdf, why), E_BUSY;
-	quiesce(f, p);
+	(void)quiesce(f, p);
 	char e2[160] = "";
 	if ((st = vpci_fn_init(f, e2, sizeof e2)))
 		return snprintf(err, errlen, "device %s: %s", bdf, e2), st;
@@ -163,7 +172,7 @@ static void teardown(struct pt_domain *pt)
 		struct vpci_fn *f = &bus->fn[i];
 		s32 k = pci_find(f->seg, f->bus, f->devfn);
 		if (k >= 0)
-			quiesce(f, pci_get((u32)k));
+			pt->irq_on_at_stop[i] = quiesce(f, pci_get((u32)k));
 		msi_release(f);
 		if (iommu_detach(pt->io, f->seg, f->bus, f->devfn))
 			LOG("passthrough", "%s: detaching guest 00:%02x.0 failed", pt->d->name, f->gdev);
@@ -296,7 +305,7 @@ void passthrough_release(struct domain *d)
  * or dropped by a host vector handler.
  */
 static void irq_after_stop(const struct pt_domain *pt, const struct vpci_fn *f, const struct pci_dev *p,
-			   const char *bdf)
+			   const char *bdf, u8 was_on)
 {
 	u64 r = f->bar[0].host;
 	u64 handled = f->msi.delivered + f->msi.dropped + f->msix.delivered + f->msix.dropped;
@@ -312,8 +321,11 @@ static void irq_after_stop(const struct pt_domain *pt, const struct vpci_fn *f, 
 	u64 nh = f->msi.delivered + f->msi.dropped + f->msix.delivered + f->msix.dropped - handled;
 	bool msi = p->cap_msi && vpci_host_read(f, p->cap_msi) & (u32)MSI_CTL_ENABLE << 16;
 	bool msix = p->cap_msix && vpci_host_read(f, p->cap_msix) & (u32)MSIX_CTL_ENABLE << 16;
+	/* What the stop turned off: "off at the device" says something only if it was on. */
+	static const char *const on_at_stop[] = { "none", "MSI", "MSI-X", "MSI and MSI-X" };
 	LOG("passthrough", "%s: after stop: interrupt raised by %s: %lu handled by Passage, %lu new faults; "
-	    "MSI %s, MSI-X %s at the device%s", pt->d->name, bdf, nh, nf, msi ? "on" : "off", msix ? "on" : "off",
+	    "MSI %s, MSI-X %s at the device (on at the stop: %s)%s", pt->d->name, bdf, nh, nf,
+	    msi ? "on" : "off", msix ? "on" : "off", on_at_stop[was_on & 3],
 	    !nh && !nf && !msi && !msix ? " (silent)" : " (NOT SILENT)");
 }
 
@@ -322,7 +334,7 @@ static void irq_after_stop(const struct pt_domain *pt, const struct vpci_fn *f, 
  * buffer into the stopped domain's RAM; nothing may land there and no request
  * may even reach the unit (bus mastering is off).
  */
-static void dma_after_stop(struct pt_domain *pt, const struct vpci_fn *f)
+static void dma_after_stop(struct pt_domain *pt, const struct vpci_fn *f, u32 idx)
 {
 	s32 k = pci_find(f->seg, f->bus, f->devfn);
 	const struct pci_dev *p = k >= 0 ? pci_get((u32)k) : NULL;
@@ -354,7 +366,7 @@ static void dma_after_stop(struct pt_domain *pt, const struct vpci_fn *f)
 	u64 nf = iommu_device_faults(f->seg, PCI_SID(f->bus, 0, 0) | f->devfn) - faults;
 	LOG("passthrough", "%s: after stop: DMA attempt by %s wrote %u bytes, %lu new faults%s", pt->d->name,
 	    bdf, changed, nf, !changed && !nf ? " (quiesced)" : " (NOT QUIESCED)");
-	irq_after_stop(pt, f, p, bdf);
+	irq_after_stop(pt, f, p, bdf, pt->irq_on_at_stop[idx]);
 }
 
 void passthrough_stop(struct domain *d)
@@ -385,7 +397,7 @@ void passthrough_stop(struct domain *d)
 			    f->gdev, f->msix.delivered, f->msix.dropped, f->msix.routes, f->msix.refused,
 			    f->msix.ignored);
 		if (exits_test_aids)
-			dma_after_stop(pt, f);
+			dma_after_stop(pt, f, i);
 	}
 	if (exits_test_aids) {
 		sentinel_check();

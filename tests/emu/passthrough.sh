@@ -79,10 +79,11 @@ quiesced() {
 
 # silenced DOMAIN DEVICE: after the stop the device was made to raise an interrupt: no message
 # reached the unit (a fault through the freed entry) or a host vector (delivered or dropped), and
-# its MSI and MSI-X stay off at the device.
+# its MSI and MSI-X stay off at the device, although the guest left one of them on (its last
+# step), which the stop turned off.
 silenced() {
-    expect "passthrough: $1: after stop: interrupt raised by $2: 0 handled by Passage, 0 new faults; MSI off, MSI-X off at the device \(silent\)" \
-        "$1's device can still interrupt after the stop: $(log_get "passthrough: $1: after stop: interrupt raised by .*")"
+    expect "passthrough: $1: after stop: interrupt raised by $2: 0 handled by Passage, 0 new faults; MSI off, MSI-X off at the device \(on at the stop: (MSI|MSI-X)\) \(silent\)" \
+        "$1's device can still interrupt after the stop, or nothing was on to turn off: $(log_get "passthrough: $1: after stop: interrupt raised by .*")"
 }
 
 run_bochs_vtd passthrough-two 300 "$T/pt-two.iso" 2
